@@ -1,0 +1,294 @@
+// Every setting, read once from the environment and validated here. Nothing below this module reads
+// process.env: the validated AppConfig is passed down.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+
+const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
+const positiveInt = { type: 'integer', minimum: 1 };
+const flag = { type: 'boolean' };
+
+// Property names are the environment variable names, so a validation error names the bad variable.
+const environmentSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { type: 'string' },
+    HOST: { type: 'string', minLength: 1 },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    PUBLIC_URL: httpUrl,
+    TRUST_PROXY: { type: 'string', pattern: '^(true|false|\\d+|[\\w.:/,\\s-]+)$' },
+    LOG_LEVEL: { enum: ['error', 'warn', 'info', 'http', 'debug'] },
+    LOG_FORMAT: { enum: ['json', 'pretty'] },
+    MITTWALD_AUTHORIZATION_URL: httpUrl,
+    MITTWALD_TOKEN_URL: httpUrl,
+    MITTWALD_CLIENT_ID: { type: 'string', minLength: 1 },
+    MITTWALD_REDIRECT_URI: httpUrl,
+    MITTWALD_SCOPE_CONFIG_PATH: { type: 'string', minLength: 1 },
+    MITTWALD_API_BASE_URL: { type: 'string', pattern: '^https?://[^/\\s]+/?$' },
+    MITTWALD_HTTP_TIMEOUT_MS: positiveInt,
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    OAUTH_JWKS: { type: 'string', minLength: 2 },
+    COOKIE_KEYS: { type: 'string', pattern: '^[^,]{32,}(,[^,]{32,})*$' },
+    TOKEN_ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9+/_-]{43}=?)*$' },
+    ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400 },
+    REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 3600 },
+    REFRESH_TOKEN_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 300 },
+    DCR_RATE_LIMIT_PER_HOUR: positiveInt,
+    CIMD_ENABLED: flag,
+    DIRECT_API_TOKENS: flag,
+    ALLOWED_ORIGINS: { type: 'string' },
+    MW_CLI: { type: 'string', minLength: 1 },
+    CLI_TIMEOUT_MS: positiveInt,
+    CLI_MAX_CONCURRENT: positiveInt,
+    CLI_MAX_PER_USER: positiveInt,
+    CLI_MAX_QUEUE: { type: 'integer', minimum: 0 },
+    CLI_MAX_OUTPUT_BYTES: positiveInt,
+    TOOLS_OVERRIDES_PATH: { type: 'string', minLength: 1 },
+    TOOLS_READ_ONLY: flag,
+    TOOLS_TOPICS: { type: 'string', pattern: '^[a-z-]+(,[a-z-]+)*$' },
+    METRICS_ENABLED: flag,
+    METRICS_USER: { type: 'string', minLength: 1 },
+    METRICS_PASS: { type: 'string', minLength: 1 },
+    SHUTDOWN_GRACE_MS: positiveInt,
+  },
+} as const;
+
+export type Jwk = Record<string, unknown> & { kty: string; kid?: string; alg?: string };
+
+export interface ScopeCatalogue {
+  /** scopes mittwald knows; requested scopes are forwarded upstream */
+  upstream: string[];
+  /** scopes clients may ask for that mittwald does not know (never forwarded) */
+  oidc: string[];
+  /** granted when a client asks for none */
+  defaults: string[];
+}
+
+export interface AppConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** origin the clients see, without trailing slash; also the OAuth issuer */
+  publicUrl: string;
+  /** the canonical MCP resource URI: publicUrl + /mcp */
+  mcpResource: string;
+  trustProxy: boolean | number | string;
+  log: { level: string; format: 'json' | 'pretty' };
+  mittwald: {
+    authorizationUrl: string;
+    tokenUrl: string;
+    clientId: string;
+    redirectUri: string;
+    /** API origin (no /v2): used for the current-user lookup and handed to `mw` children */
+    apiBaseUrl: string;
+    /** true when MITTWALD_API_BASE_URL was set explicitly (then `mw` children get it too) */
+    apiBaseUrlOverridden: boolean;
+    httpTimeoutMs: number;
+    scopes: ScopeCatalogue;
+  };
+  redisUrl?: string;
+  keys: {
+    jwks: { keys: Jwk[] };
+    cookieKeys: string[];
+    /** first key encrypts; all keys are tried for decryption (rotation) */
+    tokenEncryptionKeys: Buffer[];
+    /** true when any key was generated at start (development only: they do not survive a restart) */
+    generated: boolean;
+  };
+  tokens: { accessTokenTtl: number; refreshTokenTtl: number; refreshGraceSeconds: number };
+  registration: { rateLimitPerHour: number; clientIdMetadataDocuments: boolean };
+  directApiTokens: boolean;
+  allowedOrigins: string[];
+  cli: {
+    executable: string;
+    timeoutMs: number;
+    maxConcurrent: number;
+    maxPerUser: number;
+    maxQueue: number;
+    maxOutputBytes: number;
+  };
+  tools: { overridesPath: string; readOnly: boolean; topics?: string[] };
+  metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Environment = Record<string, string | undefined>;
+
+export function loadConfig(env: Environment = process.env, cwd = process.cwd()): AppConfig {
+  const raw = validatedEnvironment(env);
+  const production = raw.NODE_ENV === 'production';
+  const port = (raw.PORT as number | undefined) ?? 3000;
+  const publicUrl = stripTrailingSlash((raw.PUBLIC_URL as string | undefined) ?? `http://localhost:${port}`);
+  if (production) requireProductionSecrets(raw, publicUrl);
+
+  const generated = !raw.OAUTH_JWKS || !raw.COOKIE_KEYS || !raw.TOKEN_ENCRYPTION_KEY;
+  const str = (name: string) => raw[name] as string | undefined;
+  const num = (name: string, fallback: number) => (raw[name] as number | undefined) ?? fallback;
+  const bool = (name: string, fallback: boolean) => (raw[name] as boolean | undefined) ?? fallback;
+  const list = (name: string) =>
+    str(name)?.split(',').map((s) => s.trim()).filter(Boolean);
+
+  const scopePath = resolve(cwd, str('MITTWALD_SCOPE_CONFIG_PATH') ?? './scopes.json');
+  const metricsUser = str('METRICS_USER');
+  const metricsPass = str('METRICS_PASS');
+  if (Boolean(metricsUser) !== Boolean(metricsPass)) {
+    throw new ConfigError('METRICS_USER and METRICS_PASS must be set together');
+  }
+
+  return {
+    production,
+    host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port,
+    publicUrl,
+    mcpResource: `${publicUrl}/mcp`,
+    trustProxy: parseTrustProxy(str('TRUST_PROXY')),
+    log: {
+      level: str('LOG_LEVEL') ?? 'info',
+      format: (str('LOG_FORMAT') as 'json' | 'pretty' | undefined) ?? (production ? 'json' : 'pretty'),
+    },
+    mittwald: {
+      authorizationUrl: str('MITTWALD_AUTHORIZATION_URL') ?? 'https://api.mittwald.de/v2/oauth2/authorize',
+      tokenUrl: str('MITTWALD_TOKEN_URL') ?? 'https://api.mittwald.de/v2/oauth2/token',
+      clientId: str('MITTWALD_CLIENT_ID') ?? 'mittwald-mcp-server',
+      redirectUri: str('MITTWALD_REDIRECT_URI') ?? `${publicUrl}/mittwald/callback`,
+      apiBaseUrl: stripTrailingSlash(str('MITTWALD_API_BASE_URL') ?? 'https://api.mittwald.de'),
+      apiBaseUrlOverridden: str('MITTWALD_API_BASE_URL') !== undefined,
+      httpTimeoutMs: num('MITTWALD_HTTP_TIMEOUT_MS', 10_000),
+      scopes: loadScopeCatalogue(scopePath),
+    },
+    redisUrl: str('REDIS_URL'),
+    keys: {
+      jwks: str('OAUTH_JWKS') ? parseJwks(str('OAUTH_JWKS')!) : generateDevelopmentJwks(),
+      cookieKeys: list('COOKIE_KEYS') ?? [randomBytes(32).toString('base64url')],
+      tokenEncryptionKeys: (list('TOKEN_ENCRYPTION_KEY') ?? [randomBytes(32).toString('base64url')]).map(decodeKey),
+      generated,
+    },
+    tokens: {
+      accessTokenTtl: num('ACCESS_TOKEN_TTL_SECONDS', 1800),
+      refreshTokenTtl: num('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600),
+      refreshGraceSeconds: num('REFRESH_TOKEN_GRACE_SECONDS', 30),
+    },
+    registration: {
+      rateLimitPerHour: num('DCR_RATE_LIMIT_PER_HOUR', 30),
+      clientIdMetadataDocuments: bool('CIMD_ENABLED', true),
+    },
+    directApiTokens: bool('DIRECT_API_TOKENS', false),
+    allowedOrigins: (list('ALLOWED_ORIGINS') ?? []).map(stripTrailingSlash),
+    cli: {
+      executable: str('MW_CLI') ?? 'mw',
+      timeoutMs: num('CLI_TIMEOUT_MS', 60_000),
+      maxConcurrent: num('CLI_MAX_CONCURRENT', 8),
+      maxPerUser: num('CLI_MAX_PER_USER', 3),
+      maxQueue: num('CLI_MAX_QUEUE', 100),
+      maxOutputBytes: num('CLI_MAX_OUTPUT_BYTES', 4 * 1024 * 1024),
+    },
+    tools: {
+      overridesPath: resolve(cwd, str('TOOLS_OVERRIDES_PATH') ?? './config/tools.json'),
+      readOnly: bool('TOOLS_READ_ONLY', false),
+      topics: list('TOOLS_TOPICS'),
+    },
+    metrics: {
+      enabled: bool('METRICS_ENABLED', true),
+      basicAuth: metricsUser && metricsPass ? { user: metricsUser, pass: metricsPass } : undefined,
+    },
+    shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10_000),
+  };
+}
+
+function validatedEnvironment(env: Environment): Record<string, unknown> {
+  const known = Object.keys(environmentSchema.properties);
+  // Empty values count as unset, as in most .env tooling.
+  const subset: Record<string, unknown> = {};
+  for (const name of known) {
+    const value = env[name]?.trim();
+    if (value) subset[name] = value;
+  }
+  const ajv = new Ajv({ allErrors: true, coerceTypes: true });
+  const validate = ajv.compile(environmentSchema);
+  if (!validate(subset)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, '');
+      const shown = name.match(/KEY|JWKS|PASS|SECRET/) ? '(hidden)' : JSON.stringify(env[name]);
+      return `${name}=${shown} ${e.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return subset;
+}
+
+function requireProductionSecrets(raw: Record<string, unknown>, publicUrl: string): void {
+  const missing = ['PUBLIC_URL', 'OAUTH_JWKS', 'COOKIE_KEYS', 'TOKEN_ENCRYPTION_KEY'].filter((n) => !raw[n]);
+  if (missing.length) {
+    throw new ConfigError(
+      `NODE_ENV=production needs real keys and a public URL; missing: ${missing.join(', ')} ` +
+        '(generate keys with `npm run keys`)',
+    );
+  }
+  if (!publicUrl.startsWith('https://')) {
+    throw new ConfigError('PUBLIC_URL must be https:// in production (OAuth 2.1 requires TLS)');
+  }
+}
+
+function loadScopeCatalogue(path: string): ScopeCatalogue {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`MITTWALD_SCOPE_CONFIG_PATH: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const ajv = new Ajv();
+  const scopeList = { type: 'array', items: { type: 'string', pattern: '^[a-z_-]+(:[a-z_-]+)?$' } };
+  const valid = ajv.validate(
+    { type: 'object', required: ['upstream', 'oidc', 'defaults'], properties: { upstream: scopeList, oidc: scopeList, defaults: scopeList } },
+    parsed,
+  );
+  if (!valid) throw new ConfigError(`MITTWALD_SCOPE_CONFIG_PATH: ${path} ${ajv.errorsText()}`);
+  const catalogue = parsed as ScopeCatalogue;
+  const unknownDefaults = catalogue.defaults.filter((s) => !catalogue.upstream.includes(s));
+  if (unknownDefaults.length) {
+    throw new ConfigError(`MITTWALD_SCOPE_CONFIG_PATH: defaults not in upstream: ${unknownDefaults.join(', ')}`);
+  }
+  return { upstream: catalogue.upstream, oidc: catalogue.oidc, defaults: catalogue.defaults };
+}
+
+function parseJwks(text: string): { keys: Jwk[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('OAUTH_JWKS must be a JSON Web Key Set ({"keys":[...]}) of private keys');
+  }
+  const keys = (parsed as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k && typeof k === 'object' && 'd' in k)) {
+    throw new ConfigError('OAUTH_JWKS must hold at least one private key ({"keys":[{"kty":...,"d":...}]})');
+  }
+  return { keys: keys as Jwk[] };
+}
+
+export function generateDevelopmentJwks(): { keys: Jwk[] } {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' }) as Jwk;
+  return { keys: [{ ...jwk, kid: `dev-${randomBytes(4).toString('hex')}`, alg: 'ES256', use: 'sig' }] };
+}
+
+function decodeKey(text: string): Buffer {
+  const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  if (key.length !== 32) throw new ConfigError('TOKEN_ENCRYPTION_KEY must be 32 bytes, base64 encoded');
+  return key;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

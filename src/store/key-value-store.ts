@@ -1,0 +1,27 @@
+// The one storage interface. Every record has a TTL, so nothing grows forever; both backends
+// (memory for the embedded default, Redis for production and several processes) implement it.
+
+export interface KeyValueStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Sets only when the key does not exist (locks, single-use markers). True when it was set. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Reads and deletes in one step, so a single-use value (OAuth state) can be taken only once. */
+  take(key: string): Promise<string | undefined>;
+  delete(...keys: string[]): Promise<void>;
+  /** Deletes only while the key still holds `value` (releasing a lock one still owns). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /** Adds to a set; the set lives at least `ttlSeconds` from now (never shortened). */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  /** Approximate number of live keys starting with `prefix`; may be expensive, callers cache it. */
+  countKeys(prefix: string): Promise<number>;
+  /** Throws when the backend cannot serve requests. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store could not be reached: requests fail fast with 503 instead of hanging. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,0 +1,133 @@
+// Redis backend (node-redis) for production and for several processes sharing state.
+import { createClient } from 'redis';
+import { type KeyValueStore, StoreUnavailableError } from './key-value-store.ts';
+
+
+const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+// EXPIRE ... GT only extends; NX covers a set that has no TTL yet (just created).
+const ADD_TO_SET = "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX') redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT') return 1";
+
+export interface RedisStoreOptions {
+  url: string;
+  /** namespace for every key, so one Redis can serve several deployments */
+  prefix?: string;
+  /** a command that takes longer fails with StoreUnavailableError instead of hanging the request */
+  commandTimeoutMs?: number;
+  onError?: (error: Error) => void;
+}
+
+export class RedisStore implements KeyValueStore {
+  readonly #client: RedisClient;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+
+  private constructor(client: RedisClient, prefix: string, timeoutMs: number) {
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const client = newRedisClient(options.url);
+    // node-redis emits 'error' on every failed reconnect; an unhandled 'error' would kill the process.
+    client.on('error', (error: Error) => options.onError?.(error));
+    await client.connect();
+    return new RedisStore(client, options.prefix ?? 'mwmcp:', options.commandTimeoutMs ?? 2_000);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#run(() => this.#client.get(this.#key(key)))) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.#run(() => this.#client.set(this.#key(key), value, { expiration: { type: 'EX', value: ttl(ttlSeconds) } }));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const reply = await this.#run(() =>
+      this.#client.set(this.#key(key), value, { expiration: { type: 'EX', value: ttl(ttlSeconds) }, condition: 'NX' }),
+    );
+    return reply === 'OK';
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    return (await this.#run(() => this.#client.getDel(this.#key(key)))) ?? undefined;
+  }
+
+  async delete(...keys: string[]): Promise<void> {
+    if (keys.length) await this.#run(() => this.#client.del(keys.map((k) => this.#key(k))));
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    const deleted = await this.#run(() =>
+      this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }),
+    );
+    return deleted === 1;
+  }
+
+  async addToSet(key: string, member: string, ttlSeconds: number): Promise<void> {
+    await this.#run(() =>
+      this.#client.eval(ADD_TO_SET, { keys: [this.#key(key)], arguments: [member, String(ttl(ttlSeconds))] }),
+    );
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return this.#run(() => this.#client.sMembers(this.#key(key)));
+  }
+
+  async countKeys(prefix: string): Promise<number> {
+    return this.#run(async () => {
+      let count = 0;
+      for await (const keys of this.#client.scanIterator({ MATCH: `${this.#key(prefix)}*`, COUNT: 1000 })) {
+        count += keys.length;
+      }
+      return count;
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#client.isOpen) await this.#client.close();
+  }
+
+  #key(key: string): string {
+    return this.#prefix + key;
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.#client.isReady) throw new StoreUnavailableError('Redis is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not answer in time')), this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([command(), timeout]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function newRedisClient(url: string) {
+  return createClient({
+    url,
+    // Without a connection, fail at once (the request gets 503) rather than queueing forever.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5_000,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+    },
+  });
+}
+
+type RedisClient = ReturnType<typeof newRedisClient>;
+
+function ttl(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds));
+}
