@@ -29,14 +29,15 @@ export class MemoryStore implements KeyValueStore {
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)) return false;
-    await this.set(key, value, ttlSeconds);
+    this.#entries.set(key, { value, expiresAt: this.#expiry(ttlSeconds) });
     return true;
   }
 
   async take(key: string): Promise<string | undefined> {
-    const value = await this.get(key);
+    // No await between read and delete: two concurrent takers can never both get the value.
+    const value = this.#live(key)?.value;
     this.#entries.delete(key);
-    return value;
+    return typeof value === 'string' ? value : undefined;
   }
 
   async delete(...keys: string[]): Promise<void> {
@@ -44,7 +45,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    if ((await this.get(key)) !== value) return false;
+    if (this.#live(key)?.value !== value) return false;
     this.#entries.delete(key);
     return true;
   }
