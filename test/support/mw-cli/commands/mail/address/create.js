@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { Flags } from '@oclif/core';
+import { assertStatus } from '../../../lib/api.js';
+import { BaseCommand } from '../../../lib/base-command.js';
+import { normalizeProjectId, projectIdFlag, quietFlag } from '../../../lib/flags.js';
+import { Progress } from '../../../lib/progress.js';
+
+const UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30 };
+
+function parseByteSize(text) {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const factor = match && UNITS[(match[2] || 'B').toUpperCase()];
+  if (!factor) throw new Error(`Invalid size "${text}"; use a number with a unit like 512MiB or 2GiB.`);
+  return Math.round(Number(match[1]) * factor);
+}
+
+export default class MailAddressCreate extends BaseCommand {
+  static summary = 'Create a new mail address';
+  static flags = {
+    'project-id': projectIdFlag,
+    quiet: quietFlag,
+    address: Flags.string({ char: 'a', summary: 'mail address', required: true }),
+    'catch-all': Flags.boolean({ description: 'make this a catch-all mail address' }),
+    'enable-spam-protection': Flags.boolean({ description: 'enable spam protection for this mailbox', default: true, allowNo: true }),
+    quota: Flags.string({ summary: 'mailbox quota', default: '1GiB' }),
+    password: Flags.string({ summary: 'mailbox password' }),
+    'random-password': Flags.boolean({ summary: 'generate a random password', exclusive: ['password'] }),
+    'forward-to': Flags.string({ summary: 'forward mail to other addresses', multiple: true }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(MailAddressCreate);
+    const progress = new Progress(flags.quiet);
+    const projectId = await normalizeProjectId(this.apiClient, flags['project-id']);
+    const data = flags['forward-to']
+      ? { address: flags.address, forwardAddresses: flags['forward-to'] }
+      : {
+          address: flags.address,
+          isCatchAll: flags['catch-all'],
+          mailbox: {
+            password: flags.password ?? (flags['random-password'] ? randomBytes(12).toString('base64url') : progress.requireInput('mailbox password')),
+            quotaInBytes: parseByteSize(flags.quota),
+            enableSpamProtection: flags['enable-spam-protection'],
+          },
+        };
+    const { id } = assertStatus(await this.apiClient.mail.createMailAddress({ projectId, data }), 201);
+    progress.step('creating mail address');
+    process.stdout.write(flags.quiet ? `${id}\n` : `The mail address ${flags.address} was created: ${id}\n`);
+  }
+}
