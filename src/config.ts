@@ -2,7 +2,8 @@
 // process.env: the validated AppConfig is passed down.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 
 const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
@@ -44,6 +45,7 @@ const environmentSchema = {
     CLI_MAX_PER_USER: positiveInt,
     CLI_MAX_QUEUE: { type: 'integer', minimum: 0 },
     CLI_MAX_OUTPUT_BYTES: positiveInt,
+    CLI_COMPILE_CACHE_DIR: { type: 'string', minLength: 1 },
     TOOLS_OVERRIDES_PATH: { type: 'string', minLength: 1 },
     TOOLS_READ_ONLY: flag,
     TOOLS_TOPICS: { type: 'string', pattern: '^[a-z-]+(,[a-z-]+)*$' },
@@ -107,6 +109,10 @@ export interface AppConfig {
     maxPerUser: number;
     maxQueue: number;
     maxOutputBytes: number;
+    /** PATH handed to `mw` children: the only part of the server's environment they see */
+    childPath: string;
+    /** NODE_COMPILE_CACHE for `mw` children: each call starts faster */
+    compileCacheDir: string;
   };
   tools: { overridesPath: string; readOnly: boolean; topics?: string[] };
   metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
@@ -186,6 +192,8 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       maxPerUser: num('CLI_MAX_PER_USER', 3),
       maxQueue: num('CLI_MAX_QUEUE', 100),
       maxOutputBytes: num('CLI_MAX_OUTPUT_BYTES', 4 * 1024 * 1024),
+      childPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      compileCacheDir: resolve(cwd, str('CLI_COMPILE_CACHE_DIR') ?? join(tmpdir(), 'mittwald-mcp-compile-cache')),
     },
     tools: {
       overridesPath: resolve(cwd, str('TOOLS_OVERRIDES_PATH') ?? './config/tools.json'),

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const productionKeys = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: 'https://mcp.example.com',
+  OAUTH_JWKS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd', kid: 'k1' }] }),
+  COOKIE_KEYS: 'a'.repeat(32),
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('configuration', () => {
+  it('starts with embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.mcpResource).toBe('http://localhost:3000/mcp');
+    expect(config.mittwald.redirectUri).toBe('http://localhost:3000/mittwald/callback');
+    expect(config.mittwald.authorizationUrl).toBe('https://api.mittwald.de/v2/oauth2/authorize');
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.keys.generated).toBe(true);
+    expect(config.keys.tokenEncryptionKeys[0]).toHaveLength(32);
+    expect(config.mittwald.scopes.defaults).toEqual(['user:read', 'customer:read', 'project:read', 'app:read']);
+  });
+
+  it('derives the redirect URI and resource from PUBLIC_URL without a trailing slash', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/' });
+    expect(config.publicUrl).toBe('https://mcp.example.com');
+    expect(config.mcpResource).toBe('https://mcp.example.com/mcp');
+    expect(config.mittwald.redirectUri).toBe('https://mcp.example.com/mittwald/callback');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PUBLIC_URL', 'mcp.example.com'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['LOG_LEVEL', 'loud'],
+    ['CLI_TIMEOUT_MS', '-5'],
+    ['TOKEN_ENCRYPTION_KEY', 'too-short'],
+  ])('names the bad variable %s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('never echoes a secret value in its error', () => {
+    expect(() => loadConfig({ TOKEN_ENCRYPTION_KEY: 'super-secret-value' })).toThrow(/TOKEN_ENCRYPTION_KEY=\(hidden\)/);
+  });
+
+  it('refuses to start in production without real keys', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://mcp.example.com' })).toThrow(
+      /OAUTH_JWKS, COOKIE_KEYS, TOKEN_ENCRYPTION_KEY/,
+    );
+  });
+
+  it('refuses a plain-http public URL in production', () => {
+    expect(() => loadConfig({ ...productionKeys, PUBLIC_URL: 'http://mcp.example.com' })).toThrow(/https/);
+  });
+
+  it('accepts production with keys and reports them as not generated', () => {
+    const config = loadConfig(productionKeys);
+    expect(config.production).toBe(true);
+    expect(config.keys.generated).toBe(false);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.log.format).toBe('json');
+  });
+
+  it('requires METRICS_USER and METRICS_PASS together', () => {
+    expect(() => loadConfig({ METRICS_USER: 'prom' })).toThrow(/METRICS_USER and METRICS_PASS/);
+    expect(loadConfig({ METRICS_USER: 'prom', METRICS_PASS: 'secret' }).metrics.basicAuth).toEqual({ user: 'prom', pass: 'secret' });
+  });
+
+  it('reports an unreadable scope file by its variable', () => {
+    expect(() => loadConfig({ MITTWALD_SCOPE_CONFIG_PATH: './does-not-exist.json' })).toThrow(/MITTWALD_SCOPE_CONFIG_PATH/);
+  });
+});
