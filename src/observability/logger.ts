@@ -1,50 +1,66 @@
-// winston JSON logs (readable lines in development) with secrets redacted everywhere,
-// including inside error messages thrown by libraries.
+// winston: one JSON line per event (readable lines in development), every line carrying the id of
+// the request it was written for, and nothing in it that could authenticate anyone.
 import winston from 'winston';
+import { errorFields, redact } from './redact.ts';
+import { currentRequestId } from './request-scope.ts';
 
 export type Logger = winston.Logger;
 
-const SECRET_KEYS = /^(authorization|cookie|set-cookie|token|access_token|refresh_token|id_token|code|code_verifier|client_secret|password|pass|secret|registration_access_token|mittwald_api_token|x-access-token|assertion)$/i;
-
-// Values that look like secrets wherever they appear inside a string.
-const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/(bearer|basic)\s+[\w.~+/=-]+/gi, '$1 [redacted]'],
-  [/((?:access_token|refresh_token|id_token|code|code_verifier|client_secret|token|state|password|registration_access_token)=)[^&\s"']+/gi, '$1[redacted]'],
-  [/("(?:access_token|refresh_token|id_token|code|code_verifier|client_secret|token|password|registration_access_token)"\s*:\s*")[^"]*"/gi, '$1[redacted]"'],
-  [/(MITTWALD_API_TOKEN=|--token[= ])\S+/g, '$1[redacted]'],
-];
-
-export function redactText(text: string): string {
-  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+export interface LoggerOptions {
+  level: string;
+  format: 'json' | 'pretty';
+  /** where lines go; stdout when omitted */
+  stream?: NodeJS.WritableStream;
 }
 
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactText(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    return { name: value.name, message: redactText(value.message), ...(redact({ ...value }, depth + 1) as object) };
-  }
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = SECRET_KEYS.test(key) && v !== undefined && v !== null ? '[redacted]' : redact(v, depth + 1);
-  }
-  return out;
-}
-
-const redactFormat = winston.format((info) => {
-  const cleaned = redact({ ...info }) as winston.Logform.TransformableInfo;
-  for (const key of Object.keys(info)) delete info[key];
-  return Object.assign(info, cleaned);
-});
-
-export function createLogger(options: { level: string; format: 'json' | 'pretty'; stream?: NodeJS.WritableStream }): Logger {
-  const format =
-    options.format === 'json'
-      ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
-      : winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.colorize(), winston.format.simple());
+export function createLogger(options: LoggerOptions): Logger {
   const transport = options.stream
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console();
-  return winston.createLogger({ level: options.level, format, transports: [transport] });
+  return winston.createLogger({
+    level: options.level,
+    format: winston.format.combine(
+      errorAsEvent(),
+      withRequestId(),
+      redactSecrets(),
+      winston.format.timestamp(),
+      options.format === 'json' ? winston.format.json() : prettyLine(),
+    ),
+    transports: [transport],
+  });
+}
+
+// logger.error(error) hands winston the Error itself as the event: keep its stack and cause too.
+const errorAsEvent = winston.format((info) => {
+  if (!(info instanceof Error)) return info;
+  const level = Symbol.for('level');
+  return Object.assign(errorFields(info), { [level]: (info as unknown as Record<symbol, unknown>)[level] }) as winston.Logform.TransformableInfo;
+});
+
+const withRequestId = winston.format((info) => {
+  const requestId = currentRequestId();
+  if (requestId && info.requestId === undefined) info.requestId = requestId;
+  return info;
+});
+
+// Rewrites the string-keyed fields in place: winston keeps its own bookkeeping under symbol keys.
+const redactSecrets = winston.format((info) => {
+  const fields = info as Record<string, unknown>;
+  const cleaned = redact({ ...fields }) as Record<string, unknown>;
+  for (const key of Object.keys(fields)) delete fields[key];
+  Object.assign(fields, cleaned);
+  return info;
+});
+
+function prettyLine(): winston.Logform.Format {
+  return winston.format.combine(
+    winston.format.colorize({ level: true }),
+    winston.format.printf((info) => {
+      const { timestamp, level, message, requestId, stack, ...rest } = info as Record<string, unknown>;
+      const context = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+      const request = requestId ? ` [${String(requestId)}]` : '';
+      const trace = typeof stack === 'string' ? `\n${stack}` : '';
+      return `${String(timestamp)} ${String(level)}${request} ${String(message)}${context}${trace}`;
+    }),
+  );
 }
