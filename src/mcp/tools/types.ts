@@ -1,0 +1,81 @@
+// What a generated tool is. The catalogue builds these once at start from the CLI metadata;
+// everything at request time (listing, validating, argv, results) reads them.
+import type { CliFlag } from '../../cli/types.ts';
+
+export type ToolKind =
+  /** runs `mw` for the user */
+  | 'run'
+  /** returns the command line the user runs on their own machine (ssh, shells, local files) */
+  | 'connection-info';
+
+export interface ToolAnnotations {
+  title: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** How one input property becomes part of argv. */
+export type InputBinding =
+  | { property: string; kind: 'argument'; name: string }
+  | { property: string; kind: 'flag'; flag: CliFlag };
+
+/** Flags the server adds itself, decided from the command's metadata. */
+export interface ServerFlags {
+  /** `--output=json`: the command's output flag offers json */
+  json: boolean;
+  /** `--quiet`: no json output, but a quiet mode whose stdout is the new id */
+  quiet: boolean;
+  /** `--force` exists: passed after the user confirmed */
+  force: boolean;
+}
+
+export interface JsonSchemaObject {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  additionalProperties: false;
+}
+
+export interface ToolDefinition {
+  /** mittwald_<command words>, '-' → '_' */
+  name: string;
+  /** oclif id, e.g. "database:mysql:create" */
+  commandId: string;
+  /** the id as argv words, e.g. ["database", "mysql", "create"] */
+  words: string[];
+  topic: string;
+  kind: ToolKind;
+  title: string;
+  description: string;
+  inputSchema: JsonSchemaObject;
+  annotations: ToolAnnotations;
+  /** every mittwald scope the grant needs for this tool */
+  scopes: string[];
+  /** nothing runs before the user confirmed (elicitation or `confirm: true`) */
+  needsConfirmation: boolean;
+  /** positional arguments first, in order, then flags */
+  bindings: InputBinding[];
+  serverFlags: ServerFlags;
+}
+
+export interface ExcludedCommand {
+  commandId: string;
+  reason: string;
+}
+
+export interface ToolCatalogue {
+  cliVersion: string;
+  /** the tools this server offers (after operator narrowing), sorted by name */
+  tools: ToolDefinition[];
+  /** commands that are not tools, each with the reason */
+  excluded: ExcludedCommand[];
+  /** things an operator should look at (unknown scopes, name clashes); the catalogue still works */
+  warnings: string[];
+  /** an offered tool by name */
+  get(name: string): ToolDefinition | undefined;
+}
+
+/** The name of the input property that confirms a destructive tool. */
+export const CONFIRM_PROPERTY = 'confirm';
