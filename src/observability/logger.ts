@@ -5,6 +5,8 @@ import { errorFields, redact } from './redact.ts';
 import { currentRequestId } from './request-scope.ts';
 
 export type Logger = winston.Logger;
+// For text that leaves the process other than through the logger (tool results, error responses).
+export { redact, redactText } from './redact.ts';
 
 export interface LoggerOptions {
   level: string;
@@ -34,7 +36,8 @@ export function createLogger(options: LoggerOptions): Logger {
 const errorAsEvent = winston.format((info) => {
   if (!(info instanceof Error)) return info;
   const level = Symbol.for('level');
-  return Object.assign(errorFields(info), { [level]: (info as unknown as Record<symbol, unknown>)[level] }) as winston.Logform.TransformableInfo;
+  const event = Object.assign(errorFields(info), { [level]: (info as unknown as Record<symbol, unknown>)[level] });
+  return event as unknown as winston.Logform.TransformableInfo;
 });
 
 const withRequestId = winston.format((info) => {

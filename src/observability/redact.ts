@@ -107,7 +107,7 @@ function redactValue(value: unknown, depth: number, seen: WeakSet<object>): unkn
 
 /** An error's fields as a plain object: message, stack and cause are not enumerable, the library's own fields (code, errno, ...) are. */
 export function errorFields(error: Error): Record<string, unknown> {
-  const fields: Record<string, unknown> = { name: error.name, message: error.message, ...error };
+  const fields: Record<string, unknown> = { ...error, name: error.name, message: error.message };
   if (error.stack) fields.stack = error.stack;
   if (error.cause !== undefined) fields.cause = error.cause;
   if (error instanceof AggregateError) fields.errors = error.errors;
