@@ -1,0 +1,119 @@
+// The OAuth 2.1 authorization server façade, composed: oidc-provider (clients, codes, our tokens)
+// over our store, our consent page and mittwald login in between, mittwald's tokens in a vault.
+//
+// Mount order (see src/app.ts): `routes` first, then everything else of the app, `providerHandler`
+// LAST at the root (Koa answers 404 itself for paths it does not know).
+import type { RequestHandler, Router } from 'express';
+import express from 'express';
+import Provider from 'oidc-provider';
+import type { AppConfig } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { KeyValueStore } from '../store/index.ts';
+import type { AccessTokenVerifier } from './access.ts';
+import { createEndpointGuards } from './http/endpoint-guards.ts';
+import { createConsentCsrf } from './interactions/csrf.ts';
+import { createPendingLogins } from './interactions/pending-logins.ts';
+import { createInteractionRoutes } from './interactions/routes.ts';
+import type { MittwaldOAuthClient } from './mittwald/client.ts';
+import { createMittwaldHttpClient } from './mittwald/http-client.ts';
+import { createTokenVault } from './mittwald/token-vault.ts';
+import { createUpstreamSessions } from './mittwald/upstream-session.ts';
+import { observeProvider, registerStoreGauges } from './oauth-metrics.ts';
+import { authorizationRequestDefaults } from './provider/authorization-defaults.ts';
+import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
+import { createStoreAdapter } from './provider/store-adapter.ts';
+import { createAccessTokenVerifier } from './verifier.ts';
+
+export type { AccessTokenVerifier, VerifiedAccess } from './access.ts';
+export { UpstreamSessionEndedError } from './access.ts';
+export { MittwaldRejectedError, MittwaldUnavailableError, TokenRecordUnreadableError } from './errors.ts';
+export type { MittwaldOAuthClient, MittwaldTokenSet } from './mittwald/client.ts';
+export { createMittwaldHttpClient } from './mittwald/http-client.ts';
+
+export interface OAuthFacadeDeps {
+  config: AppConfig;
+  store: KeyValueStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** default: the HTTP client for config.mittwald */
+  mittwald?: MittwaldOAuthClient;
+  /** epoch milliseconds; default Date.now */
+  now?: () => number;
+  /** outgoing fetch for Client ID Metadata Documents; default: oidc-provider's SSRF-protected fetch */
+  clientMetadataFetch?: typeof fetch;
+}
+
+export interface OAuthFacade {
+  /** our routes (interaction pages, mittwald callback, CORS, registration limit): mount BEFORE everything else */
+  routes: Router;
+  provider: Provider;
+  /** oidc-provider itself: mount LAST, at the root */
+  providerHandler: RequestHandler;
+  verifier: AccessTokenVerifier;
+  close(): Promise<void>;
+}
+
+export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
+  const { config, store, logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const mittwald = deps.mittwald ?? createMittwaldHttpClient(config.mittwald);
+
+  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
+  const provider = new Provider(
+    config.publicUrl,
+    buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch }),
+  );
+  provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
+  provider.use(
+    authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
+  );
+
+  const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
+  const grantRecords = new adapters.Adapter('Grant');
+  async function endGrant(grantId: string): Promise<void> {
+    await Promise.all([adapters.revokeGrantTokens(grantId), grantRecords.destroy(grantId), vault.delete(grantId)]);
+  }
+  // Revocation, refresh-token reuse and code replay end a grant inside oidc-provider: drop mittwald's tokens too.
+  provider.on('grant.revoked', (_ctx, grantId: string) => {
+    vault.delete(grantId).catch((error) => logger.error('could not delete the mittwald tokens of a revoked grant', { grantId, error }));
+  });
+  observeProvider(provider, metrics, logger);
+  registerStoreGauges(metrics, store);
+
+  const sessions = createUpstreamSessions({
+    store,
+    vault,
+    mittwald,
+    metrics,
+    logger,
+    now,
+    httpTimeoutMs: config.mittwald.httpTimeoutMs,
+    endGrant,
+  });
+
+  const routes = express.Router();
+  routes.use(createEndpointGuards({ registrationsPerHour: config.registration.rateLimitPerHour, metrics }));
+  routes.use(
+    createInteractionRoutes({
+      provider,
+      config,
+      mittwald,
+      vault,
+      pendingLogins: createPendingLogins(store, INTERACTION_TTL_SECONDS),
+      csrf: createConsentCsrf(config.keys.cookieKeys),
+      logger,
+      now,
+    }),
+  );
+
+  return {
+    routes,
+    provider,
+    providerHandler: provider.callback(),
+    verifier: createAccessTokenVerifier({ provider, mcpResource: config.mcpResource, sessions }),
+    async close() {
+      provider.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// The few HTML pages a user sees at our origin. No scripts, no external resources; every value
+// escaped. Headers forbid framing (clickjacking of the consent button).
+import type { Response } from 'express';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+const STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}' +
+  'code{background:#f2f2f2;padding:0 .2rem}ul{padding-left:1.2rem}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}';
+
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
+
+export interface ConsentView {
+  uid: string;
+  clientName: string;
+  clientId: string;
+  redirectHost: string;
+  scopes: string[];
+  csrfToken: string;
+}
+
+export function consentPage(view: ConsentView): string {
+  const scopes = view.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('');
+  return page(
+    'Connect to your mittwald account?',
+    `<p><strong>${escapeHtml(view.clientName)}</strong> wants to act on your mittwald account.</p>` +
+      `<p>After you sign in, it will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>. ` +
+      `Only continue if you started this from that app.</p>` +
+      `<p>Requested permissions:</p><ul>${scopes}</ul>` +
+      `<p><small>Client id: <code>${escapeHtml(view.clientId)}</code></small></p>` +
+      `<form method="post" action="/interaction/${encodeURIComponent(view.uid)}/confirm">` +
+      `<input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}">` +
+      `<button type="submit" name="decision" value="allow">Continue to mittwald</button>` +
+      `<button type="submit" name="decision" value="deny">Cancel</button></form>`,
+  );
+}
+
+export function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).set(PAGE_HEADERS).type('html').send(html);
+}
+
+export function sendErrorPage(res: Response, status: number, title: string, message: string): void {
+  sendPage(res, status, page(title, `<p>${escapeHtml(message)}</p><p>Please start the connection again from your app.</p>`));
+}

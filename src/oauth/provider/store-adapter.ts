@@ -1,0 +1,124 @@
+// The one oidc-provider Adapter, on top of our KeyValueStore (memory or Redis alike).
+// Record: oauth:<Model>:<id> -> JSON { payload, expiresAt, consumedAt? }. Everything has a TTL.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { KeyValueStore } from '../../store/index.ts';
+import { storeKeys } from '../store-keys.ts';
+
+/** Records without their own lifetime (dynamically registered clients): dropped after 180 unused days. */
+export const CLIENT_TTL_SECONDS = 180 * 24 * 3600;
+// A client record in use gets its full lifetime back at most once a day (one write per day, not per request).
+const CLIENT_TOUCH_INTERVAL_SECONDS = 24 * 3600;
+
+const GRANT_BOUND_MODELS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+interface StoredRecord {
+  payload: AdapterPayload;
+  /** epoch seconds */
+  expiresAt: number;
+  /** epoch seconds; set once, never moved (the grace window counts from the first use) */
+  consumedAt?: number;
+}
+
+export interface StoreAdapterOptions {
+  store: KeyValueStore;
+  /** epoch milliseconds */
+  now: () => number;
+  /**
+   * Seconds after its first use in which a rotated refresh token still works once more.
+   * Clients refreshing twice at once (claude.ai from two egress IPs, retries after a lost answer)
+   * then each get a valid new pair; presenting it after the window is reuse, and oidc-provider
+   * revokes the whole grant.
+   */
+  refreshGraceSeconds: number;
+}
+
+export interface StoreAdapterFactory {
+  Adapter: new (model: string) => Adapter;
+  /** drops every token of a grant, whatever its model */
+  revokeGrantTokens(grantId: string): Promise<void>;
+}
+
+export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFactory {
+  const { store, now, refreshGraceSeconds } = options;
+  const epochSeconds = () => Math.floor(now() / 1000);
+
+  async function readRecord(key: string): Promise<StoredRecord | undefined> {
+    const text = await store.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as StoredRecord);
+  }
+
+  async function writeRecord(key: string, record: StoredRecord): Promise<void> {
+    await store.set(key, JSON.stringify(record), record.expiresAt - epochSeconds());
+  }
+
+  async function revokeGrantTokens(grantId: string): Promise<void> {
+    const index = storeKeys.grantTokens(grantId);
+    const members = await store.setMembers(index);
+    await store.delete(...members, index);
+  }
+
+  class StoreAdapter implements Adapter {
+    readonly #model: string;
+
+    constructor(model: string) {
+      this.#model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      const key = storeKeys.model(this.#model, id);
+      const ttl = expiresIn ?? CLIENT_TTL_SECONDS;
+      await writeRecord(key, { payload, expiresAt: epochSeconds() + ttl });
+      if (GRANT_BOUND_MODELS.has(this.#model) && payload.grantId) {
+        await store.addToSet(storeKeys.grantTokens(payload.grantId), key, ttl);
+      }
+      if (this.#model === 'Session' && payload.uid) await store.set(storeKeys.sessionUid(payload.uid), id, ttl);
+      if (payload.userCode) await store.set(storeKeys.userCode(payload.userCode), id, ttl);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const key = storeKeys.model(this.#model, id);
+      const record = await readRecord(key);
+      if (!record) return undefined;
+      if (this.#model === 'Client') await this.#touchClient(key, record);
+      if (record.consumedAt === undefined || this.#withinRefreshGrace(record.consumedAt)) return record.payload;
+      return { ...record.payload, consumed: record.consumedAt };
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const id = await store.get(storeKeys.sessionUid(uid));
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const id = await store.get(storeKeys.userCode(userCode));
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async consume(id: string): Promise<void> {
+      const key = storeKeys.model(this.#model, id);
+      const record = await readRecord(key);
+      if (!record || record.consumedAt !== undefined) return;
+      await writeRecord(key, { ...record, consumedAt: epochSeconds() });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.delete(storeKeys.model(this.#model, id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await revokeGrantTokens(grantId);
+    }
+
+    #withinRefreshGrace(consumedAt: number): boolean {
+      return this.#model === 'RefreshToken' && epochSeconds() - consumedAt < refreshGraceSeconds;
+    }
+
+    async #touchClient(key: string, record: StoredRecord): Promise<void> {
+      const age = CLIENT_TTL_SECONDS - (record.expiresAt - epochSeconds());
+      if (age < CLIENT_TOUCH_INTERVAL_SECONDS) return;
+      await writeRecord(key, { ...record, expiresAt: epochSeconds() + CLIENT_TTL_SECONDS });
+    }
+  }
+
+  return { Adapter: StoreAdapter, revokeGrantTokens };
+}
