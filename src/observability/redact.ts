@@ -9,8 +9,9 @@ const MAX_DEPTH = 8;
 // Keys whose values are credentials, after normalising camelCase and kebab-case to snake_case.
 const SECRET_KEY_SUFFIX = /(?:token|secret|secrets|password|passwd|_pass|authorization|cookie|cookies|api_key|apikey|credential|credentials|private_key|encryption_key|encryption_keys|cookie_keys|jwks)$/;
 const SECRET_KEY_EXACT = new Set(['pass', 'state', 'jti', 'code_verifier', 'assertion', 'client_assertion', 'id_token_hint']);
-// Request ids are chosen by us or by the proxy (validated charset); they must stay readable for correlation.
-const NEVER_SECRET_KEYS = new Set(['request_id']);
+// Request ids are chosen by us or by the proxy (validated charset); they must stay readable for
+// correlation even when they look like tokens (nginx's $request_id is 32 hex digits).
+const VERBATIM_KEYS = new Set(['request_id']);
 
 // Parameter names whose values are credentials in query strings, form bodies and `name=value` text.
 const SECRET_PARAMS =
@@ -28,7 +29,6 @@ function normalisedKey(key: string): string {
 /** whether the value stored under `key` must not be logged */
 export function isSecretKey(key: string, value?: unknown): boolean {
   const name = normalisedKey(key);
-  if (NEVER_SECRET_KEYS.has(name)) return false;
   if (name === 'code') return !(typeof value === 'number' || (typeof value === 'string' && looksLikeErrorCode(value)));
   return SECRET_KEY_EXACT.has(name) || SECRET_KEY_SUFFIX.test(name);
 }
@@ -99,8 +99,9 @@ function redactValue(value: unknown, depth: number, seen: WeakSet<object>): unkn
   const source = value instanceof Error ? errorFields(value) : (value as Record<string, unknown>);
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(source)) {
-    const hidden = field !== undefined && field !== null && typeof field !== 'boolean' && isSecretKey(key, field);
-    out[key] = hidden ? REDACTED : redactValue(field, depth + 1, seen);
+    if (typeof field === 'string' && VERBATIM_KEYS.has(normalisedKey(key))) out[key] = field;
+    else if (field !== undefined && field !== null && typeof field !== 'boolean' && isSecretKey(key, field)) out[key] = REDACTED;
+    else out[key] = redactValue(field, depth + 1, seen);
   }
   return out;
 }
