@@ -1,0 +1,84 @@
+// Builds the OAuth façade into an Express app the way src/app.ts does (our routes first, the
+// provider last), listening on 127.0.0.1, configured by loadConfig() from an environment.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import express from 'express';
+import { type AppConfig, generateDevelopmentJwks, loadConfig } from '../../../src/config.ts';
+import { createOAuthFacade, type OAuthFacade } from '../../../src/oauth/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics.ts';
+import type { KeyValueStore } from '../../../src/store/index.ts';
+import { freePort } from '../redis-server.ts';
+import type { MittwaldOAuthSimulator } from './simulator.ts';
+
+export const MITTWALD_CLIENT_ID = 'mittwald-mcp-test';
+
+/** Keys shared by every instance of one deployment (tokens and cookies must work across them). */
+export function sharedSecrets(): Record<string, string> {
+  return {
+    OAUTH_JWKS: JSON.stringify(generateDevelopmentJwks()),
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  };
+}
+
+/** The environment of one deployment at `publicUrl`, with mittwald played by the simulator. */
+export function testEnvironment(sim: MittwaldOAuthSimulator, publicUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PUBLIC_URL: publicUrl,
+    LOG_LEVEL: 'error',
+    MITTWALD_AUTHORIZATION_URL: sim.authorizationUrl,
+    MITTWALD_TOKEN_URL: sim.tokenUrl,
+    MITTWALD_CLIENT_ID: MITTWALD_CLIENT_ID,
+    MITTWALD_REDIRECT_URI: `${publicUrl}/mittwald/callback`,
+    MITTWALD_API_BASE_URL: sim.url,
+    MITTWALD_HTTP_TIMEOUT_MS: '2000',
+    ...sharedSecrets(),
+    ...extra,
+  };
+}
+
+export interface OAuthTestApp {
+  /** where this instance listens (may differ from config.publicUrl for a second instance) */
+  url: string;
+  config: AppConfig;
+  facade: OAuthFacade;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function startOAuthTestApp(options: {
+  env: Record<string, string>;
+  store: KeyValueStore;
+  port?: number;
+  clientMetadataFetch?: typeof fetch;
+}): Promise<OAuthTestApp> {
+  const config = loadConfig(options.env);
+  const metrics = createMetrics();
+  const logger = createLogger({ level: 'error', format: 'json' });
+  const facade = createOAuthFacade({ config, store: options.store, logger, metrics, clientMetadataFetch: options.clientMetadataFetch });
+
+  const app = express();
+  app.use(facade.routes);
+  app.use(facade.providerHandler);
+  const port = options.port ?? (await freePort());
+  const server: Server = await new Promise((resolve) => {
+    const started = app.listen(port, '127.0.0.1', () => resolve(started));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    facade,
+    metrics,
+    async close() {
+      await facade.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
