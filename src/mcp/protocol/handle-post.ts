@@ -1,0 +1,145 @@
+// POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
+//  1. refuse foreign or forged session handles (404),
+//  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
+//  3. ask for more scopes (403 step-up) before a tool the grant cannot use,
+//  4. answer tools/list from the precomputed listing,
+//  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
+// and only then hands the request to a per-request SDK server.
+import type { Request, RequestHandler, Response } from 'express';
+import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { AppConfig } from '../../config.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
+import { accessOf } from '../http/bearer-auth.ts';
+import { sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
+import type { SessionFacts, SessionHandles } from '../http/session-handle.ts';
+import { missingScopes } from '../tools/call-tool.ts';
+import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+import { RelayingTransport, type ElicitationRelay } from './elicitation-relay.ts';
+import type { InFlightCalls } from './in-flight-calls.ts';
+import type { McpServerFactory } from './mcp-server.ts';
+import type { ToolListing } from './tool-listing.ts';
+
+type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
+
+function jsonRpcError(res: Response, status: number, code: number, message: string, id: unknown = null): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+const isRequest = (m: Message) => typeof m.method === 'string' && m.id !== undefined;
+
+function toolsCalled(requests: Message[], catalogue: ToolCatalogue): ToolDefinition[] {
+  return requests
+    .filter((m) => m.method === 'tools/call' && typeof m.params?.name === 'string')
+    .map((m) => catalogue.get(m.params!.name as string))
+    .filter((tool): tool is ToolDefinition => tool !== undefined);
+}
+
+function acceptsJsonAndStream(req: Request): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && accept.includes('text/event-stream');
+}
+
+export function createPostHandler(deps: {
+  config: AppConfig;
+  catalogue: ToolCatalogue;
+  listing: ToolListing;
+  sessions: SessionHandles;
+  relay: ElicitationRelay;
+  inFlight: InFlightCalls;
+  buildServer: McpServerFactory;
+  logger: Logger;
+}): RequestHandler {
+  const { config, catalogue, listing, sessions, relay, inFlight, logger } = deps;
+
+  function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): void {
+    for (const message of messages) {
+      if (message.method === 'notifications/cancelled') {
+        const requestId = message.params?.requestId;
+        if (typeof requestId === 'string' || typeof requestId === 'number') {
+          inFlight.cancel(access.accountId, sessionKey, requestId, 'cancelled by the client');
+        }
+      } else if (message.method === undefined && ('result' in message || 'error' in message)) {
+        relay.deliver(access.accountId, message as unknown as JSONRPCMessage);
+      }
+    }
+  }
+
+  async function upstreamSessionEnded(access: VerifiedAccess, tools: ToolDefinition[]): Promise<boolean> {
+    if (!tools.some((tool) => tool.kind === 'run')) return false;
+    try {
+      await access.mittwaldAccessToken();
+      return false;
+    } catch (error) {
+      if (error instanceof UpstreamSessionEndedError) return true;
+      throw error;
+    }
+  }
+
+  async function handToSdk(req: Request, res: Response, access: VerifiedAccess, session: SessionFacts, sessionKey: string, body: unknown) {
+    const connection = new AbortController();
+    const transport = new RelayingTransport(relay, access.accountId);
+    const server = deps.buildServer({ access, session, sessionKey, connectionSignal: connection.signal });
+    res.on('close', () => {
+      connection.abort(new Error('connection closed'));
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  return async (req, res) => {
+    const access = accessOf(res);
+    const messages = (Array.isArray(req.body) ? req.body : [req.body]) as Message[];
+    if (messages.length === 0 || !messages.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m))) {
+      return jsonRpcError(res, 400, -32600, 'Invalid Request: expected a JSON-RPC message');
+    }
+    const initialize = messages.find((m) => m.method === 'initialize');
+    const handle = req.get('mcp-session-id');
+    let session: SessionFacts = { elicitation: false };
+    if (handle && !initialize) {
+      const facts = sessions.open(handle, access.accountId);
+      if (!facts) return jsonRpcError(res, 404, -32001, 'Session not found');
+      session = facts;
+    }
+    const version = req.get('mcp-protocol-version');
+    if (version && !initialize && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return jsonRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version}`);
+    }
+    const sessionKey = handle ?? '';
+    const requests = messages.filter(isRequest);
+    if (requests.length === 0) {
+      routeClientMessages(access, sessionKey, messages);
+      res.status(202).end();
+      return;
+    }
+
+    const tools = toolsCalled(requests, catalogue);
+    const lacking = [...new Set(tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
+    if (lacking.length) {
+      const needed = [...new Set([...access.scopes, ...tools.flatMap((tool) => tool.scopes)])];
+      return sendInsufficientScope(res, config, needed, `${tools.map((t) => t.name).join(', ')} needs ${lacking.join(', ')}`);
+    }
+
+    if (messages.length === 1 && requests[0].method === 'tools/list') {
+      if (!acceptsJsonAndStream(req)) {
+        return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      }
+      res.type('application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":${listing.resultJson(access.scopes)}}`);
+      return;
+    }
+
+    try {
+      if (await upstreamSessionEnded(access, tools)) return sendUnauthorized(res, config, 'invalid_token');
+      if (initialize) {
+        const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
+        res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation) }));
+      }
+      await handToSdk(req, res, access, session, sessionKey, req.body);
+    } catch (error) {
+      logger.error('MCP request failed', { error });
+      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+    }
+  };
+}

@@ -1,0 +1,97 @@
+// The SDK server for one HTTP request (stateless mode needs a fresh server and transport per
+// request). Only initialize, tools/call and the rarer methods come here: tools/list is answered
+// before the SDK from the precomputed listing.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { VerifiedAccess } from '../../oauth/access.ts';
+import type { SessionFacts } from '../http/session-handle.ts';
+import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
+import type { ToolCatalogue } from '../tools/types.ts';
+import type { InFlightCalls } from './in-flight-calls.ts';
+import type { ToolListing } from './tool-listing.ts';
+
+/** how long a destructive call waits for the user's answer */
+const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  title?: string;
+}
+
+export interface McpRequestContext {
+  access: VerifiedAccess;
+  session: SessionFacts;
+  /** identifies the client session for cancellation (the session handle, or '' without one) */
+  sessionKey: string;
+  /** aborted when the HTTP connection of this request closes */
+  connectionSignal: AbortSignal;
+}
+
+export function createMcpServerFactory(deps: {
+  catalogue: ToolCatalogue;
+  listing: ToolListing;
+  callTool: ToolCaller;
+  inFlight: InFlightCalls;
+  serverInfo: ServerInfo;
+}) {
+  const { catalogue, listing, callTool, inFlight } = deps;
+  const instructions =
+    `Each tool runs one command of the mittwald CLI (mw ${catalogue.cliVersion}) for the signed-in user. ` +
+    'There is no default project: list projects or apps first and pass their ids. ' +
+    'Destructive tools ask for confirmation before anything runs.';
+
+  return function buildServer(context: McpRequestContext): Server {
+    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
+
+    server.setRequestHandler(ListToolsRequestSchema, () => listing.result(context.access.scopes));
+
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const tool = catalogue.get(request.params.name);
+      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      const cancelled = new AbortController();
+      const untrack = inFlight.track(context.access.accountId, context.sessionKey, extra.requestId, cancelled);
+      const signal = AbortSignal.any([extra.signal, context.connectionSignal, cancelled.signal]);
+      const askUser = context.session.elicitation
+        ? async (message: string): Promise<ConfirmationAnswer> => {
+            try {
+              const answer = await extra.sendRequest(
+                {
+                  method: 'elicitation/create',
+                  params: {
+                    message,
+                    requestedSchema: {
+                      type: 'object',
+                      properties: { confirm: { type: 'boolean', title: 'Confirm', description: 'Run it' } },
+                      required: ['confirm'],
+                    },
+                  },
+                },
+                ElicitResultSchema,
+                { signal, timeout: CONFIRMATION_TIMEOUT_MS },
+              );
+              if (answer.action !== 'accept') return answer.action;
+              return answer.content?.confirm === true ? 'accept' : 'decline';
+            } catch {
+              return 'cancel';
+            }
+          }
+        : undefined;
+      try {
+        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser });
+      } finally {
+        untrack();
+      }
+    });
+
+    return server;
+  };
+}
+
+export type McpServerFactory = ReturnType<typeof createMcpServerFactory>;
