@@ -64,7 +64,11 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes only its own tokens; anything else is answered 200 without effect (RFC 7009 §2.2).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
