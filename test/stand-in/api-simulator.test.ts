@@ -15,7 +15,7 @@ async function call(path: string, init: { method?: string; token?: string; beare
 }
 
 beforeAll(async () => {
-  api = await startMittwaldApiSimulator({ tokens: { [ALICE]: '' } });
+  api = await startMittwaldApiSimulator();
   api.grantToken(ALICE, api.users[0].userId);
 });
 

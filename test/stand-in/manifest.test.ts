@@ -36,7 +36,7 @@ describe('stand-in manifest', () => {
   });
 
   it('the stand-in runs with and without the manifest (time per call is measured and reported)', async () => {
-    const api = await startMittwaldApiSimulator({ tokens: { t: '' } });
+    const api = await startMittwaldApiSimulator();
     api.grantToken('t', api.users[0].userId);
     const env = { MITTWALD_API_BASE_URL: api.url, MITTWALD_API_TOKEN: 't', MW_CONFIG_DIR: await makeConfigDir() };
     try {
