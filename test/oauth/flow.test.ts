@@ -33,9 +33,10 @@ async function deployment(kind: 'memory' | 'redis') {
   const publicUrl = `http://127.0.0.1:${port}`;
   const mittwald = await startMittwaldOAuthSimulator({ clientId: 'mittwald-mcp-test', redirectUri: `${publicUrl}/mittwald/callback`, scopes: SCOPES });
   cleanups.push(() => mittwald.close());
-  const app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl), store: await openStore(kind), port });
+  const store = await openStore(kind);
+  const app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl), store, port });
   cleanups.push(() => app.close());
-  return { mittwald, app };
+  return { mittwald, app, store };
 }
 
 async function registeredClient(baseUrl: string, authMethod: 'none' | 'client_secret_post'): Promise<RegisteredClient> {
@@ -67,7 +68,7 @@ async function loggedIn(baseUrl: string, client: RegisteredClient, scope?: strin
 
 describe.each(['memory', 'redis'] as const)('full flow on the %s store', (kind) => {
   it.each(['none', 'client_secret_post'] as const)('registers, authorizes, refreshes and revokes a %s client', async (authMethod) => {
-    const { app, mittwald } = await deployment(kind);
+    const { app, mittwald, store } = await deployment(kind);
     mittwald.loginAs('user-42');
     const client = await registeredClient(app.url, authMethod);
     if (authMethod === 'client_secret_post') expect(client.client_secret).toBeTruthy();
@@ -85,6 +86,10 @@ describe.each(['memory', 'redis'] as const)('full flow on the %s store', (kind) 
     expect(access).toMatchObject({ accountId: 'user-42', clientId: client.client_id });
     expect(access!.scopes.sort()).toEqual(['app:write', 'project:read']);
     expect(await access!.mittwaldAccessToken()).toMatch(/^mwsim-at-/);
+    // at rest, mittwald's tokens are ciphertext only
+    const stored = await store.get(`oauth:mittwald-tokens:${access!.grantId}`);
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain('mwsim-');
 
     const refreshed = await tokenRequest(app.url, client, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refreshed.status).toBe(200);
@@ -97,6 +102,13 @@ describe.each(['memory', 'redis'] as const)('full flow on the %s store', (kind) 
     expect(await app.facade.verifier.verify(newAccess)).toBeUndefined();
     const afterRevoke = await tokenRequest(app.url, client, { grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) });
     expect(afterRevoke.body.error).toBe('invalid_grant');
+    expect(await store.get(`oauth:mittwald-tokens:${access!.grantId}`)).toBeUndefined();
+
+    const metrics = await app.metrics.registry.metrics();
+    expect(metrics).toMatch(/oauth_dcr_registrations_total\{status="success"\} 1/);
+    expect(metrics).toMatch(/oauth_authorization_requests_total\{status="success"\} 1/);
+    expect(metrics).toMatch(/oauth_token_requests_total\{grant_type="authorization_code",status="success"\} 1/);
+    expect(metrics).toMatch(/oauth_token_requests_total\{grant_type="refresh_token",status="invalid_grant"\} 1/);
   });
 
   it('grants the default scopes when the client asks for none, and only what mittwald granted', async () => {
@@ -138,6 +150,8 @@ describe('several instances on one Redis', () => {
     expect(new Set(upstreamTokens).size).toBe(1);
     expect(await accesses[1]!.mittwaldAccessToken()).toBe(upstreamTokens[0]);
     expect(mittwald.counters.refreshes - before).toBe(1);
+    const refreshMetrics = (await Promise.all(apps.map((app) => app.metrics.registry.metrics()))).join('\n');
+    expect(refreshMetrics.match(/mittwald_token_refreshes_total\{status="success"\} 1/g)).toHaveLength(1);
   });
 
   it('ends the grant when mittwald refuses the refresh: verify() no longer knows the token', async () => {
