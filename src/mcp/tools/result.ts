@@ -29,7 +29,7 @@ const EXIT_PATTERNS: Array<[ToolErrorCode, RegExp]> = [
   ['authentication', /\b401\b|unauthori[sz]ed|unauthenticated|not authenticated|invalid (api )?token|token (is )?(expired|invalid)/i],
   ['permission', /\b403\b|forbidden|permission denied|not permitted|not allowed|access denied|insufficient/i],
   ['not_found', /\b404\b|not found|could not be found|does not exist|no such/i],
-  ['invalid_input', /\b(400|412|422)\b|validation|invalid|must be|missing required|required flag|unexpected argument|nonexistent flag|expected .+ to be|no .+ id given/i],
+  ['invalid_input', /\b(400|412|422)\b|validation|invalid|must be|missing required|required flag|unexpected argument|nonexistent flag|expected .+ to be|expects (a value|one of)|no .+ id given/i],
 ];
 
 /** A run that exited non-zero → the most specific stable code its output supports. */
