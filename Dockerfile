@@ -11,10 +11,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # The CLI at a pinned version, with its oclif manifest written now: without the manifest every `mw`
-# start (one per tool call) loads every command file to find the one it runs.
+# start (one per tool call) loads every command file to find the one it runs. `oclif manifest`
+# reads package.json from the current directory, hence the cd; --no-jit keeps it offline from git.
 RUN npm install --global "@mittwald/cli@${MW_CLI_VERSION}" \
- && npx --yes oclif@4 manifest "$(npm root -g)/@mittwald/cli" \
- && test -s "$(npm root -g)/@mittwald/cli/oclif.manifest.json"
+ && cd "$(npm root -g)/@mittwald/cli" \
+ && npx --yes oclif@4 manifest --no-jit "$(npm root -g)/@mittwald/cli" \
+ && test -s oclif.manifest.json
 
 
 FROM node:24-slim AS runtime
