@@ -57,8 +57,9 @@ const TEXT_RULES: Array<[RegExp, Replacer]> = [
   [/(?<![\w-])'?([\w-]+)'?\s*:\s*'((?:[^'\\]|\\.)*)'/g, (match, key, value) => (isSecretKey(key, value) ? withValueRedacted(match, value) : match)],
   // JWTs, wherever they appear
   [/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, () => REDACTED],
-  // Authorization header values; `Bearer realm="..."` in a WWW-Authenticate challenge is not a credential
-  [/\b(Bearer|Basic|DPoP)(\s+)(?![\w-]+=")[\w.~+/:=-]+/gi, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
+  // Authorization header values. Not credentials: `Bearer realm="..."` in a WWW-Authenticate
+  // challenge, and a plain word after the scheme name in prose ("invalid bearer token").
+  [/\b(Bearer|Basic|DPoP)(\s+)(?![\w-]+=")([\w.~+/:=-]+)/gi, (match, scheme, space, value) => (/^[a-z]+$/.test(value) ? match : `${scheme}${space}${REDACTED}`)],
   // header dumps: `cookie: a=b; c=d`, `x-access-token: ...`
   [/\b((?:set-)?cookie|x-access-token|proxy-authorization)(\s*:\s*)[^\r\n]+/gi, (_m, name, colon) => `${name}${colon}${REDACTED}`],
   // passwords in URLs: redis://:secret@host, https://user:secret@host

@@ -154,6 +154,16 @@ describe('logger redaction', () => {
     expect(json.message).toBe('store unavailable: connect redis://:[redacted]@redis:6379 failed');
   });
 
+  it('keeps prose that merely names an auth scheme', async () => {
+    const { json } = await oneLine((logger) => logger.info('invalid bearer token; basic auth required for /metrics'));
+    expect(json.message).toBe('invalid bearer token; basic auth required for /metrics');
+  });
+
+  it('hides Basic credentials, however short', async () => {
+    const { json } = await oneLine((logger) => logger.info(`scrape with Basic ${Buffer.from('u:p').toString('base64')}`));
+    expect(json.message).toBe('scrape with Basic [redacted]');
+  });
+
   it('keeps a WWW-Authenticate challenge readable', async () => {
     const challenge = 'Bearer realm="mcp", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"';
     const { json } = await oneLine((logger) => logger.info('challenge sent', { wwwAuthenticate: challenge }));
