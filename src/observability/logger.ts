@@ -5,8 +5,6 @@ import { errorFields, redact } from './redact.ts';
 import { currentRequestId } from './request-scope.ts';
 
 export type Logger = winston.Logger;
-// For text that leaves the process other than through the logger (tool results, error responses).
-export { redact, redactText } from './redact.ts';
 
 export interface LoggerOptions {
   level: string;
