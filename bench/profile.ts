@@ -1,0 +1,70 @@
+// How much each benchmark does: a full run for figures, a smoke run (CI) that only proves every
+// path still works. Both are bounded.
+export interface Profile {
+  smoke: boolean;
+  /** measuring time per tools/list load point */
+  listDurationMs: number;
+  /** warm-up time before each load point */
+  warmupMs: number;
+  /** tools/call samples (each also runs the CLI directly once) */
+  toolCalls: number;
+  /** item 3: calls in total and distinct users */
+  crowdCalls: number;
+  crowdUsers: number;
+  /** item 4: full authorization flows and refresh grants per store */
+  oauthFlows: number;
+  refreshes: number;
+  cliStartupCalls: number;
+  /** calls before measuring (they also prime the compile cache) */
+  cliWarmupCalls: number;
+  /** item 6: grants created between the two heap readings */
+  grants: number;
+}
+
+export const FULL: Profile = {
+  smoke: false,
+  listDurationMs: 5000,
+  warmupMs: 1000,
+  toolCalls: 40,
+  crowdCalls: 100,
+  crowdUsers: 20,
+  oauthFlows: 100,
+  refreshes: 300,
+  cliStartupCalls: 15,
+  cliWarmupCalls: 2,
+  grants: 1000,
+};
+
+export const SMOKE: Profile = {
+  smoke: true,
+  listDurationMs: 150,
+  warmupMs: 0,
+  toolCalls: 2,
+  crowdCalls: 6,
+  crowdUsers: 3,
+  oauthFlows: 2,
+  refreshes: 3,
+  cliStartupCalls: 1,
+  cliWarmupCalls: 0,
+  grants: 5,
+};
+
+export interface Section {
+  title: string;
+  columns: string[];
+  rows: string[][];
+  notes?: string[];
+}
+
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchmarkOutcome {
+  sections: Section[];
+  goals: GoalCheck[];
+  /** something that should have worked did not (the run exits non-zero) */
+  failures?: string[];
+}

@@ -1,0 +1,48 @@
+// `npm run bench [-- --smoke]`: starts everything on loopback, measures our server against its
+// references in one run, prints a Markdown table and (full runs only) writes bench/results.md.
+// Exits non-zero when anything that should work failed, so the smoke run guards the paths in CI.
+import { writeFile } from 'node:fs/promises';
+import { benchCliStartup } from './cli-startup.ts';
+import { describeMachine } from './machine.ts';
+import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
+import { renderReport } from './report.ts';
+
+const RESULTS_FILE = new URL('./results.md', import.meta.url);
+
+type Benchmark = (profile: Profile) => Promise<BenchmarkOutcome>;
+
+const BENCHMARKS: Array<[name: string, run: Benchmark]> = [['CLI start-up', benchCliStartup]];
+
+async function main(): Promise<number> {
+  const profile = process.argv.includes('--smoke') ? SMOKE : FULL;
+  const startedAt = new Date();
+  const outcome: Required<BenchmarkOutcome> = { sections: [], goals: [], failures: [] };
+  for (const [name, run] of BENCHMARKS) {
+    process.stderr.write(`bench: ${name}…\n`);
+    try {
+      const result = await run(profile);
+      outcome.sections.push(...result.sections);
+      outcome.goals.push(...(profile.smoke ? [] : result.goals));
+      outcome.failures.push(...(result.failures ?? []).map((failure) => `${name}: ${failure}`));
+    } catch (error) {
+      outcome.failures.push(`${name}: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+  const markdown = renderReport({
+    machine: describeMachine(),
+    startedAt,
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    smoke: profile.smoke,
+    sections: outcome.sections,
+    goals: outcome.goals,
+  });
+  process.stdout.write(markdown);
+  if (outcome.failures.length) {
+    process.stderr.write(`\nbench: ${outcome.failures.length} failure(s):\n${outcome.failures.join('\n')}\n`);
+    return 1;
+  }
+  if (!profile.smoke) await writeFile(RESULTS_FILE, markdown);
+  return 0;
+}
+
+process.exitCode = await main();
