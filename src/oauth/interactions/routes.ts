@@ -6,7 +6,7 @@
 // The hop exists because oidc-provider's interaction cookie is scoped to /interaction/<uid>: only
 // there can we prove the callback arrived in the browser that started the authorization.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { errors, type Provider } from 'oidc-provider';
+import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { MittwaldRejectedError, MittwaldUnavailableError } from '../errors.ts';
@@ -14,6 +14,7 @@ import type { MittwaldOAuthClient } from '../mittwald/client.ts';
 import type { TokenVault } from '../mittwald/token-vault.ts';
 import { toStoredTokens } from '../mittwald/upstream-session.ts';
 import { grantedUpstreamScopes, parseScope, upstreamScopesOf } from '../scopes.ts';
+import { INTERACTION_TTL_SECONDS } from '../provider/configuration.ts';
 import type { ConsentCsrf } from './csrf.ts';
 import { consentPage, sendErrorPage, sendPage } from './pages.ts';
 import type { PendingLogins } from './pending-logins.ts';
@@ -126,6 +127,7 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
     grant.addResourceScope(config.mcpResource, granted.join(' '));
     const grantId = await grant.save();
     await vault.write(grantId, toStoredTokens(session.tokens, now()));
+    await forgetOtherAccountInBrowser(details, session.accountId);
     logger.info('mittwald login completed', { clientId, grantId, scopes: granted.join(' ') });
 
     await provider.interactionFinished(
@@ -135,6 +137,25 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
       { mergeWithLastSubmission: false },
     );
   };
+
+  /**
+   * The browser's oidc-provider session still names the mittwald account of an earlier sign-in.
+   * Left alone, finishing with another account would end in oidc-provider's logout form (which we
+   * do not serve): forget the old account in both the browser session and this interaction's copy
+   * of it; the account that just logged in at mittwald is the one that counts.
+   */
+  async function forgetOtherAccountInBrowser(interaction: Interaction, accountId: string): Promise<void> {
+    const previous = interaction.session;
+    if (!previous?.accountId || previous.accountId === accountId) return;
+    const browserSession = await provider.Session.findByUid(previous.uid);
+    if (browserSession) {
+      browserSession.accountId = undefined;
+      browserSession.authorizations = {};
+      await browserSession.save(INTERACTION_TTL_SECONDS);
+    }
+    (previous as { accountId?: string }).accountId = undefined;
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(now() / 1000)));
+  }
 
   const renderInteractionError = (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {

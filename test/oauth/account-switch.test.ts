@@ -1,0 +1,44 @@
+// One browser, two mittwald accounts one after the other (a user with a private and a work login).
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { MemoryStore } from '../../src/store/index.ts';
+import { freePort } from '../support/redis-server.ts';
+import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
+import { startMittwaldOAuthSimulator, type MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
+import { startOAuthTestApp, testEnvironment, type OAuthTestApp } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
+
+let app: OAuthTestApp;
+let mittwald: MittwaldOAuthSimulator;
+let store: MemoryStore;
+
+beforeAll(async () => {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  mittwald = await startMittwaldOAuthSimulator({ clientId: 'mittwald-mcp-test', redirectUri: `${publicUrl}/mittwald/callback`, scopes: ['user:read', 'customer:read', 'project:read', 'app:read'] });
+  store = new MemoryStore();
+  app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl), store, port });
+});
+
+afterAll(async () => {
+  await app.close();
+  await mittwald.close();
+  await store.close();
+});
+
+it('asks again and issues tokens for the account that logged in last, in the same browser', async () => {
+  const { body } = await registerClient(app.url, { client_name: 'App', redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' });
+  const client = body as unknown as RegisteredClient;
+  const browser = new TestBrowser();
+  const accounts = [];
+  for (const user of ['user-private', 'user-work']) {
+    mittwald.loginAs(user);
+    const before = mittwald.counters.authorizations;
+    const outcome = await authorizeInBrowser(app.url, client, { browser });
+    expect(mittwald.counters.authorizations).toBe(before + 1);
+    const code = outcome.callback?.searchParams.get('code');
+    expect(code).toBeTruthy();
+    const tokens = await tokenRequest(app.url, client, { grant_type: 'authorization_code', code: code!, code_verifier: outcome.verifier, redirect_uri: client.redirect_uris[0] });
+    accounts.push((await app.facade.verifier.verify(String(tokens.body.access_token)))?.accountId);
+  }
+  expect(accounts).toEqual(['user-private', 'user-work']);
+});
