@@ -1,0 +1,21 @@
+// Children are started in their own process group (spawn `detached: true`), so one signal to the
+// negative pid reaches the child and everything it started that stayed in the group.
+
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * SIGTERM now, SIGKILL after `graceMs` for whatever ignored it. Returns a function that cancels
+ * the pending SIGKILL (call it once the group is known to be gone).
+ */
+export function terminateProcessGroup(pid: number, graceMs: number): () => void {
+  signalProcessGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), graceMs);
+  return () => clearTimeout(timer);
+}
