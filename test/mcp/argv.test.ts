@@ -226,16 +226,17 @@ describe('argv property, checked by the real oclif parser', () => {
           } catch (error) {
             expect(String(error)).toMatch(/expects a value/);
             const values = [checked.project_id, ...((checked.forward_address as string[] | undefined) ?? [])];
-            expect(values.some((v) => typeof v === 'string' && /^-(-(token|force|quiet|wait|catchall|no-catchall|project-id|mode|forward-address)$|[qfp])/.test(v))).toBe(true);
+            // (oclif also looks names up on a plain object, so "--constructor" counts as a flag name)
+            expect(values.some((v) => typeof v === 'string' && v.startsWith('-'))).toBe(true);
             return;
           }
           expect(parsed.flags.token).toBeUndefined();
           expect(parsed.flags.force).toBeUndefined();
           expect(parsed.flags.quiet).toBe(true);
           expect(parsed.flags['project-id']).toBe(checked.project_id);
-          expect(parsed.flags['forward-address']).toEqual(
-            (checked.forward_address as string[] | undefined)?.length ? checked.forward_address : undefined,
-          );
+          // oclif trims the items of a delimited list flag
+          const addresses = (checked.forward_address as string[] | undefined)?.map((a) => a.trim());
+          expect(parsed.flags['forward-address']).toEqual(addresses?.length ? addresses : undefined);
           expect(parsed.flags.catchall).toBe(checked.catchall);
           expect(parsed.args).toEqual({ 'mail-address-id': checked.mail_address_id, extra: checked.extra });
         },
