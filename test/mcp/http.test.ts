@@ -14,11 +14,12 @@ const verifier = fakeVerifier({
   'token-other-user': { scopes: READ, accountId: 'user-2' },
 });
 
-function streamText(res: NodeJS.ReadableStream, callback: (error: Error | null, body: string) => void) {
+function streamText(res: request.Response, callback: (error: Error | null, body: string) => void) {
+  const stream = res as unknown as NodeJS.ReadableStream;
   let text = '';
-  res.setEncoding?.('utf8');
-  res.on('data', (chunk: string) => (text += chunk));
-  res.on('end', () => callback(null, text));
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  stream.on('end', () => callback(null, text));
 }
 
 /** POSTs a JSON-RPC body and returns its messages, whether answered as JSON or SSE. */
