@@ -11,7 +11,8 @@ export interface DirectCli {
   close(): Promise<void>;
 }
 
-export async function openDirectCli(options: { mittwaldToken: string; apiBaseUrl: string; compileCacheDir?: string }): Promise<DirectCli> {
+export async function openDirectCli(options: { executable?: string; mittwaldToken: string; apiBaseUrl: string; compileCacheDir?: string }): Promise<DirectCli> {
+  const executable = options.executable ?? standInCliPath;
   const directory: CallDirectory = await createCallDirectory();
   const env = childEnvironment({
     path: process.env.PATH ?? '/usr/bin:/bin',
@@ -21,15 +22,15 @@ export async function openDirectCli(options: { mittwaldToken: string; apiBaseUrl
     compileCacheDir: options.compileCacheDir,
   });
   return {
-    run: (argv) => spawnTimed(argv, env, directory.cwd),
+    run: (argv) => spawnTimed(executable, argv, env, directory.cwd),
     close: () => directory.remove(),
   };
 }
 
-function spawnTimed(argv: string[], env: Record<string, string>, cwd: string): Promise<number> {
+function spawnTimed(executable: string, argv: string[], env: Record<string, string>, cwd: string): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(standInCliPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
+    const child = spawn(executable, argv, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
     let stderr = '';
     child.stdout.resume();
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

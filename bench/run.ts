@@ -3,31 +3,47 @@
 // Exits non-zero when anything that should work failed, so the smoke run guards the paths in CI.
 import { writeFile } from 'node:fs/promises';
 import { benchCliStartup } from './cli-startup.ts';
+import { benchCrowd } from './crowd.ts';
+import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
+import { benchMemory } from './memory.ts';
+import { benchOAuth } from './oauth-throughput.ts';
 import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
 import { renderReport } from './report.ts';
+import { benchToolCall } from './tool-call.ts';
+import { benchToolsList } from './tools-list.ts';
 
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
-type Benchmark = (profile: Profile) => Promise<BenchmarkOutcome>;
+type Benchmark = (profile: Profile, deployments: DeploymentSource) => Promise<BenchmarkOutcome>;
 
-const BENCHMARKS: Array<[name: string, run: Benchmark]> = [['CLI start-up', benchCliStartup]];
+const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
+  ['tools/list', benchToolsList],
+  ['tools/call', benchToolCall],
+  ['many users', benchCrowd],
+  ['OAuth', benchOAuth],
+  ['CLI start-up', benchCliStartup],
+  ['memory', benchMemory],
+];
 
 async function main(): Promise<number> {
   const profile = process.argv.includes('--smoke') ? SMOKE : FULL;
   const startedAt = new Date();
   const outcome: Required<BenchmarkOutcome> = { sections: [], goals: [], failures: [] };
+  const deployments = deploymentSource(profile.smoke);
   for (const [name, run] of BENCHMARKS) {
-    process.stderr.write(`bench: ${name}…\n`);
+    const started = performance.now();
     try {
-      const result = await run(profile);
+      const result = await run(profile, deployments);
       outcome.sections.push(...result.sections);
       outcome.goals.push(...(profile.smoke ? [] : result.goals));
       outcome.failures.push(...(result.failures ?? []).map((failure) => `${name}: ${failure}`));
     } catch (error) {
       outcome.failures.push(`${name}: ${(error as Error).stack ?? String(error)}`);
     }
+    process.stderr.write(`bench: ${name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
+  await deployments.close();
   const markdown = renderReport({
     machine: describeMachine(),
     startedAt,

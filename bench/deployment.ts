@@ -1,0 +1,109 @@
+// One deployment under test: mittwald simulators in this process, our server (bench/serve.ts) in a
+// child with the stand-in `mw`, a registered client, and logging users in without a browser.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchChild, type BenchChild } from './bench-child.ts';
+import { createCatalogueCli } from './catalogue-cli.ts';
+import { authorizeAndRedeem, refresh, registerPublicClient, type RegisteredClient, type TokenSet } from './oauth-flow.ts';
+import { ALL_SCOPES, mittwaldEnvironment, planDeployment, startMittwald, type Mittwald } from './simulators.ts';
+
+export interface Deployment {
+  server: BenchChild;
+  mittwald: Mittwald;
+  publicUrl: string;
+  mcpUrl: string;
+  client: RegisteredClient;
+  /** the `mw` the server runs, and its NODE_COMPILE_CACHE (the direct reference uses both) */
+  cliExecutable: string;
+  compileCacheDir: string;
+  /** the whole authorization flow for one user; returns our tokens */
+  login(userId: string): Promise<TokenSet>;
+  refresh(refreshToken: string): Promise<TokenSet>;
+  /** the mittwald access token last minted for a user (what `mw` runs with) */
+  mittwaldTokenOf(userId: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startDeployment(env: Record<string, string> = {}): Promise<Deployment> {
+  const plan = await planDeployment();
+  const mittwald = await startMittwald({ publicUrl: plan.publicUrl });
+  const mittwaldTokens = new Map<string, string>();
+  mittwald.oauth.onTokenIssued((token, userId) => mittwaldTokens.set(userId, token));
+  const compileCacheDir = await mkdtemp(join(tmpdir(), 'bench-server-compile-cache-'));
+  const cli = await createCatalogueCli();
+  const removeFiles = async () => {
+    await cli.remove();
+    await rm(compileCacheDir, { recursive: true, force: true });
+  };
+  let server: BenchChild;
+  try {
+    server = await startBenchChild(new URL('./serve.ts', import.meta.url), {
+      env: {
+        ...plan.env,
+        ...mittwaldEnvironment(mittwald, plan.publicUrl),
+        MW_CLI: cli.executable,
+        CLI_COMPILE_CACHE_DIR: compileCacheDir,
+        ...env,
+      },
+    });
+  } catch (error) {
+    await mittwald.close();
+    await removeFiles();
+    throw error;
+  }
+  const mcpUrl = `${plan.publicUrl}/mcp`;
+  const client = await registerPublicClient(plan.publicUrl);
+  return {
+    server,
+    mittwald,
+    publicUrl: plan.publicUrl,
+    mcpUrl,
+    client,
+    cliExecutable: cli.executable,
+    compileCacheDir,
+    login(userId) {
+      // The simulator logs in whoever was named last: callers never overlap logins of different users.
+      mittwald.oauth.loginAs(userId);
+      return authorizeAndRedeem(plan.publicUrl, client, { scopes: ALL_SCOPES, resource: mcpUrl });
+    },
+    refresh: (refreshToken) => refresh(plan.publicUrl, client, refreshToken),
+    mittwaldTokenOf(userId) {
+      const token = mittwaldTokens.get(userId);
+      if (!token) throw new Error(`no mittwald token was minted for ${userId}`);
+      return token;
+    },
+    async stop() {
+      await server.stop();
+      await mittwald.close();
+      await removeFiles();
+    },
+  };
+}
+
+export interface DeploymentSource {
+  /** a running deployment with this extra environment; stop() it when done */
+  open(env?: Record<string, string>): Promise<Deployment>;
+  /** stops what is still running */
+  close(): Promise<void>;
+}
+
+/**
+ * Full runs measure each item on a fresh server (clean memory figures); smoke runs share one server
+ * per environment, since starting servers would take most of their few seconds.
+ */
+export function deploymentSource(share: boolean): DeploymentSource {
+  if (!share) return { open: startDeployment, close: async () => undefined };
+  const shared = new Map<string, Promise<Deployment>>();
+  return {
+    async open(env = {}) {
+      const key = JSON.stringify(env);
+      if (!shared.has(key)) shared.set(key, startDeployment(env));
+      const deployment = await shared.get(key)!;
+      return { ...deployment, stop: async () => undefined };
+    },
+    async close() {
+      for (const deployment of shared.values()) await (await deployment).stop();
+    },
+  };
+}
