@@ -1,0 +1,107 @@
+// A real MCP client (the SDK's Client + Streamable HTTP transport with its OAuth support), whose
+// "browser" is TestBrowser: it follows our consent page and the mittwald simulator's login.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { TestBrowser } from './mittwald-oauth/browser.ts';
+
+const REDIRECT_URL = 'http://127.0.0.1:53682/callback';
+
+export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
+  clientInfo?: OAuthClientInformationMixed;
+  savedTokens?: OAuthTokens;
+  authorizationUrl?: URL;
+  #verifier = '';
+  readonly #metadata: OAuthClientMetadata;
+
+  constructor(options: { scope?: string; clientName?: string } = {}) {
+    this.#metadata = {
+      client_name: options.clientName ?? 'e2e SDK client',
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...(options.scope ? { scope: options.scope } : {}),
+    };
+  }
+
+  get redirectUrl() {
+    return REDIRECT_URL;
+  }
+  get clientMetadata() {
+    return this.#metadata;
+  }
+  clientInformation() {
+    return this.clientInfo;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.clientInfo = info;
+  }
+  tokens() {
+    return this.savedTokens;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.savedTokens = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.#verifier = verifier;
+  }
+  codeVerifier() {
+    return this.#verifier;
+  }
+}
+
+/** Follows the browser part from the client's authorization URL to the code at its redirect URI. */
+export async function loginInBrowser(authorizationUrl: URL, browser = new TestBrowser()): Promise<string> {
+  let url = authorizationUrl.href;
+  let form: Record<string, string> | undefined;
+  for (let hop = 0; hop < 15; hop++) {
+    const response = await browser.request(url, form ? { method: 'POST', form } : {});
+    form = undefined;
+    if (response.status === 200 && response.body.includes('name="csrf"')) {
+      const csrf = /name="csrf" value="([^"]+)"/.exec(response.body)![1];
+      url = new URL(/action="([^"]+)"/.exec(response.body)![1], url).href;
+      form = { csrf, decision: 'allow' };
+      continue;
+    }
+    if (!response.location) throw new Error(`login stopped at ${url}: ${response.status} ${response.body.slice(0, 300)}`);
+    if (response.location.startsWith(REDIRECT_URL)) {
+      const callback = new URL(response.location);
+      const code = callback.searchParams.get('code');
+      if (!code) throw new Error(`authorization failed: ${callback.search}`);
+      return code;
+    }
+    url = response.location;
+  }
+  throw new Error('login did not finish within 15 hops');
+}
+
+/** Connects the way an MCP host does: 401 → discovery → DCR → browser login → token → connect. */
+export async function connectWithOAuth(mcpUrl: string, provider = new BrowserDrivenOAuthProvider()): Promise<{
+  client: Client;
+  provider: BrowserDrivenOAuthProvider;
+}> {
+  const attempt = async () => {
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+    return client;
+  };
+  try {
+    return { client: await attempt(), provider };
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError) || !provider.authorizationUrl) throw error;
+  }
+  const code = await loginInBrowser(provider.authorizationUrl);
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+  await transport.finishAuth(code);
+  return { client: await attempt(), provider };
+}
