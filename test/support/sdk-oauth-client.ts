@@ -9,7 +9,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { TestBrowser } from './mittwald-oauth/browser.ts';
+import { followBrowserFlow } from './mittwald-oauth/oauth-client.ts';
 
 const REDIRECT_URL = 'http://127.0.0.1:53682/callback';
 
@@ -61,28 +61,13 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
 }
 
 /** Follows the browser part from the client's authorization URL to the code at its redirect URI. */
-export async function loginInBrowser(authorizationUrl: URL, browser = new TestBrowser()): Promise<string> {
-  let url = authorizationUrl.href;
-  let form: Record<string, string> | undefined;
-  for (let hop = 0; hop < 15; hop++) {
-    const response = await browser.request(url, form ? { method: 'POST', form } : {});
-    form = undefined;
-    if (response.status === 200 && response.body.includes('name="csrf"')) {
-      const csrf = /name="csrf" value="([^"]+)"/.exec(response.body)![1];
-      url = new URL(/action="([^"]+)"/.exec(response.body)![1], url).href;
-      form = { csrf, decision: 'allow' };
-      continue;
-    }
-    if (!response.location) throw new Error(`login stopped at ${url}: ${response.status} ${response.body.slice(0, 300)}`);
-    if (response.location.startsWith(REDIRECT_URL)) {
-      const callback = new URL(response.location);
-      const code = callback.searchParams.get('code');
-      if (!code) throw new Error(`authorization failed: ${callback.search}`);
-      return code;
-    }
-    url = response.location;
+export async function loginInBrowser(authorizationUrl: URL): Promise<string> {
+  const { callback, stoppedAt } = await followBrowserFlow(authorizationUrl.href, REDIRECT_URL);
+  const code = callback?.searchParams.get('code');
+  if (!code) {
+    throw new Error(`login failed: ${callback?.search ?? `${stoppedAt?.status} ${stoppedAt?.body.slice(0, 300)}`}`);
   }
-  throw new Error('login did not finish within 15 hops');
+  return code;
 }
 
 /** Connects the way an MCP host does: 401 → discovery → DCR → browser login → token → connect. */

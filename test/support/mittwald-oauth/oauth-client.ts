@@ -80,7 +80,25 @@ export async function authorizeInBrowser(baseUrl: string, client: RegisteredClie
   };
   for (const [name, value] of Object.entries(parameters)) if (value !== undefined) query.set(name, value);
 
-  let url = `${baseUrl}/authorize?${query}`;
+  const outcome = await followBrowserFlow(`${baseUrl}/authorize?${query}`, String(parameters.redirect_uri), {
+    browser,
+    decision: options.decision,
+  });
+  return { ...outcome, verifier, state };
+}
+
+/**
+ * What the user's browser does from an authorization URL: follows redirects, answers our consent
+ * page, passes the (simulated) mittwald login, and stops at the client's redirect URI, or wherever
+ * the flow ends at our origin instead.
+ */
+export async function followBrowserFlow(
+  startUrl: string,
+  redirectUri: string,
+  options: { browser?: TestBrowser; decision?: 'allow' | 'deny' } = {},
+): Promise<Pick<AuthorizationOutcome, 'callback' | 'stoppedAt'>> {
+  const browser = options.browser ?? new TestBrowser();
+  let url = startUrl;
   let form: Record<string, string> | undefined;
   for (let hop = 0; hop < 15; hop++) {
     const response = await browser.request(url, form ? { method: 'POST', form } : {});
@@ -91,9 +109,9 @@ export async function authorizeInBrowser(baseUrl: string, client: RegisteredClie
       form = { csrf, decision: options.decision ?? 'allow' };
       continue;
     }
-    if (!response.location) return { stoppedAt: { url, status: response.status, body: response.body }, verifier, state };
+    if (!response.location) return { stoppedAt: { url, status: response.status, body: response.body } };
     const next = new URL(response.location);
-    if (next.href.startsWith(String(parameters.redirect_uri))) return { callback: next, verifier, state };
+    if (next.href.startsWith(redirectUri)) return { callback: next };
     url = next.href;
   }
   throw new Error('authorization did not finish within 15 hops');
