@@ -6,11 +6,12 @@ import type { AppConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AccessTokenVerifier } from '../oauth/access.ts';
-import { createBearerAuth } from './http/bearer-auth.ts';
+import type { KeyValueStore } from '../store/index.ts';
+import { accessOf, createBearerAuth } from './http/bearer-auth.ts';
 import { createJsonBodyParser, jsonBodyErrors } from './http/json-body.ts';
 import { createOriginGuard } from './http/origin-guard.ts';
 import { createProtectedResourceRouter } from './http/protected-resource.ts';
-import { createSessionHandles } from './http/session-handle.ts';
+import { createEndedSessions, createSessionHandles } from './http/session-handle.ts';
 import { createElicitationRelay } from './protocol/elicitation-relay.ts';
 import { createPostHandler } from './protocol/handle-post.ts';
 import { createInFlightCalls } from './protocol/in-flight-calls.ts';
@@ -26,6 +27,8 @@ export interface McpRouterDeps {
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
+  /** remembers sessions ended by DELETE (shared by every process) */
+  store: KeyValueStore;
   /** for the optional mittwald API token check (DIRECT_API_TOKENS) */
   fetch?: typeof fetch;
   serverInfo?: ServerInfo;
@@ -36,6 +39,8 @@ const DEFAULT_SERVER_INFO: ServerInfo = { name: 'mittwald-mcp', title: 'mittwald
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
   const listing = createToolListing(catalogue);
+  const sessions = createSessionHandles(config.keys.cookieKeys);
+  const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls();
   const relay = createElicitationRelay();
   const callTool = createToolCaller({ catalogue, runner: deps.runner, logger, metrics });
@@ -50,7 +55,8 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     config,
     catalogue,
     listing,
-    sessions: createSessionHandles(config.keys.cookieKeys),
+    sessions,
+    endedSessions,
     relay,
     inFlight,
     buildServer,
@@ -62,10 +68,25 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     res.once('close', () => metrics.activeConnections.dec());
     next();
   };
-  // Stateless: no standalone SSE stream to GET and no session to DELETE (see session-handle.ts).
-  const postOnly: RequestHandler = (req, res, next) => {
+  // Stateless: no standalone SSE stream to GET (405, which the spec allows); DELETE ends a session.
+  const postOrDelete: RequestHandler = (req, res, next) => {
     if (req.method === 'POST') return next();
-    res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
+    if (req.method === 'DELETE') return endSession(req, res, next);
+    res.status(405).set('Allow', 'POST, DELETE').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
+  };
+  const endSession: RequestHandler = async (req, res, next) => {
+    const handle = req.get('mcp-session-id');
+    const session = handle ? sessions.open(handle, accessOf(res).accountId) : undefined;
+    if (!session) {
+      res.status(handle ? 404 : 400).json({ jsonrpc: '2.0', error: { code: -32001, message: handle ? 'Session not found' : 'Mcp-Session-Id header required' }, id: null });
+      return;
+    }
+    try {
+      await endedSessions.end(session.id);
+      res.status(204).end();
+    } catch (error) {
+      next(error);
+    }
   };
 
   const router = Router();
@@ -75,7 +96,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     countConnection,
     ...createOriginGuard(config),
     createBearerAuth({ config, verifier: deps.verifier, logger, fetch: deps.fetch }),
-    postOnly,
+    postOrDelete,
     ...createJsonBodyParser(),
     handlePost,
   );

@@ -174,12 +174,28 @@ describe('initialize and sessions', () => {
     expect(forged.status).toBe(404);
   });
 
-  it('GET and DELETE are 405 (stateless: no stream to open, no session to end)', async () => {
-    for (const method of ['get', 'delete'] as const) {
-      const res = await request(app)[method]('/mcp').set('authorization', 'Bearer token-read');
-      expect(res.status).toBe(405);
-      expect(res.headers.allow).toBe('POST');
-    }
+  it('GET is 405: there is no server-initiated stream', async () => {
+    const res = await request(app).get('/mcp').set('authorization', 'Bearer token-read');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST, DELETE');
+  });
+
+  it('DELETE ends the session: the id is not found afterwards, other sessions live on', async () => {
+    const ended = (await post(app, init('2025-11-25'), 'token-read')).headers['mcp-session-id'] as string;
+    const other = (await post(app, init('2025-11-25'), 'token-read')).headers['mcp-session-id'] as string;
+    const foreign = await request(app).delete('/mcp').set('authorization', 'Bearer token-other-user').set('mcp-session-id', ended);
+    expect(foreign.status).toBe(404);
+    expect((await post(app, rpc('tools/list'), 'token-read', { 'mcp-session-id': ended })).status).toBe(200);
+
+    const deleted = await request(app).delete('/mcp').set('authorization', 'Bearer token-read').set('mcp-session-id', ended);
+    expect(deleted.status).toBe(204);
+    expect((await post(app, rpc('tools/list'), 'token-read', { 'mcp-session-id': ended })).status).toBe(404);
+    expect((await post(app, rpc('tools/list'), 'token-read', { 'mcp-session-id': other })).status).toBe(200);
+  });
+
+  it('DELETE without a session id is a bad request', async () => {
+    const res = await request(app).delete('/mcp').set('authorization', 'Bearer token-read');
+    expect(res.status).toBe(400);
   });
 
   it('notifications are accepted with 202', async () => {

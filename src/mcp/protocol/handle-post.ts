@@ -9,16 +9,19 @@ import type { Request, RequestHandler, Response } from 'express';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
+import { MittwaldUnavailableError, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
+import { StoreUnavailableError } from '../../store/index.ts';
 import { accessOf } from '../http/bearer-auth.ts';
 import { sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
-import type { SessionFacts, SessionHandles } from '../http/session-handle.ts';
+import type { EndedSessions, SessionFacts, SessionHandles } from '../http/session-handle.ts';
 import { missingScopes } from '../tools/call-tool.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 import { RelayingTransport, type ElicitationRelay } from './elicitation-relay.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { McpServerFactory } from './mcp-server.ts';
 import type { ToolListing } from './tool-listing.ts';
+
+const RETRY_AFTER_SECONDS = 5;
 
 type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
 
@@ -45,12 +48,13 @@ export function createPostHandler(deps: {
   catalogue: ToolCatalogue;
   listing: ToolListing;
   sessions: SessionHandles;
+  endedSessions: EndedSessions;
   relay: ElicitationRelay;
   inFlight: InFlightCalls;
   buildServer: McpServerFactory;
   logger: Logger;
 }): RequestHandler {
-  const { config, catalogue, listing, sessions, relay, inFlight, logger } = deps;
+  const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
 
   function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): void {
     for (const message of messages) {
@@ -100,7 +104,7 @@ export function createPostHandler(deps: {
     let session: SessionFacts = { elicitation: false };
     if (handle && !initialize) {
       const facts = sessions.open(handle, access.accountId);
-      if (!facts) return jsonRpcError(res, 404, -32001, 'Session not found');
+      if (!facts || (await endedSessions.isEnded(facts.id))) return jsonRpcError(res, 404, -32001, 'Session not found');
       session = facts;
     }
     const version = req.get('mcp-protocol-version');
@@ -138,8 +142,17 @@ export function createPostHandler(deps: {
       }
       await handToSdk(req, res, access, session, sessionKey, req.body);
     } catch (error) {
-      logger.error('MCP request failed', { error });
-      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+      if (res.headersSent) {
+        logger.error('MCP request failed after the answer started', { error });
+      } else if (error instanceof StoreUnavailableError || error instanceof MittwaldUnavailableError) {
+        // An outage (our store, or mittwald while refreshing its token): the grant is fine, retry later.
+        logger.warn('MCP request refused during an outage', { error: error.message });
+        res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+        jsonRpcError(res, 503, -32000, 'Temporarily unavailable: try again shortly');
+      } else {
+        logger.error('MCP request failed', { error });
+        jsonRpcError(res, 500, -32603, 'Internal error');
+      }
     }
   };
 }

@@ -9,6 +9,7 @@ import { buildToolCatalogue } from '../../../src/mcp/tools/catalogue.ts';
 import { loadToolOverrides } from '../../../src/mcp/tools/overrides.ts';
 import type { ToolCatalogue } from '../../../src/mcp/tools/types.ts';
 import type { AccessTokenVerifier } from '../../../src/oauth/access.ts';
+import { MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
 import { synthesizeCommandSet } from './synthetic-commands.ts';
 
@@ -32,7 +33,9 @@ export function buildMcpApp(options: {
   const runner = options.runner ?? recordingRunner();
   const catalogue = options.catalogue ?? syntheticCatalogue(config);
   const app = express();
-  app.use(createMcpRouter({ config, verifier: options.verifier, catalogue, runner, logger: silentLogger(), metrics, fetch: options.fetch }));
+  app.use(
+    createMcpRouter({ config, verifier: options.verifier, catalogue, runner, store: new MemoryStore(), logger: silentLogger(), metrics, fetch: options.fetch }),
+  );
   return { app, config, metrics, catalogue, runner };
 }
 
