@@ -27,6 +27,8 @@ export interface StackOptions {
   /** extra or overriding environment variables for our server */
   env?: Record<string, string>;
   port?: number;
+  /** the host name in PUBLIC_URL, i.e. what clients type (default 127.0.0.1; the server binds 127.0.0.1 either way) */
+  hostname?: string;
   logger?: Logger;
   /** reuse running simulators (a second server process of the same deployment) */
   simulators?: { oauth: MittwaldOAuthSimulator; api: MittwaldApiSimulator };
@@ -34,7 +36,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const ownSimulators = !options.simulators;
   const api = options.simulators?.api ?? (await startMittwaldApiSimulator());
   const oauth =
