@@ -23,6 +23,9 @@ export interface AccessTokenVerifier {
   verify(accessToken: string): Promise<VerifiedAccess | undefined>;
 }
 
+/** mittwald could not be reached (or did not answer in time) while refreshing: try again later. */
+export { MittwaldUnavailableError } from './errors.ts';
+
 /** mittwald no longer accepts this grant's refresh token: answer 401 so the client re-authorizes. */
 export class UpstreamSessionEndedError extends Error {
   override name = 'UpstreamSessionEndedError';

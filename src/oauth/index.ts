@@ -21,6 +21,7 @@ import { createTokenVault } from './mittwald/token-vault.ts';
 import { createUpstreamSessions } from './mittwald/upstream-session.ts';
 import { observeProvider, registerStoreGauges } from './oauth-metrics.ts';
 import { authorizationRequestDefaults } from './provider/authorization-defaults.ts';
+import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
 import { createAccessTokenVerifier } from './verifier.ts';
@@ -65,6 +66,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch }),
   );
   provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
+  provider.use(retryAfterWhenUnavailable);
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
   );

@@ -1,6 +1,7 @@
 // AccessTokenVerifier for the MCP side: one store read per request (the access token record); the
 // mittwald token is read (and refreshed) only when a tool actually needs it.
 import type { Provider } from 'oidc-provider';
+import { StoreUnavailableError } from '../store/index.ts';
 import type { AccessTokenVerifier, VerifiedAccess } from './access.ts';
 import { parseScope } from './scopes.ts';
 import type { UpstreamSessions } from './mittwald/upstream-session.ts';
@@ -10,7 +11,11 @@ export function createAccessTokenVerifier(options: { provider: Provider; mcpReso
   return {
     async verify(accessToken: string): Promise<VerifiedAccess | undefined> {
       // oidc-provider checks format, existence and expiry; revoked tokens are gone from the store.
-      const token = await provider.AccessToken.find(accessToken).catch(() => undefined);
+      // An unreachable store is not an invalid token: answering 401 would make clients drop it.
+      const token = await provider.AccessToken.find(accessToken).catch((error: unknown) => {
+        if (error instanceof StoreUnavailableError) throw error;
+        return undefined;
+      });
       if (!token || token.aud !== mcpResource || !token.accountId || !token.grantId || !token.exp) return undefined;
       const grantId = token.grantId;
       return {

@@ -15,6 +15,8 @@ import type { TokenVault } from '../mittwald/token-vault.ts';
 import { toStoredTokens } from '../mittwald/upstream-session.ts';
 import { grantedUpstreamScopes, parseScope, upstreamScopesOf } from '../scopes.ts';
 import { INTERACTION_TTL_SECONDS } from '../provider/configuration.ts';
+import { RETRY_AFTER_SECONDS } from '../provider/retry-after.ts';
+import { StoreUnavailableError } from '../../store/index.ts';
 import type { ConsentCsrf } from './csrf.ts';
 import { consentPage, sendErrorPage, sendPage } from './pages.ts';
 import type { PendingLogins } from './pending-logins.ts';
@@ -160,6 +162,12 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
   const renderInteractionError = (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
       next(error);
+      return;
+    }
+    if (error instanceof StoreUnavailableError) {
+      logger.warn('authorization interaction during a store outage', { error: error.message });
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      sendErrorPage(res, 503, 'Please try again in a moment', 'The sign-in service is briefly unavailable. Nothing was lost.');
       return;
     }
     if (error instanceof errors.SessionNotFound) {

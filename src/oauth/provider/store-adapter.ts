@@ -1,7 +1,8 @@
 // The one oidc-provider Adapter, on top of our KeyValueStore (memory or Redis alike).
 // Record: oauth:<Model>:<id> -> JSON { payload, expiresAt, consumedAt? }. Everything has a TTL.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { KeyValueStore } from '../../store/index.ts';
+import { type KeyValueStore, StoreUnavailableError } from '../../store/index.ts';
+import { AuthorizationStoreUnavailableError } from '../errors.ts';
 import { storeKeys } from '../store-keys.ts';
 
 /** Records without their own lifetime (dynamically registered clients): dropped after 180 unused days. */
@@ -39,7 +40,8 @@ export interface StoreAdapterFactory {
 }
 
 export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFactory {
-  const { store, now, refreshGraceSeconds } = options;
+  const { now, refreshGraceSeconds } = options;
+  const store = asProviderFailures(options.store);
   const epochSeconds = () => Math.floor(now() / 1000);
 
   async function readRecord(key: string): Promise<StoredRecord | undefined> {
@@ -121,4 +123,24 @@ export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFa
   }
 
   return { Adapter: StoreAdapter, revokeGrantTokens };
+}
+
+/**
+ * The same store, whose outages oidc-provider answers as 503 temporarily_unavailable: a plain
+ * error from an adapter is a 500 "oops! something went wrong" there, which tells a client nothing.
+ */
+function asProviderFailures(store: KeyValueStore): KeyValueStore {
+  const translate = (error: unknown): never => {
+    if (error instanceof StoreUnavailableError && !(error instanceof AuthorizationStoreUnavailableError)) {
+      throw new AuthorizationStoreUnavailableError({ cause: error });
+    }
+    throw error;
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(translate);
+    },
+  });
 }
