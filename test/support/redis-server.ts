@@ -1,6 +1,9 @@
 // Starts a throwaway redis-server on 127.0.0.1 (free port, no persistence) for one suite.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TestRedis {
   url: string;
@@ -21,12 +24,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: { keepData?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  // keepData: an append-only file synced on every write in a temporary directory, so a stop
+  // (even SIGKILL) and start loses nothing, as a production Redis with AOF would.
+  const persistence = options.keepData
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'mwmcp-redis-'))]
+    : ['--appendonly', 'no'];
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {

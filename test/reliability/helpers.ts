@@ -1,0 +1,140 @@
+// What the reliability suites share: a client that gets its tokens once through the real OAuth
+// flow, raw JSON-RPC over fetch for load and faults, and a look at the `mw` children still alive.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
+import { standInCliRoot } from '../support/mw-cli/index.ts';
+
+export const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
+
+export interface AuthorizedClient {
+  client: RegisteredClient;
+  accessToken: string;
+  refreshToken: string;
+  /** every secret this client saw: for the "nothing leaks" checks */
+  secrets: string[];
+}
+
+/** DCR, browser login through our consent page and mittwald, code for tokens: once per client. */
+export async function authorizeClient(
+  registerAt: string,
+  options: { authorizeAt?: string; tokenAt?: string; scope?: string; confidential?: boolean } = {},
+): Promise<AuthorizedClient> {
+  const registration = await registerClient(registerAt, {
+    client_name: 'reliability client',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: options.confidential ? 'client_secret_post' : 'none',
+  });
+  if (registration.status !== 201) throw new Error(`registration failed: ${registration.status} ${JSON.stringify(registration.body)}`);
+  const client = registration.body as unknown as RegisteredClient;
+  const outcome = await authorizeInBrowser(options.authorizeAt ?? registerAt, client, {
+    parameters: options.scope ? { scope: options.scope } : {},
+  });
+  const code = outcome.callback?.searchParams.get('code');
+  if (!code) throw new Error(`authorization failed: ${outcome.callback?.search ?? JSON.stringify(outcome.stoppedAt)?.slice(0, 400)}`);
+  const tokens = await tokenRequest(options.tokenAt ?? registerAt, client, {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: outcome.verifier,
+    redirect_uri: REDIRECT_URI,
+  });
+  if (tokens.status !== 200) throw new Error(`token request failed: ${tokens.status} ${JSON.stringify(tokens.body)}`);
+  const accessToken = String(tokens.body.access_token);
+  const refreshToken = String(tokens.body.refresh_token);
+  const secrets = [code, accessToken, refreshToken, client.client_secret, client.registration_access_token].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+  return { client, accessToken, refreshToken, secrets };
+}
+
+/** Refreshes in place (rotation): the client keeps the new pair. */
+export async function refresh(tokenAt: string, authorized: AuthorizedClient): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await tokenRequest(tokenAt, authorized.client, { grant_type: 'refresh_token', refresh_token: authorized.refreshToken });
+  if (response.status === 200) {
+    authorized.accessToken = String(response.body.access_token);
+    authorized.refreshToken = String(response.body.refresh_token);
+    authorized.secrets.push(authorized.accessToken, authorized.refreshToken);
+  }
+  return response;
+}
+
+export const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
+
+export interface RpcOutcome {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** the last JSON-RPC message, whether answered as JSON or as SSE */
+  message?: Record<string, any>;
+}
+
+export async function postMcp(mcpUrl: string, token: string | undefined, body: unknown, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<RpcOutcome> {
+  const response = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: init.signal ?? AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, message: lastMessage(response.headers.get('content-type'), text) };
+}
+
+function lastMessage(contentType: string | null, text: string): Record<string, any> | undefined {
+  try {
+    if (contentType?.includes('text/event-stream')) {
+      const data = text.split('\n').filter((l) => l.startsWith('data: '));
+      return data.length ? JSON.parse(data.at(-1)!.slice(6)) : undefined;
+    }
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let nextId = 1;
+export const rpc = (method: string, params?: unknown) => ({ jsonrpc: '2.0', id: nextId++, method, ...(params === undefined ? {} : { params }) });
+export const toolCall = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args });
+
+/** pids of `mw` stand-in processes (and their sleeping grandchildren) still running */
+export function standInProcesses(): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid,pgid,args'], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .filter((line) => line.includes(standInCliRoot) || line.includes('setInterval(() => {}, 60_000)'))
+    .map((line) => line.trim());
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A copy of config/tools.json that also offers the stand-in's fault commands (hang, crash, flood)
+ * as tools, under project:read, so a test can make `mw` misbehave through /mcp.
+ */
+export function overridesWithFaultTools(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'mwmcp-reliability-'));
+  const path = join(directory, 'tools.json');
+  copyFileSync(new URL('../../config/tools.json', import.meta.url), path);
+  const overrides = JSON.parse(readFileSync(path, 'utf8'));
+  for (const id of ['stand-in hang', 'stand-in crash', 'stand-in flood']) overrides.scopes[id] = ['project:read'];
+  writeFileSync(path, JSON.stringify(overrides));
+  return path;
+}
+
+/** True when the text holds a stack frame or a source path: a body a client must never see. */
+export function leaksInternals(text: string): boolean {
+  return /\n\s+at [^\n]+[(:]/.test(text) || /\/(src|node_modules)\/[\w./-]+\.(ts|js)/.test(text) || /\bat (async )?[\w.<>]+ \(/.test(text);
+}
