@@ -1,7 +1,7 @@
 // The commands of the installed CLI, read the way oclif reads them: from fresh oclif.manifest.json
 // files when the package has them, otherwise by letting oclif load the CLI in a child process.
 // Cached in memory and on disk per CLI name and version, so a restart does not pay again.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { createCallDirectory } from './call-directory.ts';
 import type { LocatedCli } from './locate-cli.ts';
 import { normaliseCommandSet } from './normalise-commands.ts';
 import { readManifestCommands } from './oclif-manifest.ts';
+import { ensurePrivateDirectory } from './private-directory.ts';
 import { runChildProcess } from './run-child-process.ts';
 import { CliFailure, type CliCommandSet } from './types.ts';
 
@@ -43,11 +44,13 @@ export function createCommandMetadataReader(options: CommandMetadataOptions = {}
 
   const load = async (cli: LocatedCli): Promise<CliCommandSet> => {
     const cacheFile = join(cacheDir, `${encodeURIComponent(cli.name)}@${encodeURIComponent(cli.version)}.v${CACHE_FORMAT}.json`);
-    const cached = await readCachedSet(cacheFile, cli.version);
+    // An unsafe cache directory costs only time: the commands are read afresh and not stored.
+    const useCache = await ensurePrivateDirectory(cacheDir);
+    const cached = useCache && (await readCachedSet(cacheFile, cli.version));
     if (cached) return cached;
     const raw = (await readManifestCommands(cli.root)) ?? (await loadCommandsWithOclif(cli, options));
     const commandSet = normaliseCommandSet(cli.version, raw);
-    await writeCachedSet(cacheDir, cacheFile, commandSet);
+    if (useCache) await writeCachedSet(cacheFile, commandSet);
     return commandSet;
   };
 
@@ -109,9 +112,8 @@ async function readCachedSet(file: string, version: string): Promise<CliCommandS
   }
 }
 
-async function writeCachedSet(dir: string, file: string, commandSet: CliCommandSet): Promise<void> {
+async function writeCachedSet(file: string, commandSet: CliCommandSet): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     // Write then rename, so a concurrent reader never sees half a file.
     const partial = `${file}.${process.pid}.partial`;
     await writeFile(partial, JSON.stringify(commandSet));

@@ -6,6 +6,7 @@ import { createCallDirectory } from './call-directory.ts';
 import { childEnvironment } from './child-environment.ts';
 import { UNKNOWN_COMMAND } from './command-id.ts';
 import { createConcurrencyLimiter } from './concurrency-limiter.ts';
+import { ensurePrivateDirectory } from './private-directory.ts';
 import { runChildProcess } from './run-child-process.ts';
 import { CliFailure, type CliRunRequest, type CliRunResult, type CliRunner } from './types.ts';
 
@@ -21,7 +22,7 @@ export interface CliRunnerOptions {
   maxOutputBytes: number;
   /** handed to children as MITTWALD_API_BASE_URL; leave unset for the real API */
   apiBaseUrl?: string;
-  /** shared NODE_COMPILE_CACHE directory for the children; unset disables the cache */
+  /** shared NODE_COMPILE_CACHE directory for the children (created 0700; ignored if someone else could write to it) */
   compileCacheDir?: string;
   /** where per-call directories are created (default: the OS temp dir) */
   callDirectoryParent?: string;
@@ -51,6 +52,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     },
   );
   const pending = new Set<Promise<unknown>>();
+  const compileCacheDir = usableCompileCacheDir(options.compileCacheDir, logger);
 
   const runIsolated = async (request: CliRunRequest): Promise<CliRunResult> => {
     const directory = await createCallDirectory(options.callDirectoryParent);
@@ -64,7 +66,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
           directory,
           mittwaldToken: request.mittwaldToken,
           apiBaseUrl: options.apiBaseUrl,
-          compileCacheDir: options.compileCacheDir,
+          compileCacheDir: await compileCacheDir,
         }),
         timeoutMs: options.timeoutMs,
         maxOutputBytes: options.maxOutputBytes,
@@ -120,6 +122,13 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
+}
+
+async function usableCompileCacheDir(dir: string | undefined, logger: Logger | undefined): Promise<string | undefined> {
+  if (!dir) return undefined;
+  if (await ensurePrivateDirectory(dir)) return dir;
+  logger?.warn('CLI compile cache disabled: the directory is not private to this user', { dir });
+  return undefined;
 }
 
 function assertSafeRequest(request: CliRunRequest): void {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandMetadataError, createCommandMetadataReader } from '../../src/cli/command-metadata.ts';
@@ -134,5 +134,16 @@ describe('caching', () => {
     const nextVersion = await createCommandMetadataReader({ cacheDir }).read(await locate(root));
     expect(nextVersion.cliVersion).toBe('1.1.0');
     expect(nextVersion.commands.map((c) => c.id)).toContain('project:show');
+  });
+
+  it('does not trust a cache directory that other users can write to', async () => {
+    const { root, cacheDir } = freshFixture();
+    await createCommandMetadataReader({ cacheDir }).read(await locate(root));
+    const [cacheFile] = readdirSync(cacheDir);
+    const planted = { cliVersion: '1.0.0', commands: [{ id: 'planted', hidden: false, aliases: [], args: [], flags: {} }] };
+    writeFileSync(join(cacheDir, cacheFile), JSON.stringify(planted));
+    chmodSync(cacheDir, 0o777);
+
+    expect(await createCommandMetadataReader({ cacheDir }).read(await locate(root))).toEqual(viaOclif);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,14 @@ describe('what a child sees', () => {
     const child = await describeChild(runnerWith({ apiBaseUrl: 'http://127.0.0.1:4010', compileCacheDir }));
     expect(child.env.MITTWALD_API_BASE_URL).toBe('http://127.0.0.1:4010');
     expect(child.env.NODE_COMPILE_CACHE).toBe(compileCacheDir);
+  });
+
+  it('gets no compile cache that other users could write to', async () => {
+    const shared = scratchFile('shared-compile-cache');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const child = await describeChild(runnerWith({ compileCacheDir: shared }));
+    expect(child.env.NODE_COMPILE_CACHE).toBeUndefined();
   });
 
   it('runs in an empty directory with a config dir of its own, removed afterwards', async () => {
