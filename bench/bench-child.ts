@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 const START_TIMEOUT_MS = 30_000;
 
-export type ChildMessage = { type: 'ready'; url: string } | { type: 'heap'; heapUsed: number };
+export type ChildMessage = { type: 'ready'; url: string } | { type: 'heap'; usage: NodeJS.MemoryUsage };
 
 export interface ResidentMemory {
   rssBytes: number;
@@ -18,7 +18,8 @@ export interface BenchChild {
   url: string;
   pid: number;
   memory(): ResidentMemory;
-  heapUsedAfterGc(): Promise<number>;
+  /** process.memoryUsage() of the child right after a full GC */
+  memoryUsageAfterGc(): Promise<NodeJS.MemoryUsage>;
   send(message: unknown): void;
   stop(): Promise<void>;
 }
@@ -29,12 +30,17 @@ export function residentMemory(pid: number): ResidentMemory {
   return { rssBytes: bytes('VmRSS'), peakBytes: bytes('VmHWM') };
 }
 
+/** With `--profile`, every bench child writes a V8 CPU profile here when it stops (open in Chrome DevTools). */
+const PROFILE_DIR = process.argv.includes('--profile') ? new URL('./profiles/', import.meta.url).pathname : undefined;
+
 export async function startBenchChild(script: URL, options: { env?: Record<string, string>; init?: unknown } = {}): Promise<BenchChild> {
   const child: ChildProcess = fork(script, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    // stdout is drained, not shown: the server logs there as in production, and that cost belongs in the figures.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  child.stdout!.resume();
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -67,10 +73,10 @@ export async function startBenchChild(script: URL, options: { env?: Record<strin
     url,
     pid: child.pid!,
     memory: () => residentMemory(child.pid!),
-    async heapUsedAfterGc() {
+    async memoryUsageAfterGc() {
       const reply = next('heap', 10_000);
       child.send({ type: 'heap' });
-      return (await reply).heapUsed;
+      return (await reply).usage;
     },
     send: (message) => child.send(message as object),
     async stop() {
@@ -92,7 +98,7 @@ export function serveParent(stop: () => Promise<void>): void {
       // Two passes: the first may only run finalisers whose memory the second frees.
       globalThis.gc!();
       globalThis.gc!();
-      process.send!({ type: 'heap', heapUsed: process.memoryUsage().heapUsed } satisfies ChildMessage);
+      process.send!({ type: 'heap', usage: process.memoryUsage() } satisfies ChildMessage);
     } else if (message.type === 'stop') {
       await stop();
       process.disconnect();

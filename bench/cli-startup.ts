@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeStandInManifest, standInManifestPath, writeStandInManifest } from '../test/support/mw-cli/index.ts';
 import { startMittwaldApiSimulator } from '../test/support/mittwald-api/simulator.ts';
-import { openDirectCli } from './direct-cli.ts';
+import { openDirectCli, type DirectCli } from './direct-cli.ts';
 import type { BenchmarkOutcome, Profile } from './profile.ts';
 import { summarise } from './stats.ts';
 import { ms, ratio } from './format.ts';
@@ -19,11 +19,18 @@ interface Variant {
 }
 
 const ALL_VARIANTS: Variant[] = [
+  // Grouped by manifest, so a round switches the manifest file only twice.
   { manifest: false, compileCache: false },
-  { manifest: true, compileCache: false },
   { manifest: false, compileCache: true },
+  { manifest: true, compileCache: false },
   { manifest: true, compileCache: true },
 ];
+
+async function setManifest(present: boolean): Promise<void> {
+  if (present === existsSync(standInManifestPath)) return;
+  if (present) await writeStandInManifest();
+  else await removeStandInManifest();
+}
 
 export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcome> {
   // A smoke run still takes both manifest paths (write and remove), at half the calls.
@@ -33,41 +40,42 @@ export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcom
   api.grantToken(token, api.users[0].userId);
   const hadManifest = existsSync(standInManifestPath);
   const cacheRoot = await mkdtemp(join(tmpdir(), 'bench-compile-cache-'));
-  const medians = new Map<Variant, number>();
-  const rows: string[][] = [];
+  const times = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  const clis = new Map<Variant, DirectCli>();
   try {
     for (const variant of variants) {
-      if (variant.manifest) await writeStandInManifest();
-      else await removeStandInManifest();
       // A fresh cache per variant, primed by the warm-up calls (the image primes it at build time).
       const compileCacheDir = variant.compileCache ? await mkdtemp(join(cacheRoot, 'v-')) : undefined;
-      const cli = await openDirectCli({ mittwaldToken: token, apiBaseUrl: api.url, compileCacheDir });
-      try {
-        for (let i = 0; i < profile.cliWarmupCalls; i++) await cli.run(COMMAND);
-        const times: number[] = [];
-        for (let i = 0; i < profile.cliStartupCalls; i++) times.push(await cli.run(COMMAND));
-        const { p50Ms, p99Ms } = summarise(times);
-        medians.set(variant, p50Ms);
-        rows.push([variant.manifest ? 'yes' : 'no', variant.compileCache ? 'yes' : 'no', ms(p50Ms), ms(p99Ms), '']);
-      } finally {
-        await cli.close();
-      }
+      clis.set(variant, await openDirectCli({ mittwaldToken: token, apiBaseUrl: api.url, compileCacheDir }));
+    }
+    const runOnce = async (variant: Variant) => {
+      await setManifest(variant.manifest);
+      return clis.get(variant)!.run(COMMAND);
+    };
+    for (const variant of variants) for (let i = 0; i < profile.cliWarmupCalls; i++) await runOnce(variant);
+    // Round robin, so a busy moment on the machine hits every variant alike.
+    for (let i = 0; i < profile.cliStartupCalls; i++) {
+      for (const variant of variants) times.get(variant)!.push(await runOnce(variant));
     }
   } finally {
-    if (hadManifest) await writeStandInManifest();
-    else await removeStandInManifest();
+    await setManifest(hadManifest);
+    for (const cli of clis.values()) await cli.close();
     await rm(cacheRoot, { recursive: true, force: true });
     await api.close();
   }
-  const baseline = medians.get(variants[0])!;
-  variants.forEach((variant, index) => (rows[index][4] = ratio(medians.get(variant)! / baseline)));
+  const summaries = new Map(variants.map((variant) => [variant, summarise(times.get(variant)!)]));
+  const baseline = summaries.get(variants[0])!.p50Ms;
+  const rows = variants.map((variant) => {
+    const { p50Ms, p99Ms } = summaries.get(variant)!;
+    return [variant.manifest ? 'yes' : 'no', variant.compileCache ? 'yes' : 'no', ms(p50Ms), ms(p99Ms), ratio(p50Ms / baseline)];
+  });
   return {
     sections: [
       {
         title: '5. CLI start-up: one `mw project list` (stand-in), spawned directly',
         columns: ['oclif manifest', 'compile cache', 'p50', 'p99', 'p50 vs neither'],
         rows,
-        notes: [`${profile.cliStartupCalls} sequential calls per variant after ${profile.cliWarmupCalls} warm-up calls.`],
+        notes: [`${profile.cliStartupCalls} calls per variant, taking turns, after ${profile.cliWarmupCalls} warm-up calls each.`],
       },
     ],
     goals: [],

@@ -13,25 +13,27 @@ export async function benchMemory(profile: Profile, deployments: DeploymentSourc
   const deployment = await deployments.open();
   try {
     await new Promise((resolve) => setTimeout(resolve, profile.smoke ? 0 : SETTLE_MS));
-    const idleHeap = await deployment.server.heapUsedAfterGc();
-    const idle = deployment.server.memory();
+    const idle = await deployment.server.memoryUsageAfterGc();
+    const idlePeak = deployment.server.memory().peakBytes;
 
     const userId = deployment.mittwald.users(1)[0];
     const logins = await runLoad({ concurrency: CONCURRENCY, count: profile.grants, durationMs: MAX_DURATION_MS, request: async () => void (await deployment.login(userId)) });
     if (logins.errors) throw new Error(`${logins.errors} logins failed; first: ${logins.firstError}`);
     const grants = logins.requests;
-    const loadedHeap = await deployment.server.heapUsedAfterGc();
-    const loaded = deployment.server.memory();
-    const perThousand = ((loadedHeap - idleHeap) * 1000) / grants;
+    const loaded = await deployment.server.memoryUsageAfterGc();
+    const loadedPeak = deployment.server.memory().peakBytes;
+    const perThousand = ((loaded.heapUsed - idle.heapUsed) * 1000) / grants;
+    const row = (label: string, usage: NodeJS.MemoryUsage, peak: number) =>
+      [label, megabytes(usage.heapUsed), megabytes(usage.heapTotal), megabytes(usage.external), megabytes(usage.rss), megabytes(peak)];
     return {
       sections: [
         {
           title: '6. Server memory: idle, and per 1,000 stored grants (memory store)',
-          columns: ['state', 'heap used after GC', 'RSS', 'peak RSS'],
+          columns: ['state', 'heap used after GC', 'heap reserved', 'external', 'RSS', 'peak RSS'],
           rows: [
-            ['idle, after start and one client registration', megabytes(idleHeap), megabytes(idle.rssBytes), megabytes(idle.peakBytes)],
-            [`after ${grants} logins (grants)`, megabytes(loadedHeap), megabytes(loaded.rssBytes), megabytes(loaded.peakBytes)],
-            ['per 1,000 grants (heap delta)', megabytes(perThousand), '', ''],
+            row('idle, after start and one client registration', idle, idlePeak),
+            row(`after ${grants} logins (grants)`, loaded, loadedPeak),
+            ['per 1,000 grants (heap used delta)', megabytes(perThousand), '', '', '', ''],
           ],
           notes: [
             `A login leaves a grant, its access and refresh tokens, the session and the encrypted mittwald tokens in the store: ` +

@@ -19,7 +19,7 @@ export interface Mittwald {
   close(): Promise<void>;
 }
 
-export interface Deployment {
+export interface DeploymentPlan {
   publicUrl: string;
   port: number;
   /** the server's environment (the rest is the server's defaults) */
@@ -54,10 +54,12 @@ function addUserLike(api: MittwaldApiSimulator, templateId: string, n: number): 
 }
 
 /** A deployment's address and environment: fixed port (mittwald needs the callback URL up front). */
-export async function planDeployment(extra: Record<string, string> = {}): Promise<Deployment> {
+export async function planDeployment(): Promise<DeploymentPlan> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  return { port, publicUrl, env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: publicUrl, LOG_LEVEL: 'error', ...sharedSecrets(), ...extra } };
+  // Production's log settings (NODE_ENV=production would also demand https): logging is part of the cost.
+  const logging = { LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+  return { port, publicUrl, env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: publicUrl, ...logging, ...sharedSecrets() } };
 }
 
 export function mittwaldEnvironment(mittwald: Mittwald, publicUrl: string): Record<string, string> {
