@@ -1,6 +1,7 @@
 // What the reliability suites share: a client that gets its tokens once through the real OAuth
 // flow, raw JSON-RPC over fetch for load and faults, and a look at the `mw` children still alive.
 import { execFileSync } from 'node:child_process';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,4 +138,43 @@ export function overridesWithFaultTools(): string {
 /** True when the text holds a stack frame or a source path: a body a client must never see. */
 export function leaksInternals(text: string): boolean {
   return /\n\s+at [^\n]+[(:]/.test(text) || /\/(src|node_modules)\/[\w./-]+\.(ts|js)/.test(text) || /\bat (async )?[\w.<>]+ \(/.test(text);
+}
+
+export interface LoadBalancer {
+  url: string;
+  /** how many requests went to each backend */
+  served: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A minimal HTTP load balancer on loopback: the one public origin in front of several server
+ * processes, forwarding each request to the backend `pick` names (by index).
+ */
+export async function startLoadBalancer(port: number, backends: () => string[], pick: (method: string, path: string) => number): Promise<LoadBalancer> {
+  const served: number[] = [];
+  const server = createHttpServer((req, res) => {
+    const index = pick(req.method ?? 'GET', req.url ?? '/');
+    served[index] = (served[index] ?? 0) + 1;
+    const target = new URL(req.url ?? '/', backends()[index]);
+    const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    served,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
