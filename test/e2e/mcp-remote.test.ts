@@ -1,0 +1,140 @@
+// mcp-remote, a client people really use (the stdio bridge for Claude Desktop and others), against
+// the whole server: its `mcp-remote-client` connects, registers itself, prints the authorization
+// URL and waits on its loopback callback. The test plays the user's browser (consent page and the
+// simulated mittwald login) and delivers the redirect to that callback, as a browser would.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
+import { followBrowserFlow } from '../support/mittwald-oauth/oauth-client.ts';
+import { freePort } from '../support/redis-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+const MCP_REMOTE_CLIENT = fileURLToPath(new URL('../../node_modules/.bin/mcp-remote-client', import.meta.url));
+const RUN_LIMIT_MS = 60_000;
+
+interface Run {
+  child: ChildProcess;
+  /** mcp-remote logs everything, the tool list included, to stderr */
+  output(): string;
+  /** resolves with the first match of `pattern` in the output so far or to come */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+/** mcp-remote-client with a private HOME and token store, and a "browser" that opens nothing. */
+function runMcpRemoteClient(mcpUrl: string, callbackPort: number, home: string): Run {
+  const child = spawn(MCP_REMOTE_CLIENT, [mcpUrl, String(callbackPort)], {
+    env: { PATH: process.env.PATH ?? '', HOME: home, MCP_REMOTE_CONFIG_DIR: join(home, 'mcp-auth'), BROWSER: '/bin/true' },
+    // a pipe left open: mcp-remote treats the end of stdin as "shut down" and then exits 0 before
+    // it has listed anything
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true, // its own process group, so the time limit ends it and anything it started
+  });
+  let text = '';
+  const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const waiter of [...waiters]) {
+      const match = text.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const limit = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), RUN_LIMIT_MS);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(limit);
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    output: () => text,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const match = text.match(pattern);
+        if (match) return resolve(match);
+        waiters.push({ pattern, resolve });
+        exited.then(() => reject(new Error(`mcp-remote-client exited before printing ${pattern}:\n${text}`)));
+      }),
+    exited,
+  };
+}
+
+let stack: Stack;
+let home: string;
+const running: Run[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  home = await mkdtemp(join(tmpdir(), 'mcp-remote-'));
+});
+
+afterAll(async () => {
+  for (const run of running) if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid!, 'SIGKILL');
+  await stack.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('mcp-remote-client against the whole server', () => {
+  const port = freePort();
+
+  it('registers, sends the user through consent and the mittwald login, and lists our tools', async () => {
+    const callbackPort = await port;
+    const run = runMcpRemoteClient(stack.mcpUrl, callbackPort, home);
+    running.push(run);
+
+    const [, authorizationUrl] = await run.waitFor(/Please authorize this client by visiting:\s*\n(\S+)/);
+    const authorization = new URL(authorizationUrl);
+    expect(`${authorization.origin}${authorization.pathname}`).toBe(`${stack.url}/authorize`);
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorization.searchParams.get('resource')).toBe(stack.mcpUrl);
+    const redirectUri = `http://localhost:${callbackPort}/oauth/callback`;
+    expect(authorization.searchParams.get('redirect_uri')).toBe(redirectUri);
+
+    // The browser: our consent page names the client mcp-remote registered (DCR), then the
+    // simulated mittwald signs in its first user and the redirects end at mcp-remote's callback.
+    const browser = new TestBrowser();
+    const toConsent = await browser.request(authorization.href);
+    expect(toConsent.location).toMatch(new RegExp(`^${stack.url}/interaction/`));
+    const consent = await browser.request(toConsent.location!);
+    expect(consent.status).toBe(200);
+    expect(consent.body).toContain('<strong>MCP CLI Client</strong> wants to act on your mittwald account');
+    expect(consent.body).toContain(`<strong>localhost:${callbackPort}</strong>`);
+
+    const { callback, stoppedAt } = await followBrowserFlow(toConsent.location!, redirectUri, { browser });
+    expect(stoppedAt).toBeUndefined();
+    expect(callback!.searchParams.get('code')).toBeTruthy();
+    expect(callback!.searchParams.get('iss')).toBe(stack.url);
+    expect(stack.oauth.counters.codeExchanges).toBe(1);
+
+    const delivered = await fetch(callback!);
+    expect(delivered.status).toBe(200);
+
+    expect(await run.exited).toBe(0);
+    const output = run.output();
+    expect(output).toContain('Connected successfully!');
+    const toolList = JSON.parse(/Tools: (\{[\s\S]*?\n\})\n/.exec(output)![1]) as { tools: Array<{ name: string }> };
+    const names = toolList.tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list']));
+    expect(names).not.toContain('mittwald_project_delete'); // not granted: the default scopes are read-only
+  }, 90_000);
+
+  it('reconnects with the tokens it stored, without asking the user again', async () => {
+    const run = runMcpRemoteClient(stack.mcpUrl, await port, home);
+    running.push(run);
+    expect(await run.exited).toBe(0);
+    const output = run.output();
+    expect(output).not.toContain('Please authorize');
+    expect(output).toContain('"name": "mittwald_project_list"');
+    expect(stack.oauth.counters.codeExchanges).toBe(1); // no second mittwald login
+  }, 90_000);
+});
