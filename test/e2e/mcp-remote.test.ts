@@ -3,7 +3,7 @@
 // URL and waits on its loopback callback. The test plays the user's browser (consent page and the
 // simulated mittwald login) and delivers the redirect to that callback, as a browser would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,10 +71,12 @@ function runMcpRemoteClient(mcpUrl: string, callbackPort: number, home: string):
 
 let stack: Stack;
 let home: string;
+let callbackPort: number;
 const running: Run[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
+  callbackPort = await freePort();
   home = await mkdtemp(join(tmpdir(), 'mcp-remote-'));
 });
 
@@ -85,10 +87,7 @@ afterAll(async () => {
 });
 
 describe('mcp-remote-client against the whole server', () => {
-  const port = freePort();
-
   it('registers, sends the user through consent and the mittwald login, and lists our tools', async () => {
-    const callbackPort = await port;
     const run = runMcpRemoteClient(stack.mcpUrl, callbackPort, home);
     running.push(run);
 
@@ -126,10 +125,17 @@ describe('mcp-remote-client against the whole server', () => {
     const names = toolList.tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list']));
     expect(names).not.toContain('mittwald_project_delete'); // not granted: the default scopes are read-only
+
+    // it keeps our tokens, a refresh token among them, for the next start (Claude Desktop restarts it often)
+    const store = join(home, 'mcp-auth', 'mcp-remote-v1');
+    const tokenFile = (await readdir(store)).find((name) => name.endsWith('_tokens.json'));
+    const stored = JSON.parse(await readFile(join(store, tokenFile!), 'utf8')) as { token_type: string; refresh_token?: string };
+    expect(stored.token_type).toBe('Bearer');
+    expect(stored.refresh_token).toBeTruthy();
   }, 90_000);
 
   it('reconnects with the tokens it stored, without asking the user again', async () => {
-    const run = runMcpRemoteClient(stack.mcpUrl, await port, home);
+    const run = runMcpRemoteClient(stack.mcpUrl, callbackPort, home);
     running.push(run);
     expect(await run.exited).toBe(0);
     const output = run.output();

@@ -58,8 +58,11 @@ function outputOf(marker: string): string {
 }
 
 beforeAll(async () => {
-  const jq = await runBash('command -v jq', { PATH: process.env.PATH ?? '' }, tmpdir());
-  if (jq.code !== 0) throw new Error('the README walkthrough needs jq: apt-get install -y jq');
+  // what the README asks the reader to have; CI installs them (never skip: the README must stay true)
+  for (const tool of ['curl', 'jq', 'openssl']) {
+    const found = await runBash(`command -v ${tool}`, { PATH: process.env.PATH ?? '' }, tmpdir());
+    if (found.code !== 0) throw new Error(`the README walkthrough needs ${tool}: apt-get install -y ${tool}`);
+  }
 
   allBlocks = walkthroughBlocks(await readFile(README, 'utf8'));
   const runnable = allBlocks.filter((source) => !MANUAL_BLOCK.test(source));
