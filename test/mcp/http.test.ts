@@ -41,7 +41,7 @@ describe('Protected Resource Metadata', () => {
   const expected = JSON.stringify({
     resource: 'http://127.0.0.1:4999/mcp',
     authorization_servers: ['http://127.0.0.1:4999'],
-    scopes_supported: config.mittwald.scopes.upstream,
+    scopes_supported: config.mittwald.scopes.defaults,
     bearer_methods_supported: ['header'],
     resource_name: 'mittwald mStudio MCP server',
   });

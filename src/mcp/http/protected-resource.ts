@@ -7,7 +7,9 @@ export function protectedResourceMetadata(config: AppConfig) {
   return {
     resource: config.mcpResource,
     authorization_servers: [config.publicUrl],
-    scopes_supported: [...config.mittwald.scopes.upstream],
+    // The baseline, not the whole catalogue: a client without a challenge to go by asks for all
+    // of these, and more is asked for per tool (403 step-up). The AS metadata lists every scope.
+    scopes_supported: [...config.mittwald.scopes.defaults],
     bearer_methods_supported: ['header'],
     resource_name: 'mittwald mStudio MCP server',
   };
