@@ -96,7 +96,13 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
     },
     // MCP clients rarely ask for offline_access (claude.ai never does): refresh tokens regardless.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    // oidc-provider rotates before it checks `resource`: a refresh for another resource would
+    // answer invalid_target yet burn the client's refresh token (reuse after the grace window then
+    // revokes the grant). Such a request does not rotate, so it fails without changing anything.
+    rotateRefreshToken: (ctx) => {
+      const requested = ctx.oidc.params?.resource;
+      return requested === undefined || (typeof requested === 'string' && sameResource(requested, resource));
+    },
     // The default ties tokens without offline_access to the browser session, which MCP clients never see.
     expiresWithSession: async () => false,
     // Browser clients (MCP Inspector) call /token and /revoke cross-origin; no cookies are involved there.
