@@ -26,6 +26,8 @@ export function applicationTypeForRedirectUris(uris: string[], requested: Applic
 }
 
 function classifyRedirectUri(uri: string): 'https' | 'loopback' | 'private-use' {
+  // The URL parser drops or percent-encodes these silently: the URI registered would not be the one shown.
+  if (/[\u0000-\u0020\u007f]/.test(uri)) throw new RedirectUriRejectedError('redirect URIs must not contain whitespace or control characters');
   const parsed = URL.parse(uri);
   if (!parsed) throw new RedirectUriRejectedError(`redirect URI ${JSON.stringify(uri)} is not a URL`);
   if (uri.includes('#')) throw new RedirectUriRejectedError('redirect URIs must not contain a fragment');
