@@ -174,6 +174,12 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
       sendErrorPage(res, 400, 'This sign-in has expired', 'It took too long, was already finished, or cookies are blocked in this browser.');
       return;
     }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // the request itself is bad (a body over the limit, broken percent-encoding in the path)
+      sendErrorPage(res, status, 'This request cannot be handled', 'It is malformed or too large.');
+      return;
+    }
     logger.error('authorization interaction failed', { error });
     sendErrorPage(res, 500, 'Something went wrong', 'The sign-in could not be completed.');
   };
