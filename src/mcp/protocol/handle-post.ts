@@ -29,6 +29,27 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
 }
 
+const isId = (id: unknown) => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+
+/**
+ * The envelope, checked here because the fast paths below (tools/list, cancellations, answers to
+ * our questions) never reach the SDK's own validation: a request or notification has a string
+ * method (and a string or number id), a response an id and a result or an error.
+ */
+function isJsonRpcMessage(value: unknown): value is Message {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const m = value as Message;
+  if (m.jsonrpc !== '2.0') return false;
+  if (m.params !== undefined && (m.params === null || typeof m.params !== 'object')) return false;
+  if ('method' in m) return typeof m.method === 'string' && (m.id === undefined || isId(m.id));
+  return ('result' in m || 'error' in m) && (isId(m.id) || m.id === null);
+}
+
+function hasToolCallParams(m: Message): boolean {
+  const args = m.params?.arguments;
+  return typeof m.params?.name === 'string' && (args === undefined || (args !== null && typeof args === 'object' && !Array.isArray(args)));
+}
+
 const isRequest = (m: Message) => typeof m.method === 'string' && m.id !== undefined;
 
 function toolsCalled(requests: Message[], catalogue: ToolCatalogue): ToolDefinition[] {
@@ -96,8 +117,11 @@ export function createPostHandler(deps: {
   return async (req, res) => {
     const access = accessOf(res);
     const messages = (Array.isArray(req.body) ? req.body : [req.body]) as Message[];
-    if (messages.length === 0 || !messages.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m))) {
-      return jsonRpcError(res, 400, -32600, 'Invalid Request: expected a JSON-RPC message');
+    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+      return jsonRpcError(res, 400, -32600, 'Invalid Request: expected JSON-RPC 2.0 requests, notifications or responses');
+    }
+    if (!messages.every((m) => m.method !== 'tools/call' || hasToolCallParams(m))) {
+      return jsonRpcError(res, 400, -32602, 'Invalid params: tools/call needs a tool name and an arguments object');
     }
     const initialize = messages.find((m) => m.method === 'initialize');
     const handle = req.get('mcp-session-id');
