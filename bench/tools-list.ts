@@ -93,7 +93,8 @@ export async function benchToolsList(profile: Profile, deployments: DeploymentSo
           rows,
           notes: [
             `Response sizes: ${targets.map((t, i) => `${t.label.split(':')[0].split(',')[0]} ${kilobytes(sizes[i])}`).join(', ')}. ` +
-              `${profile.listDurationMs / 1000} s per point after ${profile.warmupMs / 1000} s warm-up; each server in its own process, the load generator in the bench process.`,
+              `${profile.listDurationMs / 1000} s per point after ${profile.warmupMs / 1000} s warm-up; each server in its own process, the load generator in the bench process. ` +
+              'The tools are those of the synthesised mw 1.13 inventory (bench/catalogue-cli.ts), all scopes granted.',
           ],
         },
       ],
