@@ -2,8 +2,9 @@
 // path still works. Both are bounded.
 export interface Profile {
   smoke: boolean;
-  /** measuring time per tools/list load point */
-  listDurationMs: number;
+  /** tools/list: the servers take turns in rounds of this length, so a busy moment hits them alike */
+  listRoundMs: number;
+  listRounds: number;
   /** warm-up time before each load point */
   warmupMs: number;
   /** tools/call samples (each also runs the CLI directly once) */
@@ -23,7 +24,8 @@ export interface Profile {
 
 export const FULL: Profile = {
   smoke: false,
-  listDurationMs: 5000,
+  listRoundMs: 1000,
+  listRounds: 5,
   warmupMs: 1000,
   toolCalls: 40,
   crowdCalls: 100,
@@ -37,7 +39,8 @@ export const FULL: Profile = {
 
 export const SMOKE: Profile = {
   smoke: true,
-  listDurationMs: 150,
+  listRoundMs: 150,
+  listRounds: 1,
   warmupMs: 0,
   toolCalls: 2,
   crowdCalls: 6,

@@ -33,14 +33,38 @@ async function listTools(target: Pick<Target, 'url' | 'headers'>): Promise<{ too
   }
 }
 
-async function measure(target: Target, concurrency: number, profile: Profile): Promise<LoadResult> {
-  const agent = keepAliveAgent(concurrency);
-  const request = async () => void (await sendExpectingSuccess(agent, target.url, { method: 'POST', headers: target.headers, body: toolsListBody }));
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Each figure is the median over the rounds; errors are summed. */
+function combineRounds(rounds: LoadResult[]): LoadResult {
+  return {
+    requests: rounds.reduce((sum, round) => sum + round.requests, 0),
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+    firstError: rounds.find((round) => round.firstError)?.firstError,
+    perSecond: median(rounds.map((round) => round.perSecond)),
+    p50Ms: median(rounds.map((round) => round.p50Ms)),
+    p99Ms: median(rounds.map((round) => round.p99Ms)),
+  };
+}
+
+/** The targets take turns, round after round, on their own keep-alive connections. */
+async function measureInTurns(targets: Target[], concurrency: number, profile: Profile): Promise<Map<Target, LoadResult>> {
+  const loads = targets.map((target) => {
+    const agent = keepAliveAgent(concurrency);
+    const request = async () => void (await sendExpectingSuccess(agent, target.url, { method: 'POST', headers: target.headers, body: toolsListBody }));
+    return { target, agent, request, rounds: [] as LoadResult[] };
+  });
   try {
-    if (profile.warmupMs) await runLoad({ concurrency, durationMs: profile.warmupMs, request });
-    return await runLoad({ concurrency, durationMs: profile.listDurationMs, request });
+    if (profile.warmupMs) for (const { request } of loads) await runLoad({ concurrency, durationMs: profile.warmupMs, request });
+    for (let round = 0; round < profile.listRounds; round++) {
+      for (const load of loads) load.rounds.push(await runLoad({ concurrency, durationMs: profile.listRoundMs, request: load.request }));
+    }
+    return new Map(loads.map((load) => [load.target, combineRounds(load.rounds)]));
   } finally {
-    agent.destroy();
+    for (const { agent } of loads) agent.destroy();
   }
 }
 
@@ -71,10 +95,8 @@ export async function benchToolsList(profile: Profile, deployments: DeploymentSo
     const goals: GoalCheck[] = [];
     const failures: string[] = [];
     for (const concurrency of CONCURRENCY) {
-      const results = new Map<Target, LoadResult>();
-      for (const target of targets) {
-        const result = await measure(target, concurrency, profile);
-        results.set(target, result);
+      const results = await measureInTurns(targets, concurrency, profile);
+      for (const [target, result] of results) {
         if (result.errors) failures.push(`${target.label} at ${concurrency}: ${result.errors} errors, first: ${result.firstError}`);
       }
       const limitRate = results.get(targets[2])!.perSecond;
@@ -93,7 +115,8 @@ export async function benchToolsList(profile: Profile, deployments: DeploymentSo
           rows,
           notes: [
             `Response sizes: ${targets.map((t, i) => `${t.label.split(':')[0].split(',')[0]} ${kilobytes(sizes[i])}`).join(', ')}. ` +
-              `${profile.listDurationMs / 1000} s per point after ${profile.warmupMs / 1000} s warm-up; each server in its own process, the load generator in the bench process. ` +
+              `Medians over ${profile.listRounds} rounds of ${profile.listRoundMs / 1000} s in which the servers take turns, after ${profile.warmupMs / 1000} s warm-up each; ` +
+              'each server in its own process, the load generator in the bench process. ' +
               'The tools are those of the synthesised mw 1.13 inventory (bench/catalogue-cli.ts), all scopes granted.',
           ],
         },
