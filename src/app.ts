@@ -48,6 +48,8 @@ export function createApp(deps: AppDependencies): App {
 
   const app = express();
   app.disable('x-powered-by');
+  // Responses are POST answers and tokens: nothing a cache could revalidate, so don't hash bodies.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
   app.use(requestContext({ logger }));

@@ -31,6 +31,8 @@ function logAccess(logger: Logger, req: Request, res: Response, request: { reque
   const path = req.originalUrl.split('?')[0];
   const durationMs = Math.round(Number(process.hrtime.bigint() - request.startedAt) / 1e5) / 10;
   const level = PROBE_PATHS.has(path) && res.statusCode < 400 ? 'debug' : 'http';
+  // winston formats (and redacts) a line before it checks the level: skip that work per request.
+  if (!logger.isLevelEnabled(level)) return;
   logger.log(level, 'request', {
     requestId: request.requestId,
     method: req.method,
