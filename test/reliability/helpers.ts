@@ -104,12 +104,24 @@ let nextId = 1;
 export const rpc = (method: string, params?: unknown) => ({ jsonrpc: '2.0', id: nextId++, method, ...(params === undefined ? {} : { params }) });
 export const toolCall = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args });
 
-/** pids of `mw` stand-in processes (and their sleeping grandchildren) still running */
-export function standInProcesses(): string[] {
+/**
+ * `mw` stand-in processes (and their sleeping grandchildren) still running for the deployment whose
+ * API simulator is at `apiUrl`: told apart by the API origin in their environment, so suites (and
+ * benchmarks) running beside this one do not count, and an orphaned grandchild still does.
+ */
+export function standInProcesses(apiUrl: string): string[] {
   const table = execFileSync('ps', ['-eo', 'pid,pgid,args'], { encoding: 'utf8' });
+  const marker = `MITTWALD_API_BASE_URL=${apiUrl}\0`;
   return table
     .split('\n')
     .filter((line) => line.includes(standInCliRoot) || line.includes('setInterval(() => {}, 60_000)'))
+    .filter((line) => {
+      try {
+        return `${readFileSync(`/proc/${line.trim().split(/\s+/)[0]}/environ`, 'latin1')}\0`.includes(marker);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
     .map((line) => line.trim());
 }
 

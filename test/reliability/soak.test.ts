@@ -97,12 +97,12 @@ describe('soak: 50 clients, two rounds', () => {
   it('serves every request, keeps memory flat after warm-up, leaks no children or descriptors', async () => {
     const fdsAtStart = server.openFds();
     const warmUp = await round(ROUND_MS);
-    await waitFor(() => standInProcesses().length === 0, 5_000, 'CLI children of round 1 to end');
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'CLI children of round 1 to end');
     const rssAfterWarmUp = server.rssKb();
     const fdsAfterWarmUp = server.openFds();
 
     const second = await round(ROUND_MS);
-    await waitFor(() => standInProcesses().length === 0, 5_000, 'CLI children of round 2 to end');
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'CLI children of round 2 to end');
     // idle keep-alive sockets from the load close on their own; give them a moment
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const rssAfterSecond = server.rssKb();
@@ -123,6 +123,6 @@ describe('soak: 50 clients, two rounds', () => {
     expect(rssAfterSecond - rssAfterWarmUp).toBeLessThan(MAX_RSS_GROWTH_KB);
     // descriptors: back to where the warm-up left them, give or take a few pooled sockets
     expect(fdsAfterSecond).toBeLessThanOrEqual(fdsAfterWarmUp + 10);
-    expect(standInProcesses()).toEqual([]);
+    expect(standInProcesses(stack.api.url)).toEqual([]);
   }, 90_000);
 });

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { startStack, type Stack } from '../support/stack.ts';
 import { authorizeClient, type AuthorizedClient, leaksInternals, overridesWithFaultTools, postMcp, standInProcesses, toolCall, waitFor } from './helpers.ts';
 
-const CLI_TIMEOUT_MS = 3_000;
+// generous for a busy CI machine (the stand-in `mw` is a Node process that takes a while to start)
+const CLI_TIMEOUT_MS = 8_000;
 const HTTP_TIMEOUT_MS = 1_500;
 
 let stack: Stack;
@@ -32,7 +33,7 @@ afterEach(async () => {
   const normal = await postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list'));
   expect(normal.status).toBe(200);
   expect(normal.message?.result?.isError).toBeFalsy();
-  await waitFor(() => standInProcesses().length === 0, 5_000, 'no mw child left');
+  await waitFor(() => standInProcesses(stack.api.url).length === 0, 15_000, 'no mw child left');
 });
 
 afterAll(async () => {
@@ -56,13 +57,15 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 
 describe('mittwald OAuth slow or down', () => {
   it.each([
-    ['slow', () => stack.oauth.setSlow(HTTP_TIMEOUT_MS * 4)],
+    ['slow', () => stack.oauth.setSlow(20_000)],
     ['down', () => stack.oauth.setDown(true)],
   ])('%s during a token refresh: 503 with Retry-After within the HTTP timeout, the grant survives', async (_name, fault) => {
+    // (slow: the simulator answers long after the test; were mittwald to rotate the refresh token
+    // of a request we gave up on, that session would be lost: an inherent limit of rotation)
     const due = await grantDueForRefresh();
     fault();
     const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, due.accessToken, toolCall('mittwald_project_list')));
-    expect(ms).toBeLessThan(HTTP_TIMEOUT_MS + 3_000);
+    expect(ms).toBeLessThan(HTTP_TIMEOUT_MS + 5_000);
     expect(outcome.status).toBe(503);
     expect(outcome.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(leaksInternals(outcome.text)).toBe(false);
@@ -89,7 +92,7 @@ describe('mittwald API down', () => {
   it('a tool call ends with a clear tool error within the CLI timeout', async () => {
     stack.api.setDown(true);
     const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list')));
-    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 3_000);
+    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 5_000);
     expect(outcome.status).toBe(200);
     const result = outcome.message?.result;
     expect(result?.isError).toBe(true);
@@ -106,14 +109,14 @@ describe('mw misbehaving', () => {
     ['floods stdout', 'mittwald_stand_in_flood', { megabytes: 50 }, undefined],
   ])('%s: a clear tool error within the CLI timeout, nothing left running', async (_name, tool, args, code) => {
     const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, client.accessToken, toolCall(tool, args)));
-    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 3_000);
+    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 5_000);
     expect(outcome.status).toBe(200);
     const result = outcome.message?.result;
     expect(result?.isError).toBe(true);
     expect(result?.structuredContent?.error?.code).toEqual(code ?? expect.any(String));
     expect(String(result?.content?.[0]?.text).length).toBeGreaterThan(10);
     expect(leaksInternals(outcome.text)).toBe(false);
-    await waitFor(() => standInProcesses().length === 0, 3_000, 'the child and its grandchildren gone');
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 10_000, 'the child and its grandchildren gone');
   });
 
   it('several hanging calls at once all end, and the limits free up again', async () => {
@@ -121,6 +124,6 @@ describe('mw misbehaving', () => {
       Array.from({ length: 3 }, () => postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_stand_in_hang'))),
     );
     for (const outcome of outcomes) expect(outcome.message?.result?.structuredContent?.error?.code).toBe('timeout');
-    await waitFor(() => standInProcesses().length === 0, 3_000, 'every hanging child gone');
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 10_000, 'every hanging child gone');
   });
 });

@@ -33,7 +33,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 45_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was healthy: ${output}`);
     const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
