@@ -52,6 +52,12 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     },
   );
   const pending = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending.add(work);
+    const forget = () => pending.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
   const compileCacheDir = usableCompileCacheDir(options.compileCacheDir, logger);
 
   const runIsolated = async (request: CliRunRequest): Promise<CliRunResult> => {
@@ -74,7 +80,8 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
         signal: request.signal,
       });
     } finally {
-      await directory.remove();
+      // Off the caller's path: the result does not wait for the clean-up (drain() does).
+      track(directory.remove().catch((error: Error) => logger?.warn('could not remove a CLI call directory', { error })));
     }
   };
 
@@ -107,18 +114,14 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
 
   return {
     run(request) {
-      const running = runForUser(request);
-      pending.add(running);
-      const forget = () => pending.delete(running);
-      running.then(forget, forget);
-      return running;
+      return track(runForUser(request));
     },
     stats() {
       const { running, queued } = limiter.stats();
       return { inFlight: running, queued };
     },
     async drain() {
-      // Queued calls start as running ones finish, so wait until nothing is left.
+      // Queued calls start as running ones finish, and clean-ups follow them: wait until nothing is left.
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };

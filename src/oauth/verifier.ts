@@ -18,13 +18,22 @@ export function createAccessTokenVerifier(options: { provider: Provider; mcpReso
       });
       if (!token || token.aud !== mcpResource || !token.accountId || !token.grantId || !token.exp) return undefined;
       const grantId = token.grantId;
+      // One read (and at most one refresh) per request, however many steps ask for it; a failure
+      // is not remembered, so a later step may try again.
+      let mittwaldToken: Promise<string> | undefined;
       return {
         accountId: token.accountId,
         clientId: token.clientId!,
         grantId,
         scopes: parseScope(token.scope),
         expiresAt: token.exp,
-        mittwaldAccessToken: () => sessions.accessToken(grantId),
+        mittwaldAccessToken: () => {
+          mittwaldToken ??= sessions.accessToken(grantId).catch((error: unknown) => {
+            mittwaldToken = undefined;
+            throw error;
+          });
+          return mittwaldToken;
+        },
       };
     },
   };
