@@ -22,6 +22,7 @@ import type { McpServerFactory } from './mcp-server.ts';
 import type { ToolListing } from './tool-listing.ts';
 
 const RETRY_AFTER_SECONDS = 5;
+const CLOSING_BRACE = Buffer.from('}');
 
 type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
 
@@ -154,7 +155,8 @@ export function createPostHandler(deps: {
       if (!acceptsJsonAndStream(req)) {
         return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
       }
-      res.type('application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":${listing.resultJson(access.scopes)}}`);
+      const envelope = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":`);
+      res.type('application/json').send(Buffer.concat([envelope, listing.resultJson(access.scopes), CLOSING_BRACE]));
       return;
     }
 

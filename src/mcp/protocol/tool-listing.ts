@@ -1,5 +1,5 @@
 // tools/list answers, precomputed: each tool is serialised once at start, and the list for a
-// scope set is joined once and cached, so listing costs a map lookup and one write.
+// scope set is joined and UTF-8 encoded once and cached, so listing costs a map lookup and one write.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 
@@ -17,19 +17,19 @@ export function listedTool(tool: ToolDefinition): Tool {
 
 export function createToolListing(catalogue: ToolCatalogue) {
   const serialised = catalogue.tools.map((tool) => ({ tool, json: JSON.stringify(listedTool(tool)) }));
-  const cache = new Map<string, string>();
+  const cache = new Map<string, Buffer>();
 
   function visibleTo(granted: ReadonlySet<string>) {
     return serialised.filter(({ tool }) => tool.scopes.every((scope) => granted.has(scope)));
   }
 
   return {
-    /** the JSON text of a tools/list result for a grant with these scopes */
-    resultJson(scopes: readonly string[]): string {
+    /** the JSON of a tools/list result for a grant with these scopes, as UTF-8 bytes */
+    resultJson(scopes: readonly string[]): Buffer {
       const key = [...new Set(scopes)].sort().join(' ');
       let json = cache.get(key);
       if (json === undefined) {
-        json = `{"tools":[${visibleTo(new Set(scopes)).map((entry) => entry.json).join(',')}]}`;
+        json = Buffer.from(`{"tools":[${visibleTo(new Set(scopes)).map((entry) => entry.json).join(',')}]}`);
         // Scope sets come from our own grants, so there are few; the cap only bounds a pathology.
         if (cache.size >= MAX_CACHED_SCOPE_SETS) cache.clear();
         cache.set(key, json);
