@@ -79,7 +79,7 @@ export async function benchToolsList(profile: Profile, deployments: DeploymentSo
   try {
     const { accessToken } = await deployment.login(deployment.mittwald.users(1)[0]);
     const ours = { url: deployment.mcpUrl, headers: mcpHeaders(accessToken) };
-    const { tools, bytes } = await listTools(ours);
+    const { tools } = await listTools(ours);
     const sdk = await startReference('sdk-per-request', tools);
     children.push(sdk);
     const limit = await startReference('precomputed-express', tools);

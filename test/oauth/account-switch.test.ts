@@ -1,29 +1,20 @@
 // One browser, two mittwald accounts one after the other (a user with a private and a work login).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { MemoryStore } from '../../src/store/index.ts';
-import { freePort } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { startMittwaldOAuthSimulator, type MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
-import { startOAuthTestApp, testEnvironment, type OAuthTestApp } from '../support/mittwald-oauth/oauth-test-app.ts';
+import type { MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
+import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 
+let deployment: OAuthTestDeployment;
 let app: OAuthTestApp;
 let mittwald: MittwaldOAuthSimulator;
-let store: MemoryStore;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  mittwald = await startMittwaldOAuthSimulator({ clientId: 'mittwald-mcp-test', redirectUri: `${publicUrl}/mittwald/callback`, scopes: ['user:read', 'customer:read', 'project:read', 'app:read'] });
-  store = new MemoryStore();
-  app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl), store, port });
+  deployment = await startOAuthTestDeployment();
+  ({ app, mittwald } = deployment);
 });
 
-afterAll(async () => {
-  await app.close();
-  await mittwald.close();
-  await store.close();
-});
+afterAll(() => deployment.close());
 
 it('asks again and issues tokens for the account that logged in last, in the same browser', async () => {
   const { body } = await registerClient(app.url, { client_name: 'App', redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' });

@@ -2,39 +2,31 @@
 // left behind in the store.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MemoryStore } from '../../src/store/index.ts';
-import { freePort } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { startMittwaldOAuthSimulator, type MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
-import { startOAuthTestApp, testEnvironment, type OAuthTestApp } from '../support/mittwald-oauth/oauth-test-app.ts';
+import type { MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
+import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 
 const SCOPES = ['user:read', 'customer:read', 'project:read', 'app:read'];
 const GRACE_SECONDS = 2;
 
+let deployment: OAuthTestDeployment;
 let app: OAuthTestApp;
 let mittwald: MittwaldOAuthSimulator;
 let store: MemoryStore;
 let client: RegisteredClient;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  mittwald = await startMittwaldOAuthSimulator({ clientId: 'mittwald-mcp-test', redirectUri: `${publicUrl}/mittwald/callback`, scopes: SCOPES });
-  store = new MemoryStore();
-  app = await startOAuthTestApp({
-    env: testEnvironment(mittwald, publicUrl, { REFRESH_TOKEN_GRACE_SECONDS: String(GRACE_SECONDS), MITTWALD_HTTP_TIMEOUT_MS: '300' }),
-    store,
-    port,
+  deployment = await startOAuthTestDeployment({
+    scopes: SCOPES,
+    env: { REFRESH_TOKEN_GRACE_SECONDS: String(GRACE_SECONDS), MITTWALD_HTTP_TIMEOUT_MS: '300' },
   });
+  ({ app, mittwald, store } = deployment);
   const registered = await registerClient(app.url, { client_name: 'Victim App', redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' });
   client = registered.body as unknown as RegisteredClient;
 });
 
-afterAll(async () => {
-  await app.close();
-  await mittwald.close();
-  await store.close();
-});
+afterAll(() => deployment.close());
 
 const grants = () => store.countKeys('oauth:Grant:');
 const accessTokens = () => store.countKeys('oauth:AccessToken:');

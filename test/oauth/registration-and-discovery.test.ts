@@ -1,10 +1,8 @@
 // What MCP clients see before any user is involved: metadata, registration, client id documents.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MemoryStore } from '../../src/store/index.ts';
-import { freePort } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { startMittwaldOAuthSimulator, type MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
-import { startOAuthTestApp, testEnvironment, type OAuthTestApp } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 
 const CIMD_CLIENT_ID = 'https://client.example.test/oauth/client-metadata.json';
@@ -15,23 +13,16 @@ const clientMetadataFetch = (async (input: string | URL | Request) => {
   return document === undefined ? new Response('not found', { status: 404 }) : Response.json(document, { headers: { 'cache-control': 'max-age=60' } });
 }) as typeof fetch;
 
+let deployment: OAuthTestDeployment;
 let app: OAuthTestApp;
-let mittwald: MittwaldOAuthSimulator;
 let store: MemoryStore;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  mittwald = await startMittwaldOAuthSimulator({ clientId: 'mittwald-mcp-test', redirectUri: `${publicUrl}/mittwald/callback`, scopes: ['user:read', 'customer:read', 'project:read', 'app:read'] });
-  store = new MemoryStore();
-  app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl), store, port, clientMetadataFetch });
+  deployment = await startOAuthTestDeployment({ clientMetadataFetch });
+  ({ app, store } = deployment);
 });
 
-afterAll(async () => {
-  await app.close();
-  await mittwald.close();
-  await store.close();
-});
+afterAll(() => deployment.close());
 
 const clients = () => store.countKeys('oauth:Client:');
 
@@ -145,19 +136,15 @@ describe('dynamic client registration', () => {
   });
 
   it('limits registrations per address and hour', async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    const limitedStore = new MemoryStore();
-    const limited = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl, { DCR_RATE_LIMIT_PER_HOUR: '3' }), store: limitedStore, port });
+    const limited = await startOAuthTestDeployment({ env: { DCR_RATE_LIMIT_PER_HOUR: '3' } });
     try {
       const body = { client_name: 'Flood', redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' };
       const statuses = [];
-      for (let i = 0; i < 5; i++) statuses.push((await registerClient(limited.url, body)).status);
+      for (let i = 0; i < 5; i++) statuses.push((await registerClient(limited.app.url, body)).status);
       expect(statuses).toEqual([201, 201, 201, 429, 429]);
-      expect(await limitedStore.countKeys('oauth:Client:')).toBe(3);
+      expect(await limited.store.countKeys('oauth:Client:')).toBe(3);
     } finally {
       await limited.close();
-      await limitedStore.close();
     }
   });
 });

@@ -9,7 +9,8 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.ts';
 import type { KeyValueStore } from '../../../src/store/index.ts';
 import { freePort } from '../redis-server.ts';
-import type { MittwaldOAuthSimulator } from './simulator.ts';
+import { type MittwaldOAuthSimulator, startMittwaldOAuthSimulator } from './simulator.ts';
+import { MemoryStore } from '../../../src/store/index.ts';
 
 export const MITTWALD_CLIENT_ID = 'mittwald-mcp-test';
 
@@ -74,6 +75,43 @@ export async function startOAuthTestApp(options: {
       await facade.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export interface OAuthTestDeployment {
+  app: OAuthTestApp;
+  mittwald: MittwaldOAuthSimulator;
+  store: MemoryStore;
+  close(): Promise<void>;
+}
+
+/** One façade on a memory store in front of a fresh mittwald simulator that knows `scopes`. */
+export async function startOAuthTestDeployment(
+  options: { scopes?: string[]; env?: Record<string, string>; clientMetadataFetch?: typeof fetch } = {},
+): Promise<OAuthTestDeployment> {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const mittwald = await startMittwaldOAuthSimulator({
+    clientId: MITTWALD_CLIENT_ID,
+    redirectUri: `${publicUrl}/mittwald/callback`,
+    scopes: options.scopes ?? ['user:read', 'customer:read', 'project:read', 'app:read'],
+  });
+  const store = new MemoryStore();
+  const app = await startOAuthTestApp({
+    env: testEnvironment(mittwald, publicUrl, options.env),
+    store,
+    port,
+    clientMetadataFetch: options.clientMetadataFetch,
+  });
+  return {
+    app,
+    mittwald,
+    store,
+    async close() {
+      await app.close();
+      await mittwald.close();
+      await store.close();
     },
   };
 }
