@@ -2,7 +2,7 @@
 // serialised once at start; no MCP machinery, no auth.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import express from 'express';
-import { listenOnLoopback, type Listening } from '../listen.ts';
+import { listenOnLoopback, type Listening } from '../../test/support/listen.ts';
 
 export async function startPrecomputedExpressServer(tools: readonly Tool[]): Promise<Listening> {
   const result = JSON.stringify({ tools });

@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express from 'express';
 import { z } from 'zod';
-import { listenOnLoopback, type Listening } from '../listen.ts';
+import { listenOnLoopback, type Listening } from '../../test/support/listen.ts';
 
 export async function startSdkPerRequestServer(tools: readonly Tool[]): Promise<Listening> {
   const registrations = tools.map((tool) => ({

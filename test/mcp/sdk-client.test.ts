@@ -5,7 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { fakeVerifier, ok, recordingRunner, runUntilAborted, testConfig } from './support/fakes.ts';
-import { buildMcpApp, listen } from './support/mcp-app.ts';
+import { listenOnLoopback } from '../support/listen.ts';
+import { buildMcpApp } from './support/mcp-app.ts';
 
 const verifier = fakeVerifier({ 'token-all': { scopes: testConfig().mittwald.scopes.upstream } });
 
@@ -13,7 +14,7 @@ let answer: ElicitResult = { action: 'accept', content: { confirm: true } };
 let runStarted: () => void = () => undefined;
 const runner = recordingRunner(async (request) => (request.argv.includes('list') ? runUntilAborted(() => runStarted())(request) : ok('')));
 const { app } = buildMcpApp({ verifier, runner });
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof listenOnLoopback>>;
 
 async function connect(capabilities: Record<string, unknown>) {
   const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
@@ -26,7 +27,7 @@ async function connect(capabilities: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  server = await listen(app);
+  server = await listenOnLoopback(app);
 });
 afterAll(async () => {
   await server.close();

@@ -1,7 +1,5 @@
 // An express app with the MCP router and fakes, built the way createApp builds it.
 import express from 'express';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { CliRunner } from '../../../src/cli/types.ts';
 import type { AppConfig } from '../../../src/config.ts';
 import { createMcpRouter } from '../../../src/mcp/router.ts';
@@ -37,22 +35,6 @@ export function buildMcpApp(options: {
     createMcpRouter({ config, verifier: options.verifier, catalogue, runner, store: new MemoryStore(), logger: silentLogger(), metrics, fetch: options.fetch }),
   );
   return { app, config, metrics, catalogue, runner };
-}
-
-/** Listens on 127.0.0.1 for clients that need a real URL (the SDK client). */
-export async function listen(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 export const MCP_HEADERS = {
