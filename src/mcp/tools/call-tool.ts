@@ -52,17 +52,16 @@ export function createToolCaller(deps: ToolCallerDeps) {
     const denied = missingScopes(tool, context.access.scopes);
     if (denied.length) throw new ToolError('permission', `this grant lacks the scopes ${denied.join(', ')}`);
     const input = validateInput(tool, rawInput);
+    // Built first, so a bad input fails before anyone is asked; it only runs after the confirmation.
+    const argv = buildArgv(tool, input, { confirmed: tool.needsConfirmation });
     if (tool.kind === 'connection-info') {
-      const argv = buildArgv(tool, input, { confirmed: false });
       return connectionInfoResult(['mw', ...argv].map(shellQuote).join(' '), argv);
     }
-    buildArgv(tool, input, { confirmed: false });
     if (tool.needsConfirmation) {
       const refusal = await confirmation(tool, input, context);
       if (refusal) return errorResult(refusal);
       deps.logger.warn('destructive tool confirmed', { tool: tool.name, account: context.access.accountId });
     }
-    const argv = buildArgv(tool, input, { confirmed: tool.needsConfirmation });
     let mittwaldToken: string;
     try {
       mittwaldToken = await context.access.mittwaldAccessToken();
