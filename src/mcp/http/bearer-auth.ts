@@ -5,7 +5,7 @@ import type { RequestHandler, Response } from 'express';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AccessTokenVerifier, VerifiedAccess } from '../../oauth/access.ts';
-import { sendUnauthorized } from './challenges.ts';
+import { sendTemporarilyUnavailable, sendUnauthorized } from './challenges.ts';
 import { createDirectTokenCheck, MittwaldUnreachableError } from './direct-api-token.ts';
 
 const QUERY_TOKEN_PARAMETERS = ['access_token', 'token', 'bearer'];
@@ -41,12 +41,9 @@ export function createBearerAuth(deps: {
       res.locals.access = access;
       next();
     } catch (error) {
-      if (error instanceof MittwaldUnreachableError) {
-        res.status(503).set('Retry-After', '5').json({ error: 'temporarily_unavailable', error_description: error.message });
-        return;
-      }
+      if (error instanceof MittwaldUnreachableError) return sendTemporarilyUnavailable(res, error.message);
       logger.error('token verification failed', { error });
-      res.status(503).set('Retry-After', '5').json({ error: 'temporarily_unavailable', error_description: 'token verification is unavailable' });
+      sendTemporarilyUnavailable(res, 'token verification is unavailable');
     }
   };
 }

@@ -58,3 +58,14 @@ export function sendInsufficientScope(res: Response, config: AppConfig, scopes: 
     )
     .json({ error: 'insufficient_scope', error_description: description, scope: scopes.join(' ') });
 }
+
+/** How long a 503 during an outage (store, mittwald) tells the client to wait. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** 503 before the JSON-RPC layer: the token may be fine, we just cannot check it right now. */
+export function sendTemporarilyUnavailable(res: Response, description: string): void {
+  res
+    .status(503)
+    .set('Retry-After', String(RETRY_AFTER_SECONDS))
+    .json({ error: 'temporarily_unavailable', error_description: description });
+}

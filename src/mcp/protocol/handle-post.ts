@@ -12,7 +12,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { MittwaldUnavailableError, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
 import { accessOf } from '../http/bearer-auth.ts';
-import { sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
+import { RETRY_AFTER_SECONDS, sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
 import type { EndedSessions, SessionFacts, SessionHandles } from '../http/session-handle.ts';
 import { missingScopes } from '../tools/call-tool.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
@@ -21,7 +21,6 @@ import type { InFlightCalls } from './in-flight-calls.ts';
 import type { McpServerFactory } from './mcp-server.ts';
 import type { ToolListing } from './tool-listing.ts';
 
-const RETRY_AFTER_SECONDS = 5;
 const CLOSING_BRACE = Buffer.from('}');
 
 type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
