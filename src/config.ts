@@ -41,6 +41,7 @@ const environmentSchema = {
     ALLOWED_ORIGINS: { type: 'string' },
     MW_CLI: { type: 'string', minLength: 1 },
     CLI_TIMEOUT_MS: positiveInt,
+    CLI_MAX_TIMEOUT_MS: positiveInt,
     CLI_MAX_CONCURRENT: positiveInt,
     CLI_MAX_PER_USER: positiveInt,
     CLI_MAX_QUEUE: { type: 'integer', minimum: 0 },
@@ -105,6 +106,8 @@ export interface AppConfig {
   cli: {
     executable: string;
     timeoutMs: number;
+    /** the longest a single call may run when it asks for more (commands that wait for their work) */
+    maxTimeoutMs: number;
     maxConcurrent: number;
     maxPerUser: number;
     maxQueue: number;
@@ -188,6 +191,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     cli: {
       executable: str('MW_CLI') ?? 'mw',
       timeoutMs: num('CLI_TIMEOUT_MS', 60_000),
+      maxTimeoutMs: Math.max(num('CLI_MAX_TIMEOUT_MS', 15 * 60_000), num('CLI_TIMEOUT_MS', 60_000)),
       maxConcurrent: num('CLI_MAX_CONCURRENT', 8),
       maxPerUser: num('CLI_MAX_PER_USER', 3),
       maxQueue: num('CLI_MAX_QUEUE', 100),

@@ -41,6 +41,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     executable: cli?.executablePath ?? config.cli.executable,
     path: config.cli.childPath,
     timeoutMs: config.cli.timeoutMs,
+    maxTimeoutMs: config.cli.maxTimeoutMs,
     maxConcurrent: config.cli.maxConcurrent,
     maxPerUser: config.cli.maxPerUser,
     maxQueue: config.cli.maxQueue,

@@ -18,6 +18,8 @@ export interface ChildProcessOptions {
   /** time between SIGTERM and SIGKILL when the child has to be stopped */
   killGraceMs: number;
   signal?: AbortSignal;
+  /** each chunk as it arrives (decoded as UTF-8; a multi-byte character may be split across two calls) */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** Resolves for any child that exits on its own (whatever its exit code); rejects with CliFailure otherwise. */
@@ -53,13 +55,14 @@ export function runChildProcess(options: ChildProcessOptions): Promise<CliRunRes
       stopReason = reason;
       if (child.pid) cancelPendingKill = terminateProcessGroup(child.pid, options.killGraceMs);
     };
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+    const collect = (into: Buffer[], stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (stopReason) return;
       outputBytes += chunk.length;
       if (outputBytes > options.maxOutputBytes) {
         stop(new CliFailure('output_too_large', `the command wrote more than ${options.maxOutputBytes} bytes of output`));
       } else {
         into.push(chunk);
+        options.onOutput?.(chunk.toString('utf8'), stream);
       }
     };
     const onAbort = () => stop(cancelled());
@@ -79,8 +82,8 @@ export function runChildProcess(options: ChildProcessOptions): Promise<CliRunRes
       outcome();
     };
 
-    child.stdout!.on('data', collect(stdout));
-    child.stderr!.on('data', collect(stderr));
+    child.stdout!.on('data', collect(stdout, 'stdout'));
+    child.stderr!.on('data', collect(stderr, 'stderr'));
     child.on('exit', () => {
       // Anything the child left running in its group would keep our pipes open (and 'close' from firing).
       if (child.pid) signalProcessGroup(child.pid, 'SIGKILL');

@@ -15,7 +15,10 @@ export interface CliRunnerOptions {
   executable: string;
   /** PATH for the children */
   path: string;
+  /** default time limit per call */
   timeoutMs: number;
+  /** upper bound for a call's own time limit (CliRunRequest.timeoutMs); default: timeoutMs */
+  maxTimeoutMs?: number;
   maxConcurrent: number;
   maxPerUser: number;
   maxQueue: number;
@@ -59,6 +62,8 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     return work;
   };
   const compileCacheDir = usableCompileCacheDir(options.compileCacheDir, logger);
+  const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? options.timeoutMs, options.timeoutMs);
+  const timeLimitOf = (request: CliRunRequest) => Math.min(request.timeoutMs ?? options.timeoutMs, maxTimeoutMs);
 
   const runIsolated = async (request: CliRunRequest): Promise<CliRunResult> => {
     const directory = await createCallDirectory(options.callDirectoryParent);
@@ -74,10 +79,11 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
           apiBaseUrl: options.apiBaseUrl,
           compileCacheDir: await compileCacheDir,
         }),
-        timeoutMs: options.timeoutMs,
+        timeoutMs: timeLimitOf(request),
         maxOutputBytes: options.maxOutputBytes,
         killGraceMs: options.killGraceMs ?? 2000,
         signal: request.signal,
+        onOutput: request.onOutput,
       });
     } finally {
       // Off the caller's path: the result does not wait for the clean-up (drain() does).

@@ -54,6 +54,10 @@ export interface CliRunRequest {
   userKey: string;
   /** aborting kills the child and its process tree */
   signal?: AbortSignal;
+  /** this call's time limit instead of the runner's default (capped by the runner's maximum) */
+  timeoutMs?: number;
+  /** each piece of output as it arrives (progress lines of long commands); the result still carries all of it */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface CliRunResult {

@@ -52,6 +52,8 @@ function defineTool(command: CliCommand, kind: ToolKind, overrides: ToolOverride
     annotations: annotationsFor(command.id, kind, title, overrides),
     scopes: requiredScopes(command.id, kind, overrides, knownScopes),
     needsConfirmation: confirm,
+    targetProperties: [],
+    secretProperties: [],
     ...buildToolInput(command, kind, overrides.serverOwnedFlags, confirm),
   };
 }

@@ -55,9 +55,37 @@ export interface ToolDefinition {
   scopes: string[];
   /** nothing runs before the user confirmed (elicitation or `confirm: true`) */
   needsConfirmation: boolean;
+  /** why the user must confirm, shown in the question; present exactly when needsConfirmation */
+  confirmation?: ConfirmationPolicy;
+  /** input properties naming what the command acts on (ids), in the order a question lists them */
+  targetProperties: string[];
+  /** input properties holding secrets (passwords, tokens): never in logs, questions, errors or command lines */
+  secretProperties: string[];
+  /** the command can wait for its work to finish: how long the server must let it run */
+  wait?: WaitBinding;
   /** positional arguments first, in order, then flags */
   bindings: InputBinding[];
   serverFlags: ServerFlags;
+}
+
+export interface ConfirmationPolicy {
+  /** destructive: removes or replaces something; privilege: grants access or hands out credentials */
+  kind: 'destructive' | 'privilege';
+  /** one plain sentence for the question, e.g. "deletes the project and everything in it" */
+  reason: string;
+}
+
+/**
+ * A command with `--wait` (and usually `--wait-timeout`): when the input asks it to wait, the
+ * server's time limit for the call is at least the wait time (capped by the server's maximum).
+ */
+export interface WaitBinding {
+  /** boolean input property that turns waiting on */
+  property: string;
+  /** input property with the wait time in the CLI's duration format ("90s", "10m"), if the command has one */
+  timeoutProperty?: string;
+  /** the CLI's own default wait time when timeoutProperty is not given */
+  defaultTimeoutSeconds: number;
 }
 
 export interface ExcludedCommand {
