@@ -77,15 +77,16 @@ export function createPostHandler(deps: {
 }): RequestHandler {
   const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
 
-  function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): void {
+  /** Cancellations and answers to our questions, for this process or (through the store) another. */
+  async function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): Promise<void> {
     for (const message of messages) {
       if (message.method === 'notifications/cancelled') {
         const requestId = message.params?.requestId;
         if (typeof requestId === 'string' || typeof requestId === 'number') {
-          inFlight.cancel(access.accountId, sessionKey, requestId, 'cancelled by the client');
+          await inFlight.cancel(access.accountId, sessionKey, requestId, 'cancelled by the client');
         }
       } else if (message.method === undefined && ('result' in message || 'error' in message)) {
-        relay.deliver(access.accountId, message as unknown as JSONRPCMessage);
+        await relay.deliver(access.accountId, message as unknown as JSONRPCMessage);
       }
     }
   }
@@ -138,7 +139,14 @@ export function createPostHandler(deps: {
     const sessionKey = handle ?? '';
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {
-      routeClientMessages(access, sessionKey, messages);
+      try {
+        await routeClientMessages(access, sessionKey, messages);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        logger.warn('could not route a client message to another process', { error: error.message });
+        res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+        return jsonRpcError(res, 503, -32000, 'Temporarily unavailable: try again shortly');
+      }
       res.status(202).end();
       return;
     }
