@@ -5,7 +5,7 @@ import type { CliRunner } from '../cli/types.ts';
 import type { AppConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AccessTokenVerifier } from '../oauth/access.ts';
+import type { AccessTokenVerifier, StepUpRequests } from '../oauth/access.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import { accessOf, createBearerAuth } from './http/bearer-auth.ts';
 import { createJsonBodyParser, jsonBodyErrors } from './http/json-body.ts';
@@ -23,6 +23,8 @@ import type { ToolCatalogue } from './tools/types.ts';
 export interface McpRouterDeps {
   config: AppConfig;
   verifier: AccessTokenVerifier;
+  /** told which grant a 403 step-up asked for more scopes, so its next refresh leads to consent */
+  stepUps?: StepUpRequests;
   catalogue: ToolCatalogue;
   runner: CliRunner;
   logger: Logger;
@@ -69,6 +71,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     relay,
     inFlight,
     buildServer,
+    stepUps: deps.stepUps,
     logger,
   });
 

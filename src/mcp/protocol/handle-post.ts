@@ -1,7 +1,8 @@
 // POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
 //  1. refuse foreign or forged session handles (404),
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
-//  3. ask for more scopes (403 step-up) before a tool the grant cannot use,
+//  3. ask for more scopes (403 step-up) before a tool the grant cannot use, and tell the
+//     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
 //  4. answer tools/list from the precomputed listing,
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
 // and only then hands the request to a per-request SDK server.
@@ -9,7 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { MittwaldUnavailableError, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
+import { MittwaldUnavailableError, type StepUpRequests, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
 import { accessOf } from '../http/bearer-auth.ts';
 import { RETRY_AFTER_SECONDS, sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
@@ -73,6 +74,7 @@ export function createPostHandler(deps: {
   relay: ElicitationRelay;
   inFlight: InFlightCalls;
   buildServer: McpServerFactory;
+  stepUps?: StepUpRequests;
   logger: Logger;
 }): RequestHandler {
   const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
@@ -155,6 +157,8 @@ export function createPostHandler(deps: {
     const lacking = [...new Set(tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length) {
       const needed = [...new Set([...access.scopes, ...tools.flatMap((tool) => tool.scopes)])];
+      // Without the record the challenge still stands; only refresh-first clients then give up.
+      await deps.stepUps?.record(access.grantId, needed).catch((error: Error) => logger.warn('could not record a step-up', { error: error.message }));
       return sendInsufficientScope(res, config, needed, `${tools.map((t) => t.name).join(', ')} needs ${lacking.join(', ')}`);
     }
 
@@ -163,7 +167,7 @@ export function createPostHandler(deps: {
         return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
       }
       const envelope = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":`);
-      res.type('application/json').send(Buffer.concat([envelope, listing.resultJson(access.scopes), CLOSING_BRACE]));
+      res.type('application/json').send(Buffer.concat([envelope, listing.resultJson(), CLOSING_BRACE]));
       return;
     }
 

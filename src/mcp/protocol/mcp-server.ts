@@ -57,7 +57,7 @@ export function createMcpServerFactory(deps: {
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
 
-    server.setRequestHandler(ListToolsRequestSchema, () => listing.result(context.access.scopes));
+    server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const tool = catalogue.get(request.params.name);

@@ -6,7 +6,7 @@ import { createMcpRouter } from '../../../src/mcp/router.ts';
 import { buildToolCatalogue } from '../../../src/mcp/tools/catalogue.ts';
 import { loadToolOverrides } from '../../../src/mcp/tools/overrides.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../../src/mcp/tools/types.ts';
-import type { AccessTokenVerifier } from '../../../src/oauth/access.ts';
+import type { AccessTokenVerifier, StepUpRequests } from '../../../src/oauth/access.ts';
 import { MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
 import { mwSurfaceCommandSet } from '../../support/mw-surface.ts';
@@ -35,6 +35,7 @@ export function buildMcpApp(options: {
   catalogue?: ToolCatalogue;
   fetch?: typeof fetch;
   progressIntervalMs?: number;
+  stepUps?: StepUpRequests;
 }) {
   const config = options.config ?? testConfig();
   const metrics = createMetrics();
@@ -46,6 +47,7 @@ export function buildMcpApp(options: {
     createMcpRouter({
       config,
       verifier: options.verifier,
+      stepUps: options.stepUps,
       catalogue,
       runner,
       store: new MemoryStore(),
