@@ -167,7 +167,12 @@ describe('mcp-remote-client against the whole server', () => {
     const authorize = async (url: string) => {
       const redirectUri = `http://localhost:${port}/oauth/callback`;
       const { callback } = await followBrowserFlow(url, redirectUri);
-      expect((await fetch(callback!)).status).toBe(200);
+      // mcp-remote may print the URL before its callback listener is up (a user takes longer)
+      for (let attempt = 1; ; attempt++) {
+        const delivered = await fetch(callback!).catch((error: Error) => (attempt < 100 ? undefined : Promise.reject(error)));
+        if (delivered) return expect(delivered.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     };
     const authorizationUrls = /Please authorize this client by visiting:\s*\n(\S+)/g;
 
