@@ -1,9 +1,10 @@
 // Two server processes on one Redis behind a load balancer without sticky sessions: the process
 // that runs a destructive tool call asks the user (elicitation on the call's event stream); the
 // client's answer is a new POST, and it lands at the other process. The answer must still reach
-// the question, only for the same user, and a declined question runs nothing.
+// the question, only for the same user, and a declined question runs nothing. A cancellation
+// landing at the other process still stops the call.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AuthorizedClient, authorizeClient, MCP_HEADERS } from '../reliability/helpers.ts';
+import { type AuthorizedClient, authorizeClient, MCP_HEADERS, overridesWithFaultTools, standInProcesses, waitFor } from '../reliability/helpers.ts';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -19,10 +20,12 @@ let alice: AuthorizedClient;
 beforeAll(async () => {
   redis = await startTestRedis();
   stack = await startStack({ env: { REDIS_URL: redis.url } });
-  // The stack's own server does the OAuth flow; A and B are further processes of the same deployment.
+  // The stack's own server does the OAuth flow; A and B are further processes of the same deployment
+  // (which also offer the stand-in's never-ending command, for the cancellation).
+  const env = { ...stack.env, TOOLS_OVERRIDES_PATH: overridesWithFaultTools() };
   [asking, answering] = await Promise.all([
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
+    startServerProcess({ ...env, PORT: String(await freePort()) }),
+    startServerProcess({ ...env, PORT: String(await freePort()) }),
   ]);
   alice = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
 }, 120_000);
@@ -136,5 +139,19 @@ describe('a confirmation question asked by process A and answered at process B',
     expect(outcome.result.isError).toBe(true);
     expect(outcome.result.structuredContent.error.code).toBe('confirmation_required');
     expect(stack.api.state.projects.has(kept)).toBe(true);
+  }, 60_000);
+});
+
+describe('a cancellation sent to process B', () => {
+  it('stops the call running at A and kills its process tree', async () => {
+    const session = await initializeWithElicitation(asking, alice.accessToken);
+    const call = streamingCall(asking, alice.accessToken, session, { jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'mittwald_stand_in_hang', arguments: {} } }, () => undefined);
+    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
+    const cancel = await post(answering, alice.accessToken, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 21, reason: 'the user gave up' } }, { 'mcp-session-id': session });
+    expect(cancel.status).toBe(202);
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    const outcome = (await call).at(-1);
+    expect(outcome?.id).toBe(21);
+    expect(outcome?.result?.structuredContent?.error?.code).toBe('cancelled');
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { Express } from 'express';
 import { CliFailure } from '../../src/cli/types.ts';
+import { MemoryStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { failed, fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
 import { buildMcpApp, MCP_HEADERS, rpc, syntheticCatalogue } from './support/mcp-app.ts';
 
@@ -203,6 +204,20 @@ describe('initialize and sessions', () => {
   it('notifications are accepted with 202', async () => {
     const res = await post(app, { jsonrpc: '2.0', method: 'notifications/initialized' }, 'token-read');
     expect(res.status).toBe(202);
+  });
+
+  it('an answer or cancellation for a call in another process, during a store outage: 503 with Retry-After', async () => {
+    const store = new MemoryStore();
+    store.publish = async () => Promise.reject(new StoreUnavailableError('Redis is not connected'));
+    const built = buildMcpApp({ verifier, store });
+    for (const message of [
+      { jsonrpc: '2.0', id: 'relay-elsewhere', result: { action: 'accept', content: { confirm: true } } },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3 } },
+    ]) {
+      const res = await post(built.app, message, 'token-read');
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+    }
   });
 });
 

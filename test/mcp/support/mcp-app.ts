@@ -7,7 +7,7 @@ import { buildToolCatalogue } from '../../../src/mcp/tools/catalogue.ts';
 import { loadToolOverrides } from '../../../src/mcp/tools/overrides.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../../src/mcp/tools/types.ts';
 import type { AccessTokenVerifier, StepUpRequests } from '../../../src/oauth/access.ts';
-import { MemoryStore } from '../../../src/store/index.ts';
+import { type KeyValueStore, MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
 import { mwSurfaceCommandSet } from '../../support/mw-surface.ts';
 import { synthesizeCommandSet } from './synthetic-commands.ts';
@@ -36,6 +36,7 @@ export function buildMcpApp(options: {
   fetch?: typeof fetch;
   progressIntervalMs?: number;
   stepUps?: StepUpRequests;
+  store?: KeyValueStore;
 }) {
   const config = options.config ?? testConfig();
   const metrics = createMetrics();
@@ -50,7 +51,7 @@ export function buildMcpApp(options: {
       stepUps: options.stepUps,
       catalogue,
       runner,
-      store: new MemoryStore(),
+      store: options.store ?? new MemoryStore(),
       logger,
       metrics,
       fetch: options.fetch,
