@@ -167,7 +167,12 @@ export function createPostHandler(deps: {
         return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
       }
       const envelope = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":`);
-      res.type('application/json').send(Buffer.concat([envelope, listing.resultJson(), CLOSING_BRACE]));
+      // Written in pieces: the shared listing (over 100 KB) is never copied per request.
+      const result = listing.resultJson();
+      res.type('application/json').set('Content-Length', String(envelope.length + result.length + CLOSING_BRACE.length));
+      res.write(envelope);
+      res.write(result);
+      res.end(CLOSING_BRACE);
       return;
     }
 
