@@ -68,7 +68,17 @@ export function createApp(deps: AppDependencies): App {
   );
   app.use(createMetricsRouter({ metrics, enabled: config.metrics.enabled, basicAuth: config.metrics.basicAuth }));
   app.use(
-    createMcpRouter({ config, verifier: oauth.verifier, catalogue, runner: deps.cli.runner, store, logger, metrics, fetch: deps.fetch }),
+    createMcpRouter({
+      config,
+      verifier: oauth.verifier,
+      stepUps: oauth.stepUps,
+      catalogue,
+      runner: deps.cli.runner,
+      store,
+      logger,
+      metrics,
+      fetch: deps.fetch,
+    }),
   );
   app.use(oauth.routes);
   // oidc-provider last: its Koa app answers every path it does not know with its own 404.

@@ -5,7 +5,7 @@ import type { CliRunner } from '../cli/types.ts';
 import type { AppConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AccessTokenVerifier } from '../oauth/access.ts';
+import type { AccessTokenVerifier, StepUpRequests } from '../oauth/access.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import { accessOf, createBearerAuth } from './http/bearer-auth.ts';
 import { createJsonBodyParser, jsonBodyErrors } from './http/json-body.ts';
@@ -23,15 +23,19 @@ import type { ToolCatalogue } from './tools/types.ts';
 export interface McpRouterDeps {
   config: AppConfig;
   verifier: AccessTokenVerifier;
+  /** told which grant a 403 step-up asked for more scopes, so its next refresh leads to consent */
+  stepUps?: StepUpRequests;
   catalogue: ToolCatalogue;
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
-  /** remembers sessions ended by DELETE (shared by every process) */
+  /** shared by every process: sessions ended by DELETE, answers and cancellations for another process */
   store: KeyValueStore;
   /** for the optional mittwald API token check (DIRECT_API_TOKENS) */
   fetch?: typeof fetch;
   serverInfo?: ServerInfo;
+  /** progress heartbeat of running calls (default 10 s) */
+  progressIntervalMs?: number;
 }
 
 const DEFAULT_SERVER_INFO: ServerInfo = { name: 'mittwald-mcp', title: 'mittwald mStudio', version: '0.1.0' };
@@ -41,15 +45,22 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const listing = createToolListing(catalogue);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
-  const inFlight = createInFlightCalls();
-  const relay = createElicitationRelay();
-  const callTool = createToolCaller({ catalogue, runner: deps.runner, logger, metrics });
+  const inFlight = createInFlightCalls({ store: deps.store, logger });
+  const relay = createElicitationRelay({ store: deps.store, logger });
+  const callTool = createToolCaller({
+    catalogue,
+    runner: deps.runner,
+    logger,
+    metrics,
+    limits: { defaultMs: config.cli.timeoutMs, maxMs: config.cli.maxTimeoutMs },
+  });
   const buildServer = createMcpServerFactory({
     catalogue,
     listing,
     callTool,
     inFlight,
     serverInfo: deps.serverInfo ?? DEFAULT_SERVER_INFO,
+    progressIntervalMs: deps.progressIntervalMs,
   });
   const handlePost = createPostHandler({
     config,
@@ -60,6 +71,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     relay,
     inFlight,
     buildServer,
+    stepUps: deps.stepUps,
     logger,
   });
 

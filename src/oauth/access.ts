@@ -23,6 +23,11 @@ export interface AccessTokenVerifier {
   verify(accessToken: string): Promise<VerifiedAccess | undefined>;
 }
 
+/** The resource tells the authorization server it asked a grant's client for more scopes (403 step-up). */
+export interface StepUpRequests {
+  record(grantId: string, scopes: string[]): Promise<void>;
+}
+
 /** mittwald could not be reached (or did not answer in time) while refreshing: try again later. */
 export { MittwaldUnavailableError } from './errors.ts';
 

@@ -10,7 +10,7 @@ import type { AppConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { KeyValueStore } from '../store/index.ts';
-import type { AccessTokenVerifier } from './access.ts';
+import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
@@ -24,9 +24,10 @@ import { authorizationRequestDefaults } from './provider/authorization-defaults.
 import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
+import { createPendingStepUps } from './step-up.ts';
 import { createAccessTokenVerifier } from './verifier.ts';
 
-export type { AccessTokenVerifier, VerifiedAccess } from './access.ts';
+export type { AccessTokenVerifier, StepUpRequests, VerifiedAccess } from './access.ts';
 export { UpstreamSessionEndedError } from './access.ts';
 export { MittwaldRejectedError, MittwaldUnavailableError, TokenRecordUnreadableError } from './errors.ts';
 export type { MittwaldOAuthClient, MittwaldTokenSet } from './mittwald/client.ts';
@@ -52,6 +53,8 @@ export interface OAuthFacade {
   /** oidc-provider itself: mount LAST, at the root */
   providerHandler: RequestHandler;
   verifier: AccessTokenVerifier;
+  /** for the resource: which grant it just asked for more scopes */
+  stepUps: StepUpRequests;
   close(): Promise<void>;
 }
 
@@ -61,9 +64,10 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const mittwald = deps.mittwald ?? createMittwaldHttpClient(config.mittwald);
 
   const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
+  const stepUps = createPendingStepUps(store);
   const provider = new Provider(
     config.publicUrl,
-    buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch }),
+    buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch, stepUps }),
   );
   provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
@@ -114,6 +118,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     provider,
     providerHandler: provider.callback(),
     verifier: createAccessTokenVerifier({ provider, mcpResource: config.mcpResource, sessions }),
+    stepUps,
     async close() {
       provider.removeAllListeners();
     },

@@ -16,4 +16,6 @@ export const storeKeys = {
   mittwaldTokens: (grantId: string) => `${OAUTH_PREFIX}mittwald-tokens:${grantId}`,
   /** held by the one process refreshing a grant's mittwald token */
   mittwaldRefreshLock: (grantId: string) => `${OAUTH_PREFIX}mittwald-refresh-lock:${grantId}`,
+  /** the resource just asked this grant's client for more scopes (see step-up.ts) */
+  pendingStepUp: (grantId: string) => `${OAUTH_PREFIX}pending-step-up:${grantId}`,
 };

@@ -16,6 +16,17 @@ export interface KeyValueStore {
   setMembers(key: string): Promise<string[]>;
   /** Approximate number of live keys starting with `prefix`; may be expensive, callers cache it. */
   countKeys(prefix: string): Promise<number>;
+  /**
+   * Hands `message` to every subscriber of `channel` in every process sharing this store (fire and
+   * forget: nobody listening is not an error). For the rare messages that must reach whichever
+   * process holds a request, e.g. the answer to a question that process asked.
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Calls `listener` with each message published on `channel` from now on, until the returned
+   * function is called. The listener must not throw.
+   */
+  subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
   /** Throws when the backend cannot serve requests. */
   ping(): Promise<void>;
   close(): Promise<void>;

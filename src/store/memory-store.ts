@@ -8,6 +8,7 @@ interface Entry {
 
 export class MemoryStore implements KeyValueStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Map<string, Set<(message: string) => void>>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -75,10 +76,28 @@ export class MemoryStore implements KeyValueStore {
     return count;
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    // Delivered later, as Redis would: a publisher never runs its subscribers' code in its own call.
+    for (const listener of this.#listeners.get(channel) ?? []) queueMicrotask(() => listener(message));
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
+    const subscription = (message: string) => listener(message);
+    const listeners = this.#listeners.get(channel) ?? new Set();
+    listeners.add(subscription);
+    this.#listeners.set(channel, listeners);
+    return async () => {
+      listeners.delete(subscription);
+      if (listeners.size === 0 && this.#listeners.get(channel) === listeners) this.#listeners.delete(channel);
+    };
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
+    this.#listeners.clear();
   }
 
   #live(key: string): Entry | undefined {

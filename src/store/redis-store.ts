@@ -20,11 +20,15 @@ export class RedisStore implements KeyValueStore {
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #onError?: (error: Error) => void;
+  /** a connection in subscriber mode (it can do nothing else), opened at the first subscribe */
+  #subscriber?: Promise<RedisClient>;
 
-  private constructor(client: RedisClient, prefix: string, timeoutMs: number) {
+  private constructor(client: RedisClient, prefix: string, timeoutMs: number, onError?: (error: Error) => void) {
     this.#client = client;
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;
+    this.#onError = onError;
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -32,7 +36,7 @@ export class RedisStore implements KeyValueStore {
     // node-redis emits 'error' on every failed reconnect; an unhandled 'error' would kill the process.
     client.on('error', (error: Error) => options.onError?.(error));
     await client.connect();
-    return new RedisStore(client, options.prefix ?? 'mwmcp:', options.commandTimeoutMs ?? 2_000);
+    return new RedisStore(client, options.prefix ?? 'mwmcp:', options.commandTimeoutMs ?? 2_000, options.onError);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -85,20 +89,55 @@ export class RedisStore implements KeyValueStore {
     });
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#run(() => this.#client.publish(this.#key(channel), message));
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    const subscriber = await this.#subscriberConnection();
+    const name = this.#key(channel);
+    // A wrapper per subscription: node-redis keys listeners by function.
+    const subscription = (message: string) => listener(message);
+    await this.#run(() => subscriber.subscribe(name, subscription), subscriber);
+    return async () => {
+      if (subscriber.isOpen) await this.#run(() => subscriber.unsubscribe(name, subscription), subscriber);
+    };
+  }
+
   async ping(): Promise<void> {
     await this.#run(() => this.#client.ping());
   }
 
   async close(): Promise<void> {
+    const subscriber = await this.#subscriber?.catch(() => undefined);
+    if (subscriber?.isOpen) await subscriber.close();
     if (this.#client.isOpen) await this.#client.close();
+  }
+
+  #subscriberConnection(): Promise<RedisClient> {
+    if (!this.#subscriber) {
+      const connecting = (async () => {
+        const subscriber = this.#client.duplicate();
+        subscriber.on('error', (error: Error) => this.#onError?.(error));
+        // node-redis subscribes again by itself after a reconnect.
+        await subscriber.connect();
+        return subscriber as RedisClient;
+      })();
+      // A failed connect is not remembered: the next subscribe tries again.
+      connecting.catch(() => {
+        if (this.#subscriber === connecting) this.#subscriber = undefined;
+      });
+      this.#subscriber = connecting;
+    }
+    return this.#subscriber;
   }
 
   #key(key: string): string {
     return this.#prefix + key;
   }
 
-  async #run<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#client.isReady) throw new StoreUnavailableError('Redis is not connected');
+  async #run<T>(command: () => Promise<T>, client: RedisClient = this.#client): Promise<T> {
+    if (!client.isReady) throw new StoreUnavailableError('Redis is not connected');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not answer in time')), this.#timeoutMs);

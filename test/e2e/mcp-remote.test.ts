@@ -2,6 +2,7 @@
 // the whole server: its `mcp-remote-client` connects, registers itself, prints the authorization
 // URL and waits on its loopback callback. The test plays the user's browser (consent page and the
 // simulated mittwald login) and delivers the redirect to that callback, as a browser would.
+// `mcp-remote` itself (the stdio bridge) is driven the way a desktop host drives it, for the step-up.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { freePort } from '../support/redis-server.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const MCP_REMOTE_CLIENT = fileURLToPath(new URL('../../node_modules/.bin/mcp-remote-client', import.meta.url));
+const MCP_REMOTE = fileURLToPath(new URL('../../node_modules/.bin/mcp-remote', import.meta.url));
 const RUN_LIMIT_MS = 60_000;
 
 interface Run {
@@ -26,8 +28,8 @@ interface Run {
 }
 
 /** mcp-remote-client with a private HOME and token store, and a "browser" that opens nothing. */
-function runMcpRemoteClient(mcpUrl: string, callbackPort: number, home: string): Run {
-  const child = spawn(MCP_REMOTE_CLIENT, [mcpUrl, String(callbackPort)], {
+function runMcpRemoteClient(mcpUrl: string, callbackPort: number, home: string, executable = MCP_REMOTE_CLIENT): Run {
+  const child = spawn(executable, [mcpUrl, String(callbackPort)], {
     env: { PATH: process.env.PATH ?? '', HOME: home, MCP_REMOTE_CONFIG_DIR: join(home, 'mcp-auth'), BROWSER: '/bin/true' },
     // a pipe left open: mcp-remote treats the end of stdin as "shut down" and then exits 0 before
     // it has listed anything
@@ -123,8 +125,8 @@ describe('mcp-remote-client against the whole server', () => {
     expect(output).toContain('Connected successfully!');
     const toolList = JSON.parse(/Tools: (\{[\s\S]*?\n\})\n/.exec(output)![1]) as { tools: Array<{ name: string }> };
     const names = toolList.tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list']));
-    expect(names).not.toContain('mittwald_project_delete'); // not granted: the default scopes are read-only
+    // every tool, also those beyond the read-only default grant (calling one starts the step-up)
+    expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list', 'mittwald_project_delete']));
 
     // it keeps our tokens, a refresh token among them, for the next start (Claude Desktop restarts it often)
     const store = join(home, 'mcp-auth', 'mcp-remote-v1');
@@ -142,5 +144,64 @@ describe('mcp-remote-client against the whole server', () => {
     expect(output).not.toContain('Please authorize');
     expect(output).toContain('"name": "mittwald_project_list"');
     expect(stack.oauth.counters.codeExchanges).toBe(1); // no second mittwald login
+  }, 90_000);
+
+  it('as the stdio bridge: a call beyond the read-only grant sends the user to consent for more, then runs', async () => {
+    const ownHome = await mkdtemp(join(tmpdir(), 'mcp-remote-step-up-'));
+    const port = await freePort();
+    const run = runMcpRemoteClient(stack.mcpUrl, port, ownHome, MCP_REMOTE);
+    running.push(run);
+    const answers: Array<Record<string, any>> = [];
+    let stdout = '';
+    run.child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const lines = stdout.split('\n');
+      stdout = lines.pop()!;
+      for (const line of lines) if (line.trim()) answers.push(JSON.parse(line));
+    });
+    const send = (message: object) => run.child.stdin!.write(`${JSON.stringify(message)}\n`);
+    const answerTo = async (id: number) => {
+      for (let i = 0; i < 600 && !answers.some((a) => a.id === id); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      return answers.find((a) => a.id === id);
+    };
+    const authorize = async (url: string) => {
+      const redirectUri = `http://localhost:${port}/oauth/callback`;
+      const { callback } = await followBrowserFlow(url, redirectUri);
+      // mcp-remote may print the URL before its callback listener is up (a user takes longer)
+      for (let attempt = 1; ; attempt++) {
+        const delivered = await fetch(callback!).catch((error: Error) => (attempt < 100 ? undefined : Promise.reject(error)));
+        if (delivered) return expect(delivered.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const authorizationUrls = /Please authorize this client by visiting:\s*\n(\S+)/g;
+
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'host', version: '1' } } });
+    const [, first] = await run.waitFor(/Please authorize this client by visiting:\s*\n(\S+)/);
+    expect(new URL(first).searchParams.get('scope')?.split(' ')).not.toContain('project:delete');
+    await authorize(first);
+    expect((await answerTo(1))?.result?.serverInfo?.name).toBe('mittwald-mcp');
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+
+    const victim = stack.api.users[0].projects[0].id;
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'mittwald_project_delete', arguments: { project_id: victim, confirm: true } } });
+    const stepUp = await (async () => {
+      for (let i = 0; i < 600; i++) {
+        const urls = [...run.output().matchAll(authorizationUrls)].map((m) => m[1]);
+        if (urls.length > 1) return new URL(urls[1]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no second authorization:\n${run.output()}`);
+    })();
+    // it asks for what it holds plus what the call needs (offline_access is its own addition)
+    expect(stepUp.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining([...stack.config.mittwald.scopes.defaults, 'project:delete']));
+    expect(stack.api.state.projects.has(victim)).toBe(true);
+    await authorize(stepUp.href);
+
+    const result = await answerTo(2);
+    expect(result?.result?.isError).toBeFalsy();
+    expect(stack.api.state.projects.has(victim)).toBe(false);
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await rm(ownHome, { recursive: true, force: true });
   }, 90_000);
 });

@@ -1,10 +1,13 @@
 // The product as a user meets it: a real MCP client pastes the URL, the user logs in at
 // (simulated) mittwald, and the assistant runs `mw` commands with that user's own token.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
+import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
+import { followBrowserFlow } from '../support/mittwald-oauth/oauth-client.ts';
+import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -28,9 +31,8 @@ describe('a real MCP client against the whole server', () => {
 
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    // default scopes are read-only: read tools are offered, write/delete tools are not
-    expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list']));
-    expect(names).not.toContain('mittwald_project_delete');
+    // every tool is listed, also beyond the read-only default grant: calling one starts the step-up
+    expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list', 'mittwald_project_delete']));
     for (const tool of tools) {
       expect(tool.annotations).toEqual(
         expect.objectContaining({ title: expect.any(String), readOnlyHint: expect.any(Boolean), destructiveHint: expect.any(Boolean), idempotentHint: expect.any(Boolean), openWorldHint: expect.any(Boolean) }),
@@ -75,34 +77,77 @@ describe('a real MCP client against the whole server', () => {
     expect(stack.api.state.projects.has(stack.api.users[0].projects[0].id)).toBe(true);
   });
 
-  it('steps up to the delete scope, then deletes only with confirm', async () => {
-    const { client, provider } = await connectWithOAuth(stack.mcpUrl);
-    const victim = stack.api.users[0].projects[1].id;
+  it('with the read-only grant, lists every tool with the scopes it needs, write tools too', async () => {
+    const { provider } = await connectWithOAuth(stack.mcpUrl);
+    // raw, because the SDK client drops fields it does not know
+    const response = await fetch(stack.mcpUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${provider.savedTokens!.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    const { tools } = ((await response.json()) as { result: { tools: Array<{ name: string; securitySchemes: unknown; _meta: Record<string, unknown> }> } }).result;
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get('mittwald_project_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:read'] }]);
+    expect(byName.get('mittwald_project_delete')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:delete'] }]);
+    expect(byName.get('mittwald_project_delete')!._meta.securitySchemes).toEqual(byName.get('mittwald_project_delete')!.securitySchemes);
+  });
 
-    // 403 insufficient_scope makes the client start a new authorization for the scopes named.
-    // (SDK 1.32.2 would first try a refresh, which can never widen scopes: act as a host that
-    // re-authorizes, by not offering it the refresh token.)
-    provider.savedTokens = { ...provider.savedTokens!, refresh_token: undefined };
-    await expect(client.callTool({ name: 'mittwald_project_delete', arguments: { project_id: victim } })).rejects.toThrow(/Unauthorized/);
-    const stepUp = provider.authorizationUrl!;
-    expect(stepUp.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['project:read', 'project:delete']));
-    await client.close();
-
+  it('a read-only grant, the user asks for a write: the SDK client as it is gets to consent, then the user is asked and the tool runs', async () => {
+    const alice = stack.api.users[0];
+    const victim = alice.projects[1].id;
+    const provider = new BrowserDrivenOAuthProvider();
+    const questions: string[] = [];
+    let answer: ElicitResult = { action: 'decline' };
+    const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params.message);
+      return answer;
+    });
     const transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider });
-    await transport.finishAuth(await loginInBrowser(stepUp));
-    const upgraded = new Client({ name: 'e2e', version: '1.0.0' });
-    await upgraded.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }));
-    expect((await upgraded.listTools()).tools.map((t) => t.name)).toContain('mittwald_project_delete');
+    await expect(client.connect(transport)).rejects.toThrow(UnauthorizedError);
+    await transport.finishAuth(await loginInBrowser(provider.authorizationUrl!));
+    await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }));
+    const readOnly = provider.savedTokens!;
+    expect(readOnly.scope?.split(' ').sort()).toEqual([...stack.config.mittwald.scopes.defaults].sort());
 
-    const unconfirmed = (await upgraded.callTool({ name: 'mittwald_project_delete', arguments: { project_id: victim } })) as CallToolResult;
-    expect(unconfirmed.isError).toBe(true);
-    expect(text(unconfirmed)).toMatch(/confirm/i);
+    // The model calls the write tool it saw listed. 403 insufficient_scope; SDK 1.32.2 refreshes
+    // first, the refresh is refused with consent_required, and it starts a new authorization.
+    provider.authorizationUrl = undefined;
+    const call = { name: 'mittwald_project_delete', arguments: { project_id: victim, confirm: true } };
+    await expect(client.callTool(call)).rejects.toThrow(UnauthorizedError);
+    const stepUp = provider.authorizationUrl as URL | undefined;
+    expect(stepUp?.searchParams.get('scope')?.split(' ').sort()).toEqual([...stack.config.mittwald.scopes.defaults, 'project:delete'].sort());
+    expect(provider.savedTokens).toBe(readOnly); // refused, not used up: the client still holds its grant
     expect(stack.api.state.projects.has(victim)).toBe(true);
 
-    const confirmed = (await upgraded.callTool({ name: 'mittwald_project_delete', arguments: { project_id: victim, confirm: true } })) as CallToolResult;
+    // The consent page names exactly what will be granted, in words.
+    const browser = new TestBrowser();
+    const consent = await browser.request((await browser.request(stepUp!.href)).location!);
+    expect(consent.body).toContain('<code>project:delete</code> — delete your projects');
+    const { callback } = await followBrowserFlow(stepUp!.href, 'http://127.0.0.1:53682/callback', { browser });
+    await (client.transport as StreamableHTTPClientTransport).finishAuth(callback!.searchParams.get('code')!);
+    expect(provider.savedTokens!.scope?.split(' ')).toContain('project:delete');
+
+    // Now the call reaches the tool; the user is asked although the model sent confirm: true.
+    const declined = (await client.callTool(call)) as CallToolResult;
+    expect(declined.isError).toBe(true);
+    expect(text(declined)).toMatch(/the user declined; nothing was run/);
+    expect(questions).toHaveLength(1);
+    expect(questions[0]).toContain('"mw project delete"');
+    expect(questions[0]).toContain(victim);
+    expect(stack.api.state.projects.has(victim)).toBe(true);
+
+    answer = { action: 'accept', content: { confirm: true } };
+    const confirmed = (await client.callTool(call)) as CallToolResult;
     expect(confirmed.isError).toBeFalsy();
+    expect(questions).toHaveLength(2);
     expect(stack.api.state.projects.has(victim)).toBe(false);
-    await upgraded.close();
+    await client.close();
   });
 
   it('answers 401 with the resource metadata challenge when the token is missing or bad', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { Express } from 'express';
 import { CliFailure } from '../../src/cli/types.ts';
+import { MemoryStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { failed, fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
 import { buildMcpApp, MCP_HEADERS, rpc, syntheticCatalogue } from './support/mcp-app.ts';
 
@@ -119,18 +120,20 @@ describe('origin validation and CORS', () => {
 });
 
 describe('tools/list', () => {
-  it('lists only what the grant\'s scopes allow', async () => {
+  it('lists every tool to every grant, each with the scopes it needs, from one precomputed answer', async () => {
     const { app } = buildMcpApp({ verifier });
-    const res = await post(app, rpc('tools/list'), 'token-project-only');
-    const tools = res.message.result.tools as Array<{ name: string }>;
-    expect(tools.length).toBeGreaterThan(5);
-    expect(tools.map((t) => t.name)).toContain('mittwald_project_list');
-    expect(tools.map((t) => t.name)).not.toContain('mittwald_app_list');
-    expect(tools.map((t) => t.name)).not.toContain('mittwald_project_create');
+    const narrow = await post(app, rpc('tools/list'), 'token-project-only');
     const all = await post(app, rpc('tools/list', {}, 'x'), 'token-all');
     expect(all.message.id).toBe('x');
-    expect(all.message.result.tools.length).toBe(160);
-    expect(all.message.result.tools[0]).toEqual(
+    const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: { securitySchemes: unknown } }>;
+    expect(tools.length).toBe(160);
+    expect(all.message.result).toEqual(narrow.message.result);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    // beyond a project:read grant, and listed: the model can call it, and the call asks for the scope
+    expect(byName.get('mittwald_app_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['app:read'] }]);
+    expect(byName.get('mittwald_project_create')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:write'] }]);
+    expect(byName.get('mittwald_project_create')!._meta.securitySchemes).toEqual(byName.get('mittwald_project_create')!.securitySchemes);
+    expect(tools[0]).toEqual(
       expect.objectContaining({ name: expect.any(String), title: expect.any(String), inputSchema: expect.objectContaining({ type: 'object' }), annotations: expect.any(Object) }),
     );
   });
@@ -202,6 +205,20 @@ describe('initialize and sessions', () => {
     const res = await post(app, { jsonrpc: '2.0', method: 'notifications/initialized' }, 'token-read');
     expect(res.status).toBe(202);
   });
+
+  it('an answer or cancellation for a call in another process, during a store outage: 503 with Retry-After', async () => {
+    const store = new MemoryStore();
+    store.publish = async () => Promise.reject(new StoreUnavailableError('Redis is not connected'));
+    const built = buildMcpApp({ verifier, store });
+    for (const message of [
+      { jsonrpc: '2.0', id: 'relay-elsewhere', result: { action: 'accept', content: { confirm: true } } },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3 } },
+    ]) {
+      const res = await post(built.app, message, 'token-read');
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+    }
+  });
 });
 
 describe('bad requests', () => {
@@ -231,16 +248,26 @@ describe('bad requests', () => {
 });
 
 describe('tools/call', () => {
-  it('asks for more scope (403 step-up) naming every scope needed, and runs nothing', async () => {
+  it('asks for more scope (403 step-up) naming every scope needed, tells the authorization server, and runs nothing', async () => {
     const runner = recordingRunner();
-    const { app } = buildMcpApp({ verifier, runner });
+    const recorded: Array<[string, string[]]> = [];
+    const { app } = buildMcpApp({ verifier, runner, stepUps: { record: async (grantId, scopes) => void recorded.push([grantId, scopes]) } });
     const res = await post(app, callTool('mittwald_project_delete', { project_id: 'p-1', confirm: true }), 'token-read');
     expect(res.status).toBe(403);
     const header = res.headers['www-authenticate'] as string;
     expect(header).toMatch(/^Bearer error="insufficient_scope", scope="([^"]+)", resource_metadata="http:\/\/127\.0\.0\.1:4999\/\.well-known\/oauth-protected-resource\/mcp"/);
     const scopes = /scope="([^"]+)"/.exec(header)![1].split(' ');
     expect(scopes).toEqual(expect.arrayContaining([...READ, 'project:delete']));
+    // so the refresh the client tries first is refused and it asks the user (oauth/step-up.ts)
+    expect(recorded).toEqual([['grant-token-read', scopes]]);
     expect(runner.calls).toHaveLength(0);
+  });
+
+  it('still answers the step-up when the authorization server cannot be told', async () => {
+    const { app } = buildMcpApp({ verifier, stepUps: { record: async () => Promise.reject(new Error('store down')) } });
+    const res = await post(app, callTool('mittwald_project_delete', { project_id: 'p-1' }), 'token-read');
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
   });
 
   it('runs a list command with the user\'s mittwald token and returns the JSON as structured content', async () => {

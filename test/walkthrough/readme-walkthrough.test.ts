@@ -143,12 +143,12 @@ describe('the README curl walkthrough against the sandbox', () => {
     expect(output).toMatch(/session: \S+/);
   });
 
-  it('lists the read tools and runs mittwald_project_list with the user’s own mittwald token', () => {
+  it('lists every tool and runs mittwald_project_list with the user’s own mittwald token', () => {
     const alice = stack.api.users[0];
     const output = outputOf('"name":"mittwald_project_list"');
     const tools = output.split('\n').filter((line) => line.startsWith('mittwald_'));
     expect(tools).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get']));
-    expect(tools).not.toContain('mittwald_project_delete');
+    expect(tools).toContain('mittwald_project_delete'); // listed beyond the read-only grant: a call asks for more
     for (const project of alice.projects) {
       expect(output.split(`"id": "${project.id}"`)).toHaveLength(2); // exactly once
       expect(output).toContain(`"description": "${project.description}"`);

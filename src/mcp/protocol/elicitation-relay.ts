@@ -1,13 +1,16 @@
 // Server → client requests (elicitation) in stateless mode. The request goes out on the SSE
 // stream of the tools/call POST; the client answers in a *new* POST that a fresh transport would
 // not recognise. So outgoing request ids are replaced by unique relay ids, remembered here with the
-// user they belong to, and the answer is handed back to the transport that asked.
-// In-process only: with several processes the answer must reach the same one (sticky routing);
-// otherwise the question times out and the tool asks for `confirm: true` instead.
+// user they belong to, and the answer is handed back to the transport that asked. The answering
+// POST may reach another process (no sticky sessions): then the answer travels through the store
+// to the process that asked, and is still only taken for the same user.
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../../observability/logger.ts';
+import type { KeyValueStore } from '../../store/index.ts';
+import { createProcessChannel } from './process-channel.ts';
 
 interface PendingQuestion {
   accountId: string;
@@ -15,8 +18,33 @@ interface PendingQuestion {
   transport: RelayingTransport;
 }
 
-export function createElicitationRelay() {
+interface RoutedAnswer {
+  /** who answered: only the user who was asked can answer */
+  accountId: string;
+  answer: JSONRPCMessage;
+}
+
+export function createElicitationRelay(deps: { store: KeyValueStore; logger: Logger }) {
   const pending = new Map<string, PendingQuestion>();
+
+  /** hands an answer to the transport that asked, when it is here; false for unknown ids or another user's */
+  function deliverHere({ accountId, answer }: RoutedAnswer): boolean {
+    if (!answer || !('id' in answer) || typeof answer.id !== 'string') return false;
+    const question = pending.get(answer.id);
+    if (!question || question.accountId !== accountId) return false;
+    pending.delete(answer.id);
+    question.transport.onmessage?.({ ...answer, id: question.originalId } as JSONRPCMessage);
+    return true;
+  }
+
+  const channel = createProcessChannel<RoutedAnswer>({
+    store: deps.store,
+    channel: 'mcp:elicitation-answers',
+    logger: deps.logger,
+    handle: deliverHere,
+  });
+  void channel.listen();
+
   return {
     register(relayId: string, question: PendingQuestion): void {
       pending.set(relayId, question);
@@ -24,15 +52,10 @@ export function createElicitationRelay() {
     forget(relayId: string): void {
       pending.delete(relayId);
     },
-    /** hands a client's answer to the transport that asked; false for unknown ids or another user's */
-    deliver(accountId: string, answer: JSONRPCMessage): boolean {
-      if (!('id' in answer) || typeof answer.id !== 'string') return false;
-      const question = pending.get(answer.id);
-      if (!question || question.accountId !== accountId) return false;
-      pending.delete(answer.id);
-      question.transport.onmessage?.({ ...answer, id: question.originalId } as JSONRPCMessage);
-      return true;
-    },
+    /** resolves once answers arriving at other processes can reach this one */
+    ready: () => channel.listen(),
+    /** routes a client's answer to the process and transport that asked (here or elsewhere) */
+    deliver: (accountId: string, answer: JSONRPCMessage): Promise<void> => channel.send({ accountId, answer }),
     size: () => pending.size,
   };
 }
@@ -53,6 +76,8 @@ export class RelayingTransport extends StreamableHTTPServerTransport {
 
   override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if ('method' in message && 'id' in message) {
+      // Not asked before the answer could come back through any process.
+      await this.#relay.ready();
       const relayId = `relay-${randomUUID()}`;
       this.#relayIds.add(relayId);
       this.#relay.register(relayId, { accountId: this.#accountId, originalId: message.id, transport: this });

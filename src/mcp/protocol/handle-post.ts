@@ -1,7 +1,8 @@
 // POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
 //  1. refuse foreign or forged session handles (404),
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
-//  3. ask for more scopes (403 step-up) before a tool the grant cannot use,
+//  3. ask for more scopes (403 step-up) before a tool the grant cannot use, and tell the
+//     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
 //  4. answer tools/list from the precomputed listing,
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
 // and only then hands the request to a per-request SDK server.
@@ -9,7 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { MittwaldUnavailableError, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
+import { MittwaldUnavailableError, type StepUpRequests, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
 import { accessOf } from '../http/bearer-auth.ts';
 import { RETRY_AFTER_SECONDS, sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
@@ -73,19 +74,21 @@ export function createPostHandler(deps: {
   relay: ElicitationRelay;
   inFlight: InFlightCalls;
   buildServer: McpServerFactory;
+  stepUps?: StepUpRequests;
   logger: Logger;
 }): RequestHandler {
   const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
 
-  function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): void {
+  /** Cancellations and answers to our questions, for this process or (through the store) another. */
+  async function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): Promise<void> {
     for (const message of messages) {
       if (message.method === 'notifications/cancelled') {
         const requestId = message.params?.requestId;
         if (typeof requestId === 'string' || typeof requestId === 'number') {
-          inFlight.cancel(access.accountId, sessionKey, requestId, 'cancelled by the client');
+          await inFlight.cancel(access.accountId, sessionKey, requestId, 'cancelled by the client');
         }
       } else if (message.method === undefined && ('result' in message || 'error' in message)) {
-        relay.deliver(access.accountId, message as unknown as JSONRPCMessage);
+        await relay.deliver(access.accountId, message as unknown as JSONRPCMessage);
       }
     }
   }
@@ -138,7 +141,14 @@ export function createPostHandler(deps: {
     const sessionKey = handle ?? '';
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {
-      routeClientMessages(access, sessionKey, messages);
+      try {
+        await routeClientMessages(access, sessionKey, messages);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        logger.warn('could not route a client message to another process', { error: error.message });
+        res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+        return jsonRpcError(res, 503, -32000, 'Temporarily unavailable: try again shortly');
+      }
       res.status(202).end();
       return;
     }
@@ -147,6 +157,8 @@ export function createPostHandler(deps: {
     const lacking = [...new Set(tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length) {
       const needed = [...new Set([...access.scopes, ...tools.flatMap((tool) => tool.scopes)])];
+      // Without the record the challenge still stands; only refresh-first clients then give up.
+      await deps.stepUps?.record(access.grantId, needed).catch((error: Error) => logger.warn('could not record a step-up', { error: error.message }));
       return sendInsufficientScope(res, config, needed, `${tools.map((t) => t.name).join(', ')} needs ${lacking.join(', ')}`);
     }
 
@@ -155,7 +167,12 @@ export function createPostHandler(deps: {
         return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
       }
       const envelope = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":`);
-      res.type('application/json').send(Buffer.concat([envelope, listing.resultJson(access.scopes), CLOSING_BRACE]));
+      // Written in pieces: the shared listing (over 100 KB) is never copied per request.
+      const result = listing.resultJson();
+      res.type('application/json').set('Content-Length', String(envelope.length + result.length + CLOSING_BRACE.length));
+      res.write(envelope);
+      res.write(result);
+      res.end(CLOSING_BRACE);
       return;
     }
 

@@ -14,10 +14,13 @@ import type { SessionFacts } from '../http/session-handle.ts';
 import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
+import { startProgress } from './progress.ts';
 import type { ToolListing } from './tool-listing.ts';
 
-/** how long a destructive call waits for the user's answer */
+/** how long a call that needs confirmation waits for the user's answer */
 const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
+/** progress heartbeat of a running call, for clients that asked for progress */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
 export interface ServerInfo {
   name: string;
@@ -40,17 +43,21 @@ export function createMcpServerFactory(deps: {
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   serverInfo: ServerInfo;
+  progressIntervalMs?: number;
 }) {
   const { catalogue, listing, callTool, inFlight } = deps;
+  const progressIntervalMs = deps.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const instructions =
     `Each tool runs one command of the mittwald CLI (mw ${catalogue.cliVersion}) for the signed-in user. ` +
     'There is no default project: list projects or apps first and pass their ids. ' +
-    'Destructive tools ask for confirmation before anything runs.';
+    'Every tool is listed with the scopes it needs (securitySchemes); calling one beyond what the user granted ' +
+    'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
+    'user confirmed them.';
 
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
 
-    server.setRequestHandler(ListToolsRequestSchema, () => listing.result(context.access.scopes));
+    server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const tool = catalogue.get(request.params.name);
@@ -83,9 +90,21 @@ export function createMcpServerFactory(deps: {
             }
           }
         : undefined;
+      const progressToken = request.params._meta?.progressToken;
+      const progress =
+        progressToken === undefined
+          ? undefined
+          : startProgress(
+              ({ progress, message }) =>
+                void extra
+                  .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message } })
+                  .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
+              { intervalMs: progressIntervalMs },
+            );
       try {
-        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser });
+        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser, onProgress: progress?.line });
       } finally {
+        progress?.stop();
         untrack();
       }
     });

@@ -1,44 +1,44 @@
-// tools/list answers, precomputed: each tool is serialised once at start, and the list for a
-// scope set is joined and UTF-8 encoded once and cached, so listing costs a map lookup and one write.
+// tools/list answers, precomputed once at start: the same list for everyone, serialised and UTF-8
+// encoded once, so listing costs one write. Every tool is listed, also those beyond the caller's
+// grant, each with the scopes it needs (`securitySchemes`, the field ChatGPT reads, mirrored in
+// `_meta` for clients that only read that): a model that never saw a write tool would never call
+// it, and the call beyond the grant is what starts the step-up (403 insufficient_scope).
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 
-const MAX_CACHED_SCOPE_SETS = 256;
+export interface SecurityScheme {
+  type: 'oauth2';
+  scopes: string[];
+}
 
-export function listedTool(tool: ToolDefinition): Tool {
+/** a listed tool: the MCP fields plus the scopes it needs */
+export type ListedTool = Tool & { securitySchemes: SecurityScheme[] };
+
+function securitySchemesOf(tool: ToolDefinition): SecurityScheme[] {
+  return [{ type: 'oauth2', scopes: [...tool.scopes] }];
+}
+
+export function listedTool(tool: ToolDefinition): ListedTool {
+  const securitySchemes = securitySchemesOf(tool);
   return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
     inputSchema: { ...tool.inputSchema },
     annotations: tool.annotations,
+    securitySchemes,
+    _meta: { securitySchemes },
   };
 }
 
 export function createToolListing(catalogue: ToolCatalogue) {
-  const serialised = catalogue.tools.map((tool) => ({ tool, json: JSON.stringify(listedTool(tool)) }));
-  const cache = new Map<string, Buffer>();
-
-  function visibleTo(granted: ReadonlySet<string>) {
-    return serialised.filter(({ tool }) => tool.scopes.every((scope) => granted.has(scope)));
-  }
+  const tools = catalogue.tools.map(listedTool);
+  const json = Buffer.from(JSON.stringify({ tools }));
 
   return {
-    /** the JSON of a tools/list result for a grant with these scopes, as UTF-8 bytes */
-    resultJson(scopes: readonly string[]): Buffer {
-      const key = [...new Set(scopes)].sort().join(' ');
-      let json = cache.get(key);
-      if (json === undefined) {
-        json = Buffer.from(`{"tools":[${visibleTo(new Set(scopes)).map((entry) => entry.json).join(',')}]}`);
-        // Scope sets come from our own grants, so there are few; the cap only bounds a pathology.
-        if (cache.size >= MAX_CACHED_SCOPE_SETS) cache.clear();
-        cache.set(key, json);
-      }
-      return json;
-    },
-    result(scopes: readonly string[]): { tools: Tool[] } {
-      return { tools: visibleTo(new Set(scopes)).map(({ tool }) => listedTool(tool)) };
-    },
+    /** the JSON of the tools/list result, as UTF-8 bytes */
+    resultJson: (): Buffer => json,
+    result: (): { tools: ListedTool[] } => ({ tools }),
   };
 }
 

@@ -1,26 +1,35 @@
 // One tools/call, in the order that keeps it safe: find the tool, check scopes, validate the input,
-// build argv (so a bad input fails before anyone is asked anything), get confirmation for
-// destructive commands, then run `mw` with the user's mittwald token and map the outcome.
+// build argv (so a bad input fails before anyone is asked anything), get the user's confirmation
+// where the tool needs it, then run `mw` with the user's mittwald token (given as much time as the
+// call asks to wait, output lines reported as progress) and map the outcome. Secret inputs reach
+// the CLI and nothing else.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { CliRunner } from '../../cli/types.ts';
+import { CliFailure, type CliRunner } from '../../cli/types.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import { UpstreamSessionEndedError } from '../../oauth/access.ts';
 import { buildArgv, shellQuote } from './argv.ts';
+import { type AskUser, confirm } from './confirmation.ts';
 import { ToolError } from './errors.ts';
-import { asToolError, connectionInfoResult, errorResult, exitError, successResult } from './result.ts';
-import { CONFIRM_PROPERTY, type ToolCatalogue, type ToolDefinition } from './types.ts';
+import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, successResult } from './result.ts';
+import { redactSecrets, secretValues, withSecretPlaceholders } from './secrets.ts';
+import { callTimeLimit, type CliTimeLimits } from './time-limit.ts';
+import type { ToolCatalogue, ToolDefinition } from './types.ts';
 import { createInputValidator } from './validate-input.ts';
 
-export type ConfirmationAnswer = 'accept' | 'decline' | 'cancel';
+export type { ConfirmationAnswer } from './confirmation.ts';
+
+const MAX_PROGRESS_LINE_LENGTH = 200;
 
 export interface ToolCallContext {
   access: VerifiedAccess;
   /** aborted when the client cancels the request or the connection closes */
   signal: AbortSignal;
   /** asks the user (MCP elicitation); undefined when the client cannot be asked */
-  askUser?: (message: string) => Promise<ConfirmationAnswer>;
+  askUser?: AskUser;
+  /** receives the command's output lines, cleaned and without secrets; undefined when the client wants no progress */
+  onProgress?: (line: string) => void;
 }
 
 export interface ToolCallerDeps {
@@ -28,21 +37,36 @@ export interface ToolCallerDeps {
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
+  limits: CliTimeLimits;
 }
 
 export function missingScopes(tool: ToolDefinition, granted: readonly string[]): string[] {
   return tool.scopes.filter((scope) => !granted.includes(scope));
 }
 
-async function confirmation(tool: ToolDefinition, input: Record<string, unknown>, context: ToolCallContext): Promise<ToolError | undefined> {
-  if (input[CONFIRM_PROPERTY] === true) return undefined;
-  const how = `call ${tool.name} again with ${CONFIRM_PROPERTY}: true once the user agreed`;
-  if (!context.askUser) {
-    return new ToolError('confirmation_required', `${tool.title} is destructive and was not run. Ask the user, then ${how}.`);
-  }
-  const answer = await context.askUser(`Run "${tool.title}"? This cannot be undone.`);
-  if (answer === 'accept') return undefined;
-  return new ToolError('confirmation_required', `the user did not confirm ${tool.title}; nothing was run`);
+/**
+ * An onOutput for the runner that hands complete lines to `report`: cleaned of terminal drawing,
+ * capped, secrets cut out. JSON output is the result, not progress, so only stderr counts there.
+ */
+function progressLines(tool: ToolDefinition, secrets: string[], report: (line: string) => void) {
+  const partial = { stdout: '', stderr: '' };
+  return (text: string, stream: 'stdout' | 'stderr') => {
+    if (stream === 'stdout' && tool.serverFlags.json) return;
+    const lines = (partial[stream] + text).split(/\r?\n|\r/);
+    partial[stream] = lines.pop()!.slice(-MAX_PROGRESS_LINE_LENGTH * 4);
+    for (const line of lines) {
+      const clean = cleanCliText(line, MAX_PROGRESS_LINE_LENGTH);
+      if (clean) report(redactSecrets(clean, secrets));
+    }
+  };
+}
+
+function waitTimedOut(tool: ToolDefinition, timeoutMs: number): ToolError {
+  return new ToolError(
+    'timeout',
+    `mw was stopped after waiting ${Math.round(timeoutMs / 1000)} s, the most this server allows; the work may still ` +
+      `finish at mittwald: check it with the matching get or list tool before calling ${tool.name} again`,
+  );
 }
 
 export function createToolCaller(deps: ToolCallerDeps) {
@@ -54,13 +78,20 @@ export function createToolCaller(deps: ToolCallerDeps) {
     const input = validateInput(tool, rawInput);
     // Built first, so a bad input fails before anyone is asked; it only runs after the confirmation.
     const argv = buildArgv(tool, input, { confirmed: tool.needsConfirmation });
+    const secrets = secretValues(tool, input);
     if (tool.kind === 'connection-info') {
-      return connectionInfoResult(['mw', ...argv].map(shellQuote).join(' '), argv);
+      const shownArgv = secrets.length ? buildArgv(tool, withSecretPlaceholders(tool, input), { confirmed: tool.needsConfirmation }) : argv;
+      return connectionInfoResult(['mw', ...shownArgv].map(shellQuote).join(' '), shownArgv, secrets.length > 0);
     }
     if (tool.needsConfirmation) {
-      const refusal = await confirmation(tool, input, context);
-      if (refusal) return errorResult(refusal);
-      deps.logger.warn('destructive tool confirmed', { tool: tool.name, account: context.access.accountId });
+      const outcome = await confirm(tool, input, context.askUser);
+      if ('refusal' in outcome) return errorResult(outcome.refusal, secrets);
+      deps.logger.warn('confirmed tool call', {
+        tool: tool.name,
+        account: context.access.accountId,
+        kind: tool.confirmation?.kind ?? 'destructive',
+        confirmedBy: outcome.confirmedBy,
+      });
     }
     let mittwaldToken: string;
     try {
@@ -71,11 +102,23 @@ export function createToolCaller(deps: ToolCallerDeps) {
       }
       throw error;
     }
+    const hidden = [mittwaldToken, ...secrets];
+    const limit = callTimeLimit(tool, input, deps.limits);
     try {
-      const run = await deps.runner.run({ argv, mittwaldToken, userKey: context.access.accountId, signal: context.signal });
-      return run.exitCode === 0 ? successResult(tool, run) : errorResult(exitError(run), [mittwaldToken]);
+      const run = await deps.runner.run({
+        argv,
+        mittwaldToken,
+        userKey: context.access.accountId,
+        signal: context.signal,
+        timeoutMs: limit.timeoutMs,
+        onOutput: context.onProgress && progressLines(tool, hidden, context.onProgress),
+      });
+      return run.exitCode === 0 ? successResult(tool, run) : errorResult(exitError(run), hidden);
     } catch (error) {
-      return errorResult(asToolError(error), [mittwaldToken]);
+      if (error instanceof CliFailure && error.kind === 'timeout' && limit.waits) {
+        return errorResult(waitTimedOut(tool, limit.timeoutMs!), hidden);
+      }
+      return errorResult(asToolError(error), hidden);
     }
   }
 

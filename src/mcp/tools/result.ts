@@ -3,8 +3,8 @@
 // capped, never a stack trace or a token.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CliFailure, type CliFailureKind, type CliRunResult } from '../../cli/types.ts';
-import { redactText } from '../../observability/redact.ts';
 import { ToolError, type ToolErrorCode } from './errors.ts';
+import { redactSecrets } from './secrets.ts';
 import type { ToolDefinition } from './types.ts';
 
 const MAX_MESSAGE_LENGTH = 2000;
@@ -66,9 +66,9 @@ export function asToolError(error: unknown): ToolError {
   return new ToolError('cli_failure', 'the command could not be run because of an internal error');
 }
 
+/** `secrets`: values to cut out of the message (the mittwald token, secret inputs `mw` may echo) */
 export function errorResult(error: ToolError, secrets: string[] = []): CallToolResult {
-  let message = redactText(error.message);
-  for (const secret of secrets) if (secret) message = message.replaceAll(secret, '[redacted]');
+  const message = redactSecrets(error.message, secrets);
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${message}` }],
@@ -115,12 +115,14 @@ export function successResult(tool: ToolDefinition, run: CliRunResult): CallTool
   return { content: [{ type: 'text', text: text || `${tool.title}: done` }] };
 }
 
-export function connectionInfoResult(command: string, argv: string[]): CallToolResult {
+/** `secretsHidden`: the command shows secret inputs as <placeholders>, never their values */
+export function connectionInfoResult(command: string, argv: string[], secretsHidden = false): CallToolResult {
+  const placeholders = secretsHidden ? '\n\nReplace each <…> with the secret value; it is not shown here.' : '';
   return {
     content: [
       {
         type: 'text',
-        text: `Run this on your own machine with the mw CLI installed and logged in (mw login token):\n\n${command}`,
+        text: `Run this on your own machine with the mw CLI installed and logged in (mw login token):\n\n${command}${placeholders}`,
       },
     ],
     structuredContent: { command, argv },

@@ -28,18 +28,21 @@ export interface ConsentView {
   clientName: string;
   clientId: string;
   redirectHost: string;
-  scopes: string[];
+  /** exactly the scopes that will be asked of mittwald, each with what it allows */
+  permissions: Array<{ scope: string; description: string }>;
   csrfToken: string;
 }
 
 export function consentPage(view: ConsentView): string {
-  const scopes = view.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('');
+  const permissions = view.permissions
+    .map(({ scope, description }) => `<li><code>${escapeHtml(scope)}</code> — ${escapeHtml(description)}</li>`)
+    .join('');
   return page(
     'Connect to your mittwald account?',
     `<p><strong>${escapeHtml(view.clientName)}</strong> wants to act on your mittwald account.</p>` +
       `<p>After you sign in, it will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>. ` +
       `Only continue if you started this from that app.</p>` +
-      `<p>Requested permissions:</p><ul>${scopes}</ul>` +
+      `<p>It will be allowed to act for you within your mittwald permissions:</p><ul>${permissions}</ul>` +
       `<p><small>Client id: <code>${escapeHtml(view.clientId)}</code></small></p>` +
       `<form method="post" action="/interaction/${encodeURIComponent(view.uid)}/confirm">` +
       `<input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}">` +

@@ -13,7 +13,7 @@ import { MittwaldRejectedError, MittwaldUnavailableError } from '../errors.ts';
 import type { MittwaldOAuthClient } from '../mittwald/client.ts';
 import type { TokenVault } from '../mittwald/token-vault.ts';
 import { toStoredTokens } from '../mittwald/upstream-session.ts';
-import { grantedUpstreamScopes, parseScope, upstreamScopesOf } from '../scopes.ts';
+import { describeScope, grantedOidcScopes, grantedUpstreamScopes, parseScope, scopesToGrant, upstreamScopesOf } from '../scopes.ts';
 import { INTERACTION_TTL_SECONDS } from '../provider/configuration.ts';
 import { RETRY_AFTER_SECONDS } from '../provider/retry-after.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
@@ -56,7 +56,8 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
         clientId,
         clientName: client?.clientName ?? clientId,
         redirectHost: redirectHostOf(String(details.params.redirect_uri)),
-        scopes: parseScope(details.params.scope),
+        // What is asked of mittwald (confirmConsent) and granted (completeMittwaldLogin), nothing else a client wrote.
+        permissions: scopesToGrant(parseScope(details.params.scope), scopes).map((scope) => ({ scope, description: describeScope(scope) })),
         csrfToken: csrf.tokenFor(details.uid),
       }),
     );
@@ -121,7 +122,7 @@ export function createInteractionRoutes(deps: InteractionRoutesDeps): Router {
 
     const clientId = String(details.params.client_id);
     const granted = grantedUpstreamScopes(login.upstreamScopes, session.tokens.scopes);
-    const requestedOidc = parseScope(details.params.scope).filter((scope) => scopes.oidc.includes(scope));
+    const requestedOidc = grantedOidcScopes(parseScope(details.params.scope), scopes);
     const grant = new provider.Grant({ accountId: session.accountId, clientId });
     // Upstream scopes are both "OIDC" scopes (they are listed in `scopes` so DCR and discovery know
     // them) and the MCP resource's scopes: grant them in both places.

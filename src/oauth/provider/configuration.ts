@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { AppConfig, Jwk } from '../../config.ts';
 import { escapeHtml, page } from '../interactions/pages.ts';
 import { supportedScopes } from '../scopes.ts';
+import { type PendingStepUps, refuseRefreshAwaitingStepUp } from '../step-up.ts';
 import { sameResource } from './authorization-defaults.ts';
 import { alwaysConfirmPolicy } from './interaction-policy.ts';
 import { applicationTypeForRedirectUris, type ApplicationType, RedirectUriRejectedError } from './redirect-uri-policy.ts';
@@ -30,9 +31,11 @@ export interface ProviderConfigurationOptions {
   adapter: new (model: string) => Adapter;
   /** outgoing fetch for Client ID Metadata Documents (tests inject one) */
   clientMetadataFetch?: typeof fetch;
+  /** grants the resource just asked for more scopes: their next refresh is refused (see step-up.ts) */
+  stepUps?: PendingStepUps;
 }
 
-export function buildProviderConfiguration({ config, adapter, clientMetadataFetch }: ProviderConfigurationOptions): Configuration {
+export function buildProviderConfiguration({ config, adapter, clientMetadataFetch, stepUps }: ProviderConfigurationOptions): Configuration {
   const resource = config.mcpResource;
   const signingAlg = signingAlgorithm(config.keys.jwks.keys[0]);
 
@@ -99,7 +102,9 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
     // oidc-provider rotates before it checks `resource`: a refresh for another resource would
     // answer invalid_target yet burn the client's refresh token (reuse after the grace window then
     // revokes the grant). Such a request does not rotate, so it fails without changing anything.
-    rotateRefreshToken: (ctx) => {
+    rotateRefreshToken: async (ctx) => {
+      // The last check before anything changes, so also where a refresh answering a step-up is refused.
+      if (stepUps) await refuseRefreshAwaitingStepUp(ctx, stepUps);
       const requested = ctx.oidc.params?.resource;
       return requested === undefined || (typeof requested === 'string' && sameResource(requested, resource));
     },

@@ -16,7 +16,7 @@ async function serve(kind: 'mcp' | 'plain'): Promise<void> {
   let app = built.app;
   if (kind === 'plain') {
     const { createToolListing } = await import('../../../src/mcp/protocol/tool-listing.ts');
-    const json = `{"jsonrpc":"2.0","id":1,"result":${createToolListing(built.catalogue).resultJson(built.config.mittwald.scopes.upstream).toString()}}`;
+    const json = `{"jsonrpc":"2.0","id":1,"result":${createToolListing(built.catalogue).resultJson().toString()}}`;
     app = express();
     app.post('/mcp', (_req, res) => {
       res.type('application/json').send(json);

@@ -5,11 +5,20 @@ import type { AppConfig } from '../../../src/config.ts';
 import { createMcpRouter } from '../../../src/mcp/router.ts';
 import { buildToolCatalogue } from '../../../src/mcp/tools/catalogue.ts';
 import { loadToolOverrides } from '../../../src/mcp/tools/overrides.ts';
-import type { ToolCatalogue } from '../../../src/mcp/tools/types.ts';
-import type { AccessTokenVerifier } from '../../../src/oauth/access.ts';
-import { MemoryStore } from '../../../src/store/index.ts';
+import type { ToolCatalogue, ToolDefinition } from '../../../src/mcp/tools/types.ts';
+import type { AccessTokenVerifier, StepUpRequests } from '../../../src/oauth/access.ts';
+import { type KeyValueStore, MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
+import { mwSurfaceCommandSet } from '../../support/mw-surface.ts';
 import { synthesizeCommandSet } from './synthetic-commands.ts';
+
+/** The catalogue built from the real `mw` command surface (test/support/mw-cli/data/mw-surface.json). */
+export function surfaceCatalogue(config: AppConfig): ToolCatalogue {
+  return buildToolCatalogue(mwSurfaceCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), {
+    readOnly: false,
+    knownScopes: config.mittwald.scopes.upstream,
+  });
+}
 
 export function syntheticCatalogue(config: AppConfig, narrowing: { readOnly?: boolean; topics?: string[] } = {}): ToolCatalogue {
   return buildToolCatalogue(synthesizeCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), {
@@ -25,16 +34,31 @@ export function buildMcpApp(options: {
   config?: AppConfig;
   catalogue?: ToolCatalogue;
   fetch?: typeof fetch;
+  progressIntervalMs?: number;
+  stepUps?: StepUpRequests;
+  store?: KeyValueStore;
 }) {
   const config = options.config ?? testConfig();
   const metrics = createMetrics();
+  const logger = silentLogger();
   const runner = options.runner ?? recordingRunner();
   const catalogue = options.catalogue ?? syntheticCatalogue(config);
   const app = express();
   app.use(
-    createMcpRouter({ config, verifier: options.verifier, catalogue, runner, store: new MemoryStore(), logger: silentLogger(), metrics, fetch: options.fetch }),
+    createMcpRouter({
+      config,
+      verifier: options.verifier,
+      stepUps: options.stepUps,
+      catalogue,
+      runner,
+      store: options.store ?? new MemoryStore(),
+      logger,
+      metrics,
+      fetch: options.fetch,
+      progressIntervalMs: options.progressIntervalMs,
+    }),
   );
-  return { app, config, metrics, catalogue, runner };
+  return { app, config, metrics, catalogue, runner, logger };
 }
 
 export const MCP_HEADERS = {
@@ -56,4 +80,23 @@ export function messagesOf(res: { headers: Record<string, string>; text: string;
       .map((line) => JSON.parse(line.slice(6)));
   }
   return [res.body as Record<string, any>];
+}
+
+type ToolContract = Partial<Pick<ToolDefinition, 'confirmation' | 'targetProperties' | 'secretProperties' | 'wait'>>;
+
+/**
+ * Fills in the per-tool declarations the catalogue may not make yet (confirmation, targets,
+ * secrets, wait); what the catalogue already declares is kept.
+ */
+export function declareTool(catalogue: ToolCatalogue, name: string, contract: ToolContract): ToolDefinition {
+  const tool = catalogue.get(name);
+  if (!tool) throw new Error(`no tool ${name} in the catalogue`);
+  if (contract.confirmation && !tool.confirmation) {
+    Object.assign(tool, { confirmation: contract.confirmation, needsConfirmation: true });
+    tool.inputSchema.properties.confirm ??= { type: 'boolean', description: 'confirms the call' };
+  }
+  if (contract.targetProperties && tool.targetProperties.length === 0) tool.targetProperties = contract.targetProperties;
+  if (contract.secretProperties && tool.secretProperties.length === 0) tool.secretProperties = contract.secretProperties;
+  if (contract.wait && !tool.wait) tool.wait = contract.wait;
+  return tool;
 }
