@@ -129,7 +129,7 @@ describe('tools/list', () => {
     expect(tools.map((t) => t.name)).not.toContain('mittwald_project_create');
     const all = await post(app, rpc('tools/list', {}, 'x'), 'token-all');
     expect(all.message.id).toBe('x');
-    expect(all.message.result.tools.length).toBe(160);
+    expect(all.message.result.tools.length).toBe(159);
     expect(all.message.result.tools[0]).toEqual(
       expect.objectContaining({ name: expect.any(String), title: expect.any(String), inputSchema: expect.objectContaining({ type: 'object' }), annotations: expect.any(Object) }),
     );
