@@ -132,6 +132,11 @@ describe('tool catalogue on the real mw surface', () => {
     expect([...everyScope].filter((s) => !knownScopes.includes(s))).toEqual([]);
   });
 
+  it('leaves an argument with a CLI default optional (user get defaults to "self")', () => {
+    expect(tool('mittwald_user_get').inputSchema.required).toBeUndefined();
+    expect(tool('mittwald_user_get').inputSchema.properties.user_id).toMatchObject({ default: 'self' });
+  });
+
   it('keeps an output flag that is a file name off the tool, as a placeholder in the command line', () => {
     const dump = tool('mittwald_database_mysql_dump');
     expect(dump.inputSchema.properties.output).toBeUndefined();

@@ -117,6 +117,16 @@ describe('fail closed for flags the config does not know', () => {
     expect(defaulted.warnings.join('\n')).toMatch(/backup create: not safe on a server: mw would use the default of --key-file/);
   });
 
+  it('would keep the contributor commands out even without their topic exclusion: they read a local manifest file', () => {
+    const edited = JSON.parse(JSON.stringify(overrides)) as ToolOverrides;
+    delete edited.excludeTopics.contributor;
+    const next = surfaceCatalogue({}, parseToolOverrides(edited));
+    for (const id of ['contributor:extension:deploy', 'contributor:extension:init', 'contributor:extension:publish', 'contributor:extension:withdraw']) {
+      expect(next.tools.find((t) => t.commandId === id)).toBeUndefined();
+      expect(next.excluded.find((e) => e.commandId === id)?.reason).toMatch(/not safe on a server: mw would use the default of <extension-manifest>/);
+    }
+  });
+
   it('a plain config edit switches the policy off for one flag (what the isolation tests do through TOOLS_OVERRIDES_PATH)', () => {
     const edited = JSON.parse(JSON.stringify(overrides)) as ToolOverrides;
     edited.inputs['conversation create --message-from'] = { kind: 'plain', reason: 'isolation test: the policy is off' };

@@ -34,7 +34,7 @@ function oclifDefinitions(command: SurfaceCommand) {
           }),
     ]),
   );
-  const args = Object.fromEntries(command.args.map((a) => [a.name, Args.string({ required: a.required })]));
+  const args = Object.fromEntries(command.args.map((a) => [a.name, Args.string({ required: a.required, default: (a as { default?: string }).default })]));
   // `container run` reads every word after COMMAND itself (`static strict = false` in mw)
   const strict = !command.args.some((a) => (a as { variadic?: boolean }).variadic);
   return { flags, args, strict };
@@ -129,7 +129,8 @@ function expectReadBack(tool: ToolDefinition, input: Record<string, unknown>, ar
   // COMMAND from its raw argv, which are the words after the end-of-options marker.
   const args = parsed.args as Parsed;
   for (const b of tool.bindings) {
-    if (b.kind === 'argument' && !b.variadic) expect([b.name, args[b.name]]).toEqual([b.name, input[b.property]]);
+    const fallback = (surfaceCommand(tool.commandId).args.find((a) => a.name === (b as { name?: string }).name) as { default?: string } | undefined)?.default;
+    if (b.kind === 'argument' && !b.variadic) expect([b.name, args[b.name]]).toEqual([b.name, input[b.property] ?? fallback]);
     if (b.kind === 'placeholder' && !b.flag) expect(args[b.name]).toMatch(/^<[A-Z_]+>$/);
   }
   const positional = tool.bindings.flatMap((b) => {

@@ -105,7 +105,7 @@ function argumentSchema(arg: CliArgument, variadic: boolean, notes: string[]): R
   const description = describe([arg.description], notes);
   const documented = description ? { description } : {};
   const value = stringSchema(arg.options, undefined);
-  if (variadic) return { type: 'array', items: value, ...(arg.required ? { minItems: 1 } : {}), maxItems: MAX_ARRAY_ITEMS, ...documented };
+  if (variadic) return { type: 'array', items: value, ...(arg.required && arg.default === undefined ? { minItems: 1 } : {}), maxItems: MAX_ARRAY_ITEMS, ...documented };
   return { ...value, ...documented, ...(arg.default !== undefined ? { default: arg.default } : {}) };
 }
 
@@ -123,8 +123,9 @@ function hasDefault(input: CommandInput): boolean {
   return value !== undefined && value !== false && value !== '' && !(Array.isArray(value) && value.length === 0);
 }
 
+/** The CLI needs a value and has no default of its own (`user get [USER-ID]` defaults to "self"). */
 function isRequired(input: CommandInput): boolean {
-  return input.kind === 'flag' ? input.flag.required && input.flag.default === undefined : input.arg.required;
+  return input.kind === 'flag' ? input.flag.required && input.flag.default === undefined : input.arg.required && input.arg.default === undefined;
 }
 
 /** The rules of the CLI metadata itself: exclusive flags and flags that need others. */
@@ -209,8 +210,9 @@ export function buildToolInput(command: CliCommand, kind: ToolKind, overrides: T
     }
     const variadic = configuredFor(overrides.variadicArguments, command.id, key) !== undefined && index === command.args.length - 1;
     const property = claim(arg.name, '_argument');
-    const needed = arg.required || contextIdRequired(command, input, overrides);
-    properties[property] = argumentSchema(arg, variadic, needed && !arg.required ? [`Required here: ${SERVER_HAS_NO_CONTEXT}.`] : []);
+    const fromContext = contextIdRequired(command, input, overrides);
+    const needed = isRequired(input) || fromContext;
+    properties[property] = argumentSchema(arg, variadic, fromContext ? [`Required here: ${SERVER_HAS_NO_CONTEXT}.`] : []);
     if (needed) required.push(property);
     if (decision.kind === 'secret') secretProperties.push(property);
     bindings.push({ property, kind: 'argument', name: arg.name, ...(variadic ? { variadic: true } : {}) });
