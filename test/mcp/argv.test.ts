@@ -133,6 +133,7 @@ describe('argv', () => {
 
   it('re-checks types even when called without the schema validator', () => {
     expect(() => buildArgv(update, { mail_address_id: ['a'] }, { confirmed: false })).toThrow(/must be a string/);
+    expect(() => buildArgv(update, { mail_address_id: 'm', project_id: '--quiet' }, { confirmed: false })).toThrow(/must not start with "-" and a letter/);
     expect(() => buildArgv(update, { mail_address_id: 'm', evil: '1' }, { confirmed: false })).toThrow(/unknown property evil/);
   });
 });

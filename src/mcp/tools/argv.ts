@@ -28,6 +28,13 @@ function checkedOption(value: unknown, property: string, options?: string[]): st
   return text;
 }
 
+/** oclif would read "--quiet" or "-p…" after `--name=` as one of the command's flags (the schema says so too). */
+function checkedFlagValue(value: unknown, property: string, options?: string[]): string {
+  const text = checkedOption(value, property, options);
+  if (/^--?[A-Za-z_]/.test(text)) throw new ToolInputError(`${property} must not start with "-" and a letter`);
+  return text;
+}
+
 /** `<MYSQL_PASSWORD>`: what the user fills in on their own machine */
 function placeholder(name: string): string {
   return `<${name.toUpperCase().replaceAll('-', '_')}>`;
@@ -41,9 +48,9 @@ function flagElements(flag: CliFlag, value: unknown, property: string, hideValue
     return flag.allowNo ? [`--no-${flag.name}`] : [];
   }
   const shown = (text: string) => (hideValue ? placeholder(flag.name) : text);
-  if (!flag.multiple) return [`--${flag.name}=${shown(checkedOption(value, property, flag.options))}`];
+  if (!flag.multiple) return [`--${flag.name}=${shown(checkedFlagValue(value, property, flag.options))}`];
   return checkedList(value, property).map((item, index) => {
-    const text = checkedOption(item, `${property}[${index}]`, flag.options);
+    const text = checkedFlagValue(item, `${property}[${index}]`, flag.options);
     // oclif would split the item at the delimiter into several values.
     if (flag.delimiter && text.includes(flag.delimiter)) {
       throw new ToolInputError(`${property}[${index}] must not contain "${flag.delimiter}"; pass separate items`);
