@@ -1,8 +1,8 @@
-// The stand-in `mw` knows ~20 commands; the real one ~180. For figures that depend on the catalogue
-// (tools/list size, memory) the server gets a CLI package whose oclif manifest lists the whole
-// synthesised mw 1.13 command inventory, with the stand-in's real commands in place of their
-// synthetic twins, and whose executable runs the stand-in: listed tools look like production,
-// called ones really run.
+// The stand-in `mw` knows a few commands; the real one 192. For figures that depend on the catalogue
+// (tools/list size, memory) the server gets a CLI package whose oclif manifest lists the real mw
+// command surface (test/support/mw-cli/data/mw-surface.json), with the stand-in's own commands in
+// place of their surface entries, and whose executable runs the stand-in: listed tools are those
+// of production, called ones really run.
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Plugin } from '@oclif/core';
 import type { CliCommand } from '../src/cli/types.ts';
 import { standInCliPath, standInCliRoot } from '../test/support/mw-cli/index.ts';
-import { synthesizeCommandSet } from '../test/mcp/support/synthetic-commands.ts';
+import { mwSurfaceCommandSet } from '../test/support/mw-surface.ts';
 
 export interface CatalogueCli {
   executable: string;
@@ -30,12 +30,12 @@ async function standInManifestCommands(): Promise<Record<string, unknown>> {
 }
 
 export async function createCatalogueCli(): Promise<CatalogueCli> {
-  const synthetic = synthesizeCommandSet();
-  const commands: Record<string, unknown> = Object.fromEntries(synthetic.commands.map((command) => [command.id, asManifestCommand(command)]));
+  const surface = mwSurfaceCommandSet();
+  const commands: Record<string, unknown> = Object.fromEntries(surface.commands.map((command) => [command.id, asManifestCommand(command)]));
   Object.assign(commands, await standInManifestCommands());
   const manifestCommands = JSON.stringify(commands);
   // The server caches metadata per CLI name and version: the version changes whenever the commands do.
-  const version = `${synthetic.cliVersion}-bench.${createHash('sha256').update(manifestCommands).digest('hex').slice(0, 12)}`;
+  const version = `${surface.cliVersion}-bench.${createHash('sha256').update(manifestCommands).digest('hex').slice(0, 12)}`;
 
   const root = await mkdtemp(join(tmpdir(), 'bench-mw-catalogue-'));
   await mkdir(join(root, 'bin'));

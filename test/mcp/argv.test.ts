@@ -8,6 +8,7 @@ import type { ToolDefinition } from '../../src/mcp/tools/types.ts';
 import { createInputValidator } from '../../src/mcp/tools/validate-input.ts';
 import type { CliCommand } from '../../src/cli/types.ts';
 import { repoRoot } from './support/fakes.ts';
+import { surfaceCatalogue } from './support/surface.ts';
 
 const overrides = loadToolOverrides(`${repoRoot}config/tools.json`);
 
@@ -23,8 +24,9 @@ const command: CliCommand = {
   ],
   flags: {
     token: { name: 'token', type: 'option', required: false, multiple: false },
-    quiet: { name: 'quiet', type: 'boolean', required: false, multiple: false, allowNo: false },
-    'project-id': { name: 'project-id', type: 'option', char: 'p', required: false, multiple: false },
+    quiet: { name: 'quiet', type: 'boolean', char: 'q', required: false, multiple: false, allowNo: false },
+    // a text of its own (no "optional if a default project is set in the context"): an ordinary optional flag
+    'project-id': { name: 'project-id', type: 'option', char: 'p', required: false, multiple: false, summary: 'the project to move the address to' },
     mode: { name: 'mode', type: 'option', required: false, multiple: false, options: ['a', 'b'] },
     'forward-address': { name: 'forward-address', type: 'option', required: false, multiple: true, delimiter: ',' },
     catchall: { name: 'catchall', type: 'boolean', required: false, multiple: false, allowNo: true },
@@ -72,8 +74,14 @@ describe('argv', () => {
   });
 
   it('keeps values that look like flags as values', () => {
-    const argv = argvFor(update, { mail_address_id: '--token=stolen', project_id: '-p', extra: '--force' });
-    expect(argv).toEqual(['mail', 'address', 'update', '--project-id=-p', '--quiet', '--', '--token=stolen', '--force']);
+    const argv = argvFor(update, { mail_address_id: '--token=stolen', project_id: '-1', extra: '--force' });
+    expect(argv).toEqual(['mail', 'address', 'update', '--project-id=-1', '--quiet', '--', '--token=stolen', '--force']);
+  });
+
+  it('refuses a flag value that starts like a flag (oclif would read it as one of the command\'s flags and refuse the call)', () => {
+    for (const value of ['-p', '-qx', '--quiet', '--no-catchall', '--secret', '--constructor', '--anything']) {
+      expect(() => argvFor(update, { mail_address_id: 'm', project_id: value })).toThrow(/must not start with "-" and a letter/);
+    }
   });
 
   it('keeps shell metacharacters as plain text (no shell is involved)', () => {
@@ -85,9 +93,13 @@ describe('argv', () => {
     expect(argvFor(update, { mail_address_id: 'm', wait: false })).not.toContain('--no-wait');
   });
 
-  it('adds --force only after confirmation', () => {
+  it('adds the command\'s own confirmation flag only after confirmation', () => {
     expect(argvFor(remove, { mail_address_id: 'm' })).toEqual(['mail', 'address', 'delete', '--quiet', '--', 'm']);
     expect(argvFor(remove, { mail_address_id: 'm', confirm: true }, true)).toEqual(['mail', 'address', 'delete', '--quiet', '--force', '--', 'm']);
+    const consent = { ...remove, serverFlags: { ...remove.serverFlags, confirmFlag: 'consent' } };
+    expect(buildArgv(consent, { mail_address_id: 'm' }, { confirmed: true })).toContain('--consent');
+    const none = { ...remove, serverFlags: { json: false, quiet: true } };
+    expect(buildArgv(none, { mail_address_id: 'm' }, { confirmed: true })).toEqual(['mail', 'address', 'delete', '--quiet', '--', 'm']);
   });
 
   it.each([
@@ -121,7 +133,34 @@ describe('argv', () => {
 
   it('re-checks types even when called without the schema validator', () => {
     expect(() => buildArgv(update, { mail_address_id: ['a'] }, { confirmed: false })).toThrow(/must be a string/);
+    expect(() => buildArgv(update, { mail_address_id: 'm', project_id: '--quiet' }, { confirmed: false })).toThrow(/must not start with "-" and a letter/);
     expect(() => buildArgv(update, { mail_address_id: 'm', evil: '1' }, { confirmed: false })).toThrow(/unknown property evil/);
+  });
+});
+
+describe('argv of real tools', () => {
+  const surface = surfaceCatalogue();
+  const run = surface.get('mittwald_container_run')!;
+
+  it('passes a variadic argument as one word per item, after the end-of-options marker', () => {
+    expect(argvFor(run, { image: 'alpine', command: 'echo', args: ['hello', '--world', 'x y'], project_id: 'p-1' })).toEqual([
+      'container', 'run', '--project-id=p-1', '--quiet', '--', 'alpine', 'echo', 'hello', '--world', 'x y',
+    ]);
+    expect(() => argvFor(run, { image: 'alpine', args: ['x'], project_id: 'p-1' })).toThrow(/args needs command/);
+    expect(() => buildArgv(run, { image: 'alpine', command: 'echo', args: 'not a list', project_id: 'p' }, { confirmed: false })).toThrow(/args must be a list/);
+  });
+
+  it('shows a connection-info secret as a placeholder and fills required local files in as placeholders', () => {
+    const shell = surface.get('mittwald_database_mysql_shell')!;
+    expect(argvFor(shell, { database_id: 'mysql-1', mysql_password: 's3cr3t!' })).toEqual(['database', 'mysql', 'shell', '--mysql-password=<MYSQL_PASSWORD>', '--', 'mysql-1']);
+    const importer = surface.get('mittwald_database_mysql_import')!;
+    expect(argvFor(importer, { database_id: 'mysql-1' })).toEqual(['database', 'mysql', 'import', '--input=<INPUT>', '--', 'mysql-1']);
+  });
+
+  it('runs a secret of a run tool as its value (the child needs it) and names it in secretProperties', () => {
+    const create = surface.get('mittwald_database_mysql_create')!;
+    expect(create.secretProperties).toEqual(['user_password']);
+    expect(argvFor(create, { description: 'shop', project_id: 'p-1', version: '8.0', user_password: 's3cr3t!' })).toContain('--user-password=s3cr3t!');
   });
 });
 
@@ -196,42 +235,46 @@ describe('argv property: nothing but declared flags ever reaches argv', () => {
 });
 
 describe('argv property, checked by the real oclif parser', () => {
-  // oclif refuses (fails closed) a flag value that is itself a flag of the command, e.g.
-  // --forward-address=--force or --project-id=-q: the CLI exits with "expects a value".
-  it('oclif reads back exactly the input, or refuses a value that names a flag; it never sets one', async () => {
+  it('oclif reads back exactly every input the schema accepts; a value never becomes a flag', async () => {
     const { Args, Flags, Parser } = await import('@oclif/core');
+    // the same flags as the command (the hidden one too: oclif knows it)
     const flags = {
       token: Flags.string(),
       quiet: Flags.boolean({ char: 'q' }),
-      force: Flags.boolean({ char: 'f' }),
       'project-id': Flags.string({ char: 'p' }),
       mode: Flags.string({ options: ['a', 'b'] }),
       'forward-address': Flags.string({ multiple: true, delimiter: ',' }),
       catchall: Flags.boolean({ allowNo: true }),
       wait: Flags.boolean(),
+      secret: Flags.string({ hidden: true }),
     };
     const args = { 'mail-address-id': Args.string({ required: true }), extra: Args.string() };
     const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !s.includes(','));
-    const nasty = fc.oneof(text, text.map((s) => `-${s}`), text.map((s) => `--${s}`), fc.constantFrom('--', '-q', '--token=x', '--force'));
+    const nasty = fc.oneof(
+      text,
+      text.map((s) => `-${s}`),
+      text.map((s) => `--${s}`),
+      fc.constantFrom('--', '-', '-q', '-pfoo', '--token=x', '--force', '--quiet', '--no-catchall', '--secret', '--constructor', '--toString'),
+    );
     const validateInput = createInputValidator();
+    let accepted = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.record({ mail_address_id: nasty, extra: nasty, project_id: nasty, forward_address: fc.array(nasty, { maxLength: 3 }), catchall: fc.boolean() }, { requiredKeys: ['mail_address_id'] }),
         async (candidate) => {
-          const checked = validateInput(update, candidate);
-          const argv = buildArgv(update, checked, { confirmed: false });
-          let parsed;
+          let checked: Record<string, unknown>;
           try {
-            parsed = await Parser.parse(argv.slice(3), { flags, args, strict: true });
+            checked = validateInput(update, candidate);
           } catch (error) {
-            expect(String(error)).toMatch(/expects a value/);
-            const values = [checked.project_id, ...((checked.forward_address as string[] | undefined) ?? [])];
-            // (oclif also looks names up on a plain object, so "--constructor" counts as a flag name)
-            expect(values.some((v) => typeof v === 'string' && v.startsWith('-'))).toBe(true);
+            // the schema may refuse only values oclif would read as one of the command's flags
+            expect(String(error)).toMatch(/must not start with "-" and a letter/);
             return;
           }
+          accepted += 1;
+          const argv = buildArgv(update, checked, { confirmed: false });
+          const parsed = await Parser.parse(argv.slice(3), { flags, args, strict: true });
           expect(parsed.flags.token).toBeUndefined();
-          expect(parsed.flags.force).toBeUndefined();
+          expect(parsed.flags.secret).toBeUndefined();
           expect(parsed.flags.quiet).toBe(true);
           expect(parsed.flags['project-id']).toBe(checked.project_id);
           // oclif trims the items of a delimited list flag
@@ -243,5 +286,6 @@ describe('argv property, checked by the real oclif parser', () => {
       ),
       { numRuns: 300 },
     );
+    expect(accepted).toBeGreaterThan(100);
   });
 });

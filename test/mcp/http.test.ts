@@ -126,7 +126,7 @@ describe('tools/list', () => {
     const all = await post(app, rpc('tools/list', {}, 'x'), 'token-all');
     expect(all.message.id).toBe('x');
     const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: { securitySchemes: unknown } }>;
-    expect(tools.length).toBe(160);
+    expect(tools.length).toBe(159);
     expect(all.message.result).toEqual(narrow.message.result);
     const byName = new Map(tools.map((t) => [t.name, t]));
     // beyond a project:read grant, and listed: the model can call it, and the call asks for the scope

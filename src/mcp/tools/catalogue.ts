@@ -5,15 +5,16 @@ import {
   annotationsFor,
   classifyCommand,
   commandWords,
-  needsConfirmation,
+  confirmationFlag,
+  confirmationPolicy,
   requiredScopes,
   spacedId,
   toolName,
   toolTitle,
 } from './command-policy.ts';
-import { buildToolInput } from './input-schema.ts';
+import { buildToolInput, type ToolInput } from './input-schema.ts';
 import type { ToolOverrides } from './overrides.ts';
-import type { ExcludedCommand, ToolCatalogue, ToolDefinition, ToolKind } from './types.ts';
+import type { ConfirmationPolicy, ExcludedCommand, ToolCatalogue, ToolDefinition, ToolKind } from './types.ts';
 
 export interface CatalogueOptions {
   /** operator narrowing: offer read-only tools only */
@@ -24,38 +25,65 @@ export interface CatalogueOptions {
   knownScopes?: readonly string[];
 }
 
-function toolDescription(command: CliCommand, kind: ToolKind, confirm: boolean, overrides: ToolOverrides): string {
+function toolDescription(
+  command: CliCommand,
+  kind: ToolKind,
+  confirmation: ConfirmationPolicy | undefined,
+  input: ToolInput,
+  overrides: ToolOverrides,
+): string {
   const parts = [command.summary, command.description].filter(Boolean) as string[];
+  if (!parts.length) parts.push(`${toolTitle(command.id)}: runs \`mw ${spacedId(command.id)}\`.`);
   if (kind === 'connection-info') {
     const why = overrides.connectionInfo[spacedId(command.id)];
     parts.unshift(
       `Returns the \`mw ${spacedId(command.id)}\` command line for the user to run on their own machine ` +
-        `(it ${why}); nothing runs on the server.`,
+        `(it ${why}); nothing runs on the server. Secrets and local files appear as <PLACEHOLDERS> for the user to fill in.`,
     );
   }
-  if (confirm) parts.push('Destructive: runs only after the user confirms (or with confirm: true).');
+  if (input.notes.length) parts.push(input.notes.join('\n'));
+  if (confirmation) {
+    const what = confirmation.kind === 'privilege' ? 'Grants access' : 'Destructive';
+    parts.push(
+      `${what}: ${confirmation.reason}. Runs only after the user confirmed; the server asks the user itself where the client supports it.`,
+    );
+  }
   return parts.join('\n\n').slice(0, 2048);
 }
 
-function defineTool(command: CliCommand, kind: ToolKind, overrides: ToolOverrides, knownScopes?: readonly string[]): ToolDefinition {
-  const confirm = needsConfirmation(command.id, kind, overrides);
+type Defined = { tool: ToolDefinition; blockers: string[]; warnings: string[] };
+
+function defineTool(command: CliCommand, kind: ToolKind, overrides: ToolOverrides, knownScopes?: readonly string[]): Defined {
+  const confirmFlag = kind === 'run' ? confirmationFlag(command, overrides) : undefined;
+  const confirmation = confirmationPolicy(command.id, kind, confirmFlag, overrides);
   const title = toolTitle(command.id);
   const words = commandWords(command.id);
-  return {
+  const input = buildToolInput(command, kind, overrides, { confirmFlag, withConfirm: confirmation !== undefined });
+  const tool: ToolDefinition = {
     name: toolName(command.id),
     commandId: command.id,
     words,
     topic: words[0],
     kind,
     title,
-    description: toolDescription(command, kind, confirm, overrides),
+    description: toolDescription(command, kind, confirmation, input, overrides),
     annotations: annotationsFor(command.id, kind, title, overrides),
     scopes: requiredScopes(command.id, kind, overrides, knownScopes),
-    needsConfirmation: confirm,
-    targetProperties: [],
-    secretProperties: [],
-    ...buildToolInput(command, kind, overrides.serverOwnedFlags, confirm),
+    needsConfirmation: confirmation !== undefined,
+    ...(confirmation ? { confirmation } : {}),
+    targetProperties: input.targetProperties,
+    secretProperties: input.secretProperties,
+    ...(kind === 'run' && input.wait ? { wait: input.wait } : {}),
+    bindings: input.bindings,
+    inputSchema: input.inputSchema,
+    serverFlags: input.serverFlags,
   };
+  const flagProblems: string[] = [];
+  const configuredFlag = overrides.confirmationFlags[spacedId(command.id)]?.flag;
+  if (kind === 'run' && configuredFlag && confirmFlag !== configuredFlag) {
+    flagProblems.push(`${spacedId(command.id)}: config/tools.json names --${configuredFlag} as its confirmation flag, which the command does not have`);
+  }
+  return { tool, blockers: input.blockers, warnings: [...input.warnings, ...flagProblems] };
 }
 
 function narrowedAway(tool: ToolDefinition, options: CatalogueOptions): string | undefined {
@@ -79,17 +107,21 @@ export function buildToolCatalogue(
       excluded.push({ commandId: command.id, reason: classification.reason });
       continue;
     }
-    const tool = defineTool(command, classification.kind, overrides, options.knownScopes);
+    const { tool, blockers, warnings: toolWarnings } = defineTool(command, classification.kind, overrides, options.knownScopes);
+    warnings.push(...toolWarnings);
     const unknownScopes = options.knownScopes ? tool.scopes.filter((s) => !options.knownScopes!.includes(s)) : [];
     const clash = byName.get(tool.name);
-    const reason = clash
-      ? `tool name ${tool.name} already used by ${clash.commandId}`
-      : unknownScopes.length
-        ? `needs scope ${unknownScopes.join(', ')} that mittwald does not know; map the topic in config/tools.json`
-        : narrowedAway(tool, options);
+    // Fail closed: a command that needs an input the server may not take is no tool at all.
+    const reason = blockers.length
+      ? `not safe on a server: ${blockers.join('; ')}`
+      : clash
+        ? `tool name ${tool.name} already used by ${clash.commandId}`
+        : unknownScopes.length
+          ? `needs scope ${unknownScopes.join(', ')} that mittwald does not know; map the topic in config/tools.json`
+          : narrowedAway(tool, options);
     if (reason) {
       excluded.push({ commandId: command.id, reason });
-      if (clash || unknownScopes.length) warnings.push(`${spacedId(command.id)}: ${reason}`);
+      if (blockers.length || clash || unknownScopes.length) warnings.push(`${spacedId(command.id)}: ${reason}`);
       continue;
     }
     byName.set(tool.name, tool);

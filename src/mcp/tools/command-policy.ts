@@ -1,8 +1,10 @@
-// Per-command decisions that follow from the command's words plus config/tools.json: is it a tool,
-// which mittwald scopes it needs, what its annotations are, whether it needs confirmation.
-// Pure functions of (command id, overrides), so they are easy to test exhaustively.
+// Per-command decisions that follow from the command's words and flags plus config/tools.json: is
+// it a tool, which mittwald scopes it needs, what its annotations are, whether (and why) it needs
+// confirmation and which of its flags stops mw from asking itself. Pure functions, so they are easy
+// to test exhaustively.
+import type { CliCommand } from '../../cli/types.ts';
 import type { ToolOverrides } from './overrides.ts';
-import type { ToolKind } from './types.ts';
+import type { ConfirmationPolicy, ToolKind } from './types.ts';
 
 export type ActionKind = 'read' | 'write' | 'update' | 'delete';
 
@@ -21,8 +23,9 @@ export function classifyCommand(commandId: string, hidden: boolean, overrides: T
   const id = spacedId(commandId);
   const topic = commandWords(commandId)[0];
   if (hidden) return { kind: 'excluded', reason: 'hidden in the CLI' };
-  if (topic in overrides.excludeTopics) return { kind: 'excluded', reason: overrides.excludeTopics[topic] };
+  // A command's own reason first: it says more than its topic's.
   if (id in overrides.exclude) return { kind: 'excluded', reason: overrides.exclude[id] };
+  if (topic in overrides.excludeTopics) return { kind: 'excluded', reason: overrides.excludeTopics[topic] };
   if (id in overrides.connectionInfo) return { kind: 'connection-info' };
   return { kind: 'run' };
 }
@@ -76,9 +79,43 @@ export function annotationsFor(
   return { title, ...derived, ...overrides.annotations[spacedId(commandId)] };
 }
 
-export function needsConfirmation(commandId: string, kind: ToolKind, overrides: ToolOverrides): boolean {
-  if (kind !== 'run') return false;
-  return actionKind(commandId, overrides) === 'delete' || spacedId(commandId) in overrides.confirm;
+/**
+ * The flag that makes mw skip its own question, passed after the user confirmed: `--force` where the
+ * command has it (mw's delete commands), or what config/tools.json says (`extension install
+ * --consent`; none for `container recreate`, whose `--force` means "recreate even if up to date").
+ */
+export function confirmationFlag(command: CliCommand, overrides: ToolOverrides): string | undefined {
+  const configured = overrides.confirmationFlags[spacedId(command.id)];
+  const flag = configured ? configured.flag : 'force';
+  return flag !== null && command.flags[flag]?.type === 'boolean' ? flag : undefined;
+}
+
+const VERB_PHRASES: Record<string, string> = { delete: 'deletes', uninstall: 'uninstalls', revoke: 'revokes' };
+
+/**
+ * Why the user must confirm, or undefined: config/tools.json's reason, else every delete, and every
+ * command mw itself would ask about (it has a confirmation flag): stdin is closed, so mw would
+ * answer its own question with yes.
+ */
+export function confirmationPolicy(
+  commandId: string,
+  kind: ToolKind,
+  confirmFlag: string | undefined,
+  overrides: ToolOverrides,
+): ConfirmationPolicy | undefined {
+  if (kind !== 'run') return undefined;
+  const configured = overrides.confirm[spacedId(commandId)];
+  if (configured) return { kind: configured.kind, reason: configured.reason };
+  if (actionKind(commandId, overrides) === 'delete') {
+    const words = commandWords(commandId);
+    const verb = words.at(-1)!;
+    const noun = toolTitle(words.slice(0, -1).join(':'));
+    // "Project" → "project", but "SFTP user" stays
+    const spelled = /^[A-Z][a-z]/.test(noun) ? noun.charAt(0).toLowerCase() + noun.slice(1) : noun;
+    return { kind: 'destructive', reason: `${VERB_PHRASES[verb] ?? verb} the ${spelled}; this cannot be undone` };
+  }
+  if (confirmFlag) return { kind: 'destructive', reason: 'mw itself asks for confirmation before it runs this' };
+  return undefined;
 }
 
 const WORD_SPELLINGS: Record<string, string> = {

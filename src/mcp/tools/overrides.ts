@@ -10,6 +10,48 @@ export interface ToolAnnotationOverride {
   openWorldHint?: boolean;
 }
 
+export type ConfirmationKind = 'destructive' | 'privilege';
+
+export interface ConfirmationOverride {
+  kind: ConfirmationKind;
+  /** one plain sentence for the question */
+  reason: string;
+}
+
+export interface ConfirmationFlagOverride {
+  /** the command's own "do not ask" flag, passed after the user confirmed; null: the command has none */
+  flag: string | null;
+  reason: string;
+}
+
+/** What an input's value is. plain and secret inputs are offered; the local ones never are on a server. */
+export type DeclaredInputKind = 'plain' | 'secret' | 'local-path-read' | 'local-path-write' | 'local-program';
+
+export interface InputOverride {
+  kind: DeclaredInputKind;
+  reason: string;
+  /** for an input that is not offered but has a default: why mw never uses that default (otherwise the command is not a tool) */
+  defaultNeverUsed?: string;
+}
+
+/** Inputs are named as on the command line: "--flag" for a flag, "<arg>" for a positional argument. */
+export interface InputRule {
+  /** the rule applies only when this input is given */
+  when?: string;
+  /** every one of these must be given */
+  require?: string[];
+  /** at least one of these must be given */
+  atLeastOne?: string[];
+  /** exactly one of these must be given */
+  exactlyOne?: string[];
+  /** no two of these may be given together */
+  exclusive?: string[];
+  /** why (shown to the model in the tool description, e.g. "otherwise mw asks for a password") */
+  reason: string;
+}
+
+export type ValueFormat = 'duration' | 'byte-size' | 'docker-size' | 'integer' | 'decimal' | 'key-value';
+
 export interface ToolOverrides {
   /** flag name → why the server sets it itself (never part of a tool's input) */
   serverOwnedFlags: Record<string, string>;
@@ -25,8 +67,22 @@ export interface ToolOverrides {
   verbs: { read: string[]; update: string[]; delete: string[] };
   /** command id → every mittwald scope it needs (replaces the derived one) */
   scopes: Record<string, string[]>;
-  /** command id → why it needs confirmation although its verb is not a delete */
-  confirm: Record<string, string>;
+  /** command id → why the user must confirm (replaces the derived reason of a delete) */
+  confirm: Record<string, ConfirmationOverride>;
+  /** command id → the CLI's own non-interactive flag, where it is not --force */
+  confirmationFlags: Record<string, ConfirmationFlagOverride>;
+  /** "--flag" / "<arg>" (every command) or "<command id> --flag" / "<command id> <arg>" → what the value is */
+  inputs: Record<string, InputOverride>;
+  /** "<command id> --flag" → why mw has no context default for it although its name says so */
+  notFromContext: Record<string, string>;
+  /** "<command id> --flag" → why the server may leave this context id out */
+  optionalContextIds: Record<string, string>;
+  /** command id → combinations of inputs mw needs so that it never asks (stdin is closed) */
+  inputRules: Record<string, InputRule[]>;
+  /** "--flag" or "<command id> --flag" → the format of its value, where the metadata does not show it */
+  valueFormats: Record<string, ValueFormat>;
+  /** "<command id> <arg>" → why the argument takes any number of words */
+  variadicArguments: Record<string, string>;
   annotations: Record<string, ToolAnnotationOverride>;
 }
 
@@ -35,14 +91,26 @@ export class ToolOverridesError extends Error {
   readonly code = 'tool_overrides_invalid';
 }
 
-const reasonMap = { type: 'object', additionalProperties: { type: 'string', minLength: 3 } };
-const commandId = '^[a-z0-9-]+( [a-z0-9-]+)*$';
+const reason = { type: 'string', minLength: 3 };
+const reasonMap = { type: 'object', additionalProperties: reason };
+const commandIdPattern = '[a-z0-9-]+( [a-z0-9-]+)*';
+const commandId = `^${commandIdPattern}$`;
+const inputNamePattern = '(--[a-z0-9][a-z0-9-]*|<[a-z0-9][a-z0-9-]*>)';
+const inputName = { type: 'string', pattern: `^${inputNamePattern}$` };
+/** "--flag", "<arg>", "app create node --flag" or "container run <args>" */
+const inputKey = `^(${commandIdPattern} )?${inputNamePattern}$`;
+const commandInputKey = `^${commandIdPattern} ${inputNamePattern}$`;
 const wordList = { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+$' }, uniqueItems: true };
+const inputList = { type: 'array', items: inputName, minItems: 1, uniqueItems: true };
 const hint = { type: 'boolean' };
 
 const overridesSchema = {
   type: 'object',
-  required: ['serverOwnedFlags', 'exclude', 'excludeTopics', 'connectionInfo', 'scopeResources', 'verbs', 'scopes', 'confirm', 'annotations'],
+  required: [
+    'serverOwnedFlags', 'exclude', 'excludeTopics', 'connectionInfo', 'scopeResources', 'verbs', 'scopes', 'confirm',
+    'confirmationFlags', 'inputs', 'notFromContext', 'optionalContextIds', 'inputRules', 'valueFormats', 'variadicArguments',
+    'annotations',
+  ],
   additionalProperties: false,
   properties: {
     $comment: { type: 'string' },
@@ -71,7 +139,63 @@ const overridesSchema = {
         items: { type: 'string', pattern: '^[a-z_-]+:[a-z_-]+$' },
       },
     },
-    confirm: { ...reasonMap, propertyNames: { pattern: commandId } },
+    confirm: {
+      type: 'object',
+      propertyNames: { pattern: commandId },
+      additionalProperties: {
+        type: 'object',
+        required: ['kind', 'reason'],
+        additionalProperties: false,
+        properties: { kind: { enum: ['destructive', 'privilege'] }, reason },
+      },
+    },
+    confirmationFlags: {
+      type: 'object',
+      propertyNames: { pattern: commandId },
+      additionalProperties: {
+        type: 'object',
+        required: ['flag', 'reason'],
+        additionalProperties: false,
+        properties: { flag: { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$' }, reason },
+      },
+    },
+    inputs: {
+      type: 'object',
+      propertyNames: { pattern: inputKey },
+      additionalProperties: {
+        type: 'object',
+        required: ['kind', 'reason'],
+        additionalProperties: false,
+        properties: {
+          kind: { enum: ['plain', 'secret', 'local-path-read', 'local-path-write', 'local-program'] },
+          reason,
+          defaultNeverUsed: reason,
+        },
+      },
+    },
+    notFromContext: { ...reasonMap, propertyNames: { pattern: commandInputKey } },
+    optionalContextIds: { ...reasonMap, propertyNames: { pattern: commandInputKey } },
+    inputRules: {
+      type: 'object',
+      propertyNames: { pattern: commandId },
+      additionalProperties: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['reason'],
+          additionalProperties: false,
+          minProperties: 2,
+          properties: { when: inputName, require: inputList, atLeastOne: inputList, exactlyOne: inputList, exclusive: inputList, reason },
+        },
+      },
+    },
+    valueFormats: {
+      type: 'object',
+      propertyNames: { pattern: inputKey },
+      additionalProperties: { enum: ['duration', 'byte-size', 'docker-size', 'integer', 'decimal', 'key-value'] },
+    },
+    variadicArguments: { ...reasonMap, propertyNames: { pattern: `^${commandIdPattern} <[a-z0-9][a-z0-9-]*>$` } },
     annotations: {
       type: 'object',
       propertyNames: { pattern: commandId },
@@ -87,16 +211,29 @@ const overridesSchema = {
 
 const validateOverrides = new Ajv({ allErrors: true }).compile(overridesSchema);
 
+function contradictions(overrides: ToolOverrides): string[] {
+  const problems: string[] = [];
+  const both = Object.keys(overrides.connectionInfo).filter((id) => id in overrides.exclude);
+  if (both.length) problems.push(`both excluded and connection info: ${both.join(', ')}`);
+  for (const [id, rules] of Object.entries(overrides.inputRules)) {
+    rules.forEach((rule, index) => {
+      const where = `inputRules "${id}" #${index + 1}`;
+      const kinds = ['require', 'atLeastOne', 'exactlyOne', 'exclusive'].filter((k) => k in rule);
+      if (kinds.length !== 1) problems.push(`${where}: needs exactly one of require, atLeastOne, exactlyOne, exclusive`);
+      if (rule.when && !rule.require) problems.push(`${where}: "when" goes with "require" only`);
+    });
+  }
+  return problems;
+}
+
 export function parseToolOverrides(value: unknown, source = 'tool overrides'): ToolOverrides {
   if (!validateOverrides(value)) {
     const problems = (validateOverrides.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ToolOverridesError(`${source}: ${problems.join('; ')}`);
   }
   const overrides = value as unknown as ToolOverrides;
-  const contradictions = Object.keys(overrides.connectionInfo).filter((id) => id in overrides.exclude);
-  if (contradictions.length) {
-    throw new ToolOverridesError(`${source}: both excluded and connection info: ${contradictions.join(', ')}`);
-  }
+  const problems = contradictions(overrides);
+  if (problems.length) throw new ToolOverridesError(`${source}: ${problems.join('; ')}`);
   return overrides;
 }
 

@@ -18,23 +18,37 @@ export interface ToolAnnotations {
 
 /** How one input property becomes part of argv. */
 export type InputBinding =
-  | { property: string; kind: 'argument'; name: string }
-  | { property: string; kind: 'flag'; flag: CliFlag };
+  /** a positional argument; a variadic one takes a list and must be the last */
+  | { property: string; kind: 'argument'; name: string; variadic?: boolean }
+  | { property: string; kind: 'flag'; flag: CliFlag }
+  /**
+   * connection-info tools only: a required input the tool does not take (a local file, a program),
+   * shown as `<NAME>` in the command line for the user to fill in
+   */
+  | { property?: undefined; kind: 'placeholder'; name: string; flag?: CliFlag };
 
-/** Flags the server adds itself, decided from the command's metadata. */
+/** Flags the server adds itself, decided from the command's metadata and config/tools.json. */
 export interface ServerFlags {
   /** `--output=json`: the command's output flag offers json */
   json: boolean;
   /** `--quiet`: no json output, but a quiet mode whose stdout is the new id */
   quiet: boolean;
-  /** `--force` exists: passed after the user confirmed */
-  force: boolean;
+  /**
+   * the CLI's own "do not ask" flag (`force`, `consent`, …), passed only after the user confirmed;
+   * undefined when the command asks nothing (or its `--force` means something else, as in `container recreate`)
+   */
+  confirmFlag?: string;
 }
 
+/** A tool's input schema (JSON Schema 2020-12, MCP's default dialect). */
 export interface JsonSchemaObject {
   type: 'object';
   properties: Record<string, Record<string, unknown>>;
   required?: string[];
+  /** property → the properties it needs alongside */
+  dependentRequired?: Record<string, string[]>;
+  /** combinations: exclusive inputs (not), one of several (anyOf / oneOf), conditional needs (if / then) */
+  allOf?: Record<string, unknown>[];
   additionalProperties: false;
 }
 
@@ -53,7 +67,7 @@ export interface ToolDefinition {
   annotations: ToolAnnotations;
   /** every mittwald scope the grant needs for this tool */
   scopes: string[];
-  /** nothing runs before the user confirmed (elicitation or `confirm: true`) */
+  /** nothing runs before the user confirmed (the server asks, or `confirm: true` after the user agreed) */
   needsConfirmation: boolean;
   /** why the user must confirm, shown in the question; present exactly when needsConfirmation */
   confirmation?: ConfirmationPolicy;
@@ -105,5 +119,5 @@ export interface ToolCatalogue {
   get(name: string): ToolDefinition | undefined;
 }
 
-/** The name of the input property that confirms a destructive tool. */
+/** The name of the input property that confirms a tool for clients the server cannot ask. */
 export const CONFIRM_PROPERTY = 'confirm';

@@ -1,7 +1,9 @@
-// A CliCommandSet shaped like mw 1.13's, synthesised from the 177 command ids of the project's
-// command inventory (test/mcp/fixtures/mw-commands.tsv), each with plausible flags: list and get
-// commands have a json output, creates have --quiet, deletes --force and --quiet, project-scoped
-// topics have --project-id, and every command inherits the --token base flag.
+// The project's mw 1.13 command inventory (test/mcp/fixtures/mw-commands.tsv: how a server should
+// expose each command, written independently of the catalogue; the catalogue tests check the real
+// surface against it), and a CliCommandSet synthesised from its 177 ids with plausible flags, which
+// the HTTP-layer tests still use as their fake CLI: list and get commands have a json output,
+// creates have --quiet, deletes --force and --quiet, project-scoped topics have --project-id, and
+// every command inherits the --token base flag. The catalogue's own tests use the real surface.
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliCommandSet, CliFlag } from '../../../src/cli/types.ts';
 
