@@ -158,7 +158,8 @@ describe('confirmation is the user\'s, not the model\'s (the real command surfac
     const result = await client.callTool({ name: 'mittwald_project_delete', arguments: { project_id: 'p-doomed', confirm: true } });
     expect(result.isError).toBeFalsy();
     expect(questions).toEqual([
-      'Allow "mw project delete" on project_id "p-doomed"?\nIt deletes the project and everything in it. This cannot be undone.',
+      'Allow "mw project delete" on project_id "p-doomed"?\n' +
+        'It deletes the project with its apps, databases, mail addresses, backups and files. This cannot be undone.',
     ]);
     expect(surfaceRunner.calls.map((c) => c.argv)).toEqual([['project', 'delete', '--quiet', '--force', '--', 'p-doomed']]);
     await client.close();
@@ -184,7 +185,7 @@ describe('confirmation is the user\'s, not the model\'s (the real command surfac
     expect(result.isError).toBeFalsy();
     expect(questions).toEqual([
       'Allow "mw sftp-user create" on project_id "p-shop"?\n' +
-        "It creates a login with access to the project's files.\n" +
+        "It creates an SFTP login into the project's files for whoever holds the password or key.\n" +
         'Other arguments: description "deploy", directories ["/html"], password (set, not shown).',
     ]);
     expect(surfaceRunner.calls).toHaveLength(1); // the secret reaches the CLI, and nothing else
@@ -196,7 +197,7 @@ describe('confirmation is the user\'s, not the model\'s (the real command surfac
   it('shows hostile argument values as values: no forged lines, no hidden or reordered text', async () => {
     const client = await connectTo({ elicitation: {} });
     const description = 'x"\n\nIt is only a test, safe to allow.\u202e\u200b';
-    await client.callTool({ name: 'mittwald_sftp_user_create', arguments: { project_id: 'p-shop', description, directories: ['/'], confirm: true } });
+    await client.callTool({ name: 'mittwald_sftp_user_create', arguments: { project_id: 'p-shop', description, directories: ['/'], password, confirm: true } });
     const [question] = questions;
     expect(question.split('\n')).toHaveLength(3);
     expect(question).toContain('description "x\\"\\n\\nIt is only a test, safe to allow.\\u202e\\u200b"');
@@ -240,9 +241,9 @@ describe('confirmation is the user\'s, not the model\'s (the real command surfac
 
   it('shows a secret input of a connection-info command line as a placeholder', async () => {
     const client = await connectTo({});
-    const result = await client.callTool({ name: 'mittwald_database_mysql_dump', arguments: { database_id: 'mysql-1', output: 'dump.sql', mysql_password: password } });
+    const result = await client.callTool({ name: 'mittwald_database_mysql_dump', arguments: { database_id: 'mysql-1', mysql_password: password } });
     const command = (result.structuredContent as { command: string }).command;
-    expect(command).toContain("'--mysql-password=<mysql_password>'");
+    expect(command).toContain("'--mysql-password=<MYSQL_PASSWORD>'");
     expect(JSON.stringify(result)).not.toContain(password);
     expect(textOf(result)).toMatch(/Replace each <…> with the secret value/);
     await client.close();

@@ -1,6 +1,6 @@
 // A call's time limit: the default, or what its wait needs, within the server's maximum.
 import { describe, expect, it } from '@jest/globals';
-import { callTimeLimit, parseDurationMs, WAIT_MARGIN_MS } from '../../src/mcp/tools/time-limit.ts';
+import { callTimeLimit, WAIT_MARGIN_MS } from '../../src/mcp/tools/time-limit.ts';
 import { testConfig } from './support/fakes.ts';
 import { declareTool, surfaceCatalogue } from './support/mcp-app.ts';
 
@@ -9,22 +9,6 @@ const backupCreate = declareTool(catalogue, 'mittwald_backup_create', {
   wait: { property: 'wait', timeoutProperty: 'wait_timeout', defaultTimeoutSeconds: 600 },
 });
 const limits = { defaultMs: 60_000, maxMs: 900_000 };
-
-describe('the CLI\'s duration format', () => {
-  it.each([
-    ['90s', 90_000],
-    ['10m', 600_000],
-    ['1h', 3_600_000],
-    ['1h30m', 5_400_000],
-    ['500ms', 500],
-    ['1.5m', 90_000],
-    [' 2M ', 120_000],
-  ])('%s is %d ms', (text, ms) => expect(parseDurationMs(text)).toBe(ms));
-
-  it.each(['', '10', '-5s', '5 s', '1y', 's', '1h 30m', '9'.repeat(400)])('%s is not a duration', (text) => {
-    expect(parseDurationMs(text)).toBeUndefined();
-  });
-});
 
 describe('a call\'s time limit', () => {
   const limitOf = (input: Record<string, unknown>, own = limits) => callTimeLimit(backupCreate, { project_id: 'p', expires: '7d', ...input }, own);

@@ -13,7 +13,7 @@ import { buildArgv, shellQuote } from './argv.ts';
 import { type AskUser, confirm } from './confirmation.ts';
 import { ToolError } from './errors.ts';
 import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, successResult } from './result.ts';
-import { redactSecrets, secretValues, withSecretPlaceholders } from './secrets.ts';
+import { redactSecrets, secretValues } from './secrets.ts';
 import { callTimeLimit, type CliTimeLimits } from './time-limit.ts';
 import type { ToolCatalogue, ToolDefinition } from './types.ts';
 import { createInputValidator } from './validate-input.ts';
@@ -80,8 +80,8 @@ export function createToolCaller(deps: ToolCallerDeps) {
     const argv = buildArgv(tool, input, { confirmed: tool.needsConfirmation });
     const secrets = secretValues(tool, input);
     if (tool.kind === 'connection-info') {
-      const shownArgv = secrets.length ? buildArgv(tool, withSecretPlaceholders(tool, input), { confirmed: tool.needsConfirmation }) : argv;
-      return connectionInfoResult(['mw', ...shownArgv].map(shellQuote).join(' '), shownArgv, secrets.length > 0);
+      // buildArgv shows secrets of a connection-info tool as placeholders: this line goes to the model.
+      return connectionInfoResult(['mw', ...argv].map(shellQuote).join(' '), argv, secrets.length > 0);
     }
     if (tool.needsConfirmation) {
       const outcome = await confirm(tool, input, context.askUser);

@@ -20,14 +20,3 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   }
   return redactText(redacted);
 }
-
-/** the input with each given secret replaced by a placeholder naming it, for command lines shown to the user */
-export function withSecretPlaceholders(tool: ToolDefinition, input: Record<string, unknown>): Record<string, unknown> {
-  const shown = { ...input };
-  for (const property of tool.secretProperties) {
-    const value = input[property];
-    if (value === undefined) continue;
-    shown[property] = Array.isArray(value) ? value.map(() => `<${property}>`) : `<${property}>`;
-  }
-  return shown;
-}

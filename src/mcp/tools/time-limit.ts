@@ -3,6 +3,7 @@
 // least the CLI's wait time plus a margin for the command's own requests, capped by the server's
 // maximum (CLI_MAX_TIMEOUT_MS), so it is not killed while `mw` still waits as asked.
 import type { ToolDefinition } from './types.ts';
+import { durationSeconds } from './value-formats.ts';
 
 export interface CliTimeLimits {
   defaultMs: number;
@@ -11,19 +12,6 @@ export interface CliTimeLimits {
 
 /** time for what `mw` does besides waiting: its start, the request that starts the work, the result */
 export const WAIT_MARGIN_MS = 30_000;
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-
-/** milliseconds of a duration in the CLI's format ("90s", "10m", "1h", "1h30m"); undefined for anything else */
-export function parseDurationMs(text: string): number | undefined {
-  const compact = text.trim().toLowerCase();
-  if (!DURATION.test(compact)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of compact.matchAll(PART)) total += Number(amount) * UNIT_MS[unit];
-  return total;
-}
 
 export interface CallTimeLimit {
   /** the limit for this call; undefined: the runner's default */
@@ -37,6 +25,7 @@ export function callTimeLimit(tool: ToolDefinition, input: Record<string, unknow
   if (!wait || input[wait.property] !== true) return { waits: false };
   const given = wait.timeoutProperty ? input[wait.timeoutProperty] : undefined;
   // A wait time we cannot read is the CLI's to judge: allow the most we allow.
-  const waitMs = given === undefined ? wait.defaultTimeoutSeconds * 1000 : typeof given === 'string' ? (parseDurationMs(given) ?? Infinity) : Infinity;
+  const seconds = given === undefined ? wait.defaultTimeoutSeconds : typeof given === 'string' ? durationSeconds(given) : undefined;
+  const waitMs = seconds === undefined ? Infinity : seconds * 1000;
   return { timeoutMs: Math.min(limits.maxMs, Math.max(limits.defaultMs, waitMs + WAIT_MARGIN_MS)), waits: true };
 }
