@@ -1,4 +1,4 @@
-// Flags shared by many commands, and mw's ID normalisation (every project ID is looked up at the API first).
+// Flags shared by many commands, and mw's ID normalisation (every ID is looked up at the API first).
 import { Flags } from '@oclif/core';
 import { assertStatus } from './api.js';
 
@@ -21,4 +21,11 @@ export async function normalizeProjectId(apiClient, idOrShortId) {
   }
   const project = assertStatus(await apiClient.project.getProject({ projectId: idOrShortId }), 200);
   return project.id;
+}
+
+export async function normalizeConversationId(apiClient, idOrShortId) {
+  if (!idOrShortId) {
+    throw new Error('No conversation ID given. Please specify one as an argument, or set a default with `mw context set --conversation-id=<id>`.');
+  }
+  return assertStatus(await apiClient.conversation.getConversation({ conversationId: idOrShortId }), 200).conversationId;
 }

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { assertStatus } from '../../../lib/api.js';
 import { BaseCommand } from '../../../lib/base-command.js';
 import { normalizeProjectId, projectIdFlag, quietFlag } from '../../../lib/flags.js';
-import { Progress } from '../../../lib/progress.js';
+import { makeProcessRenderer } from '../../../lib/process-renderer.js';
 
 const UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30 };
 
@@ -30,7 +30,7 @@ export default class MailAddressCreate extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(MailAddressCreate);
-    const progress = new Progress(flags.quiet);
+    const p = makeProcessRenderer(flags, 'Creating mail address');
     const projectId = await normalizeProjectId(this.apiClient, flags['project-id']);
     const data = flags['forward-to']
       ? { address: flags.address, forwardAddresses: flags['forward-to'] }
@@ -38,13 +38,15 @@ export default class MailAddressCreate extends BaseCommand {
           address: flags.address,
           isCatchAll: flags['catch-all'],
           mailbox: {
-            password: flags.password ?? (flags['random-password'] ? randomBytes(12).toString('base64url') : progress.requireInput('mailbox password')),
+            password: flags.password ?? (flags['random-password'] ? randomBytes(12).toString('base64url') : p.addInput('mailbox password', true)),
             quotaInBytes: parseByteSize(flags.quota),
             enableSpamProtection: flags['enable-spam-protection'],
           },
         };
-    const { id } = assertStatus(await this.apiClient.mail.createMailAddress({ projectId, data }), 201);
-    progress.step('creating mail address');
-    process.stdout.write(flags.quiet ? `${id}\n` : `The mail address ${flags.address} was created: ${id}\n`);
+    const { id } = await p.runStep('creating mail address', async () =>
+      assertStatus(await this.apiClient.mail.createMailAddress({ projectId, data }), 201),
+    );
+    p.complete();
+    if (flags.quiet) process.stdout.write(`${id}\n`);
   }
 }

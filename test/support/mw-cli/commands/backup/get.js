@@ -1,0 +1,24 @@
+import { assertStatus } from '../../lib/api.js';
+import { GetCommand } from '../../lib/get-command.js';
+import { fromSurface } from '../../lib/surface.js';
+
+const { args, baseFlags, flags, aliases } = fromSurface('backup:get');
+
+export default class BackupGet extends GetCommand {
+  static summary = 'Show details of a backup.';
+  static args = args;
+  static baseFlags = baseFlags;
+  static flags = flags;
+  static aliases = aliases;
+  static fields = [
+    ['ID', (b) => b.id],
+    ['Description', (b) => b.description],
+    ['Status', (b) => b.status],
+    ['Created', (b) => b.createdAt],
+    ['Expires', (b) => b.expiresAt],
+  ];
+
+  async getData(args) {
+    return assertStatus(await this.apiClient.backup.getProjectBackup({ projectBackupId: args['backup-id'] }), 200);
+  }
+}
