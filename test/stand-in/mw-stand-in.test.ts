@@ -84,11 +84,19 @@ describe('stand-in mw: reading', () => {
   });
 
   it('--token overrides the environment token', async () => {
-    const result = await runStandIn(['user', 'get', '-o', 'json', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
+    const result = await runStandIn(['project', 'list', '-o', 'json', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
 
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).userId).toBe(bob().userId);
+    expect(JSON.parse(result.stdout).map((p: { id: string }) => p.id)).toEqual([bob().projects[0].id]);
     expect(new Set(api.requests.map((r) => r.token))).toEqual(new Set([BOB_TOKEN]));
+  });
+
+  it('has --token only where the real mw has it (user get has none in the surface)', async () => {
+    const result = await runStandIn(['user', 'get', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Nonexistent flag: --token');
+    expect(api.requests).toEqual([]);
   });
 
   it('without --token or env it reads <configDir>/token', async () => {

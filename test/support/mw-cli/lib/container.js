@@ -1,7 +1,7 @@
 // What container commands share: help texts, and finding a container in a project by id, short id
 // or name, as mw does (through the project's service list).
 import { assertStatus } from './api.js';
-import { normalizeProjectId } from './flags.js';
+import { normalizeProjectId } from './normalize-id.js';
 
 export const CONTAINER_TEXTS = {
   env: { summary: 'set environment variables in the container', description: 'Format: KEY=VALUE. Repeat the flag for more variables.' },

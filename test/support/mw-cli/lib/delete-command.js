@@ -1,16 +1,8 @@
 // Like mw's DeleteBaseCommand: confirm (auto-confirmed without a TTY!), delete, report.
-import { Flags } from '@oclif/core';
 import { BaseCommand } from './base-command.js';
-import { quietFlag } from './flags.js';
 import { makeProcessRenderer } from './process-renderer.js';
 
 export class DeleteCommand extends BaseCommand {
-  static baseFlags = {
-    ...BaseCommand.baseFlags,
-    quiet: quietFlag,
-    force: Flags.boolean({ char: 'f', description: 'do not ask for confirmation' }),
-  };
-
   /** e.g. "project" */
   static resourceName = 'resource';
 

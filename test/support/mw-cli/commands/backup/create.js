@@ -1,21 +1,15 @@
 import { assertStatus } from '../../lib/api.js';
 import { BaseCommand } from '../../lib/base-command.js';
 import { parseDuration, waitUntil } from '../../lib/duration.js';
-import { normalizeProjectId } from '../../lib/flags.js';
+import { normalizeProjectId } from '../../lib/normalize-id.js';
 import { makeProcessRenderer } from '../../lib/process-renderer.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags, aliases } = fromSurface('backup:create', { description: { description: 'a description for the backup.' } });
 
 export default class BackupCreate extends BaseCommand {
   static summary = 'Create a new backup of a project';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
-  static aliases = aliases;
+  static texts = { description: { description: 'a description for the backup.' } };
 
   async run() {
-    const { flags } = await this.parse(BackupCreate);
+    const { flags } = await this.parse();
     const p = makeProcessRenderer(flags, 'Creating backup');
     const expiresInMs = parseDuration(flags.expires, 'expires');
     const waitTimeoutMs = parseDuration(flags['wait-timeout'], 'wait-timeout');

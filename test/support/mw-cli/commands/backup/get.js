@@ -1,15 +1,8 @@
 import { assertStatus } from '../../lib/api.js';
 import { GetCommand } from '../../lib/get-command.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags, aliases } = fromSurface('backup:get');
 
 export default class BackupGet extends GetCommand {
   static summary = 'Show details of a backup.';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
-  static aliases = aliases;
   static fields = [
     ['ID', (b) => b.id],
     ['Description', (b) => b.description],

@@ -1,16 +1,9 @@
 import { assertStatus } from '../../lib/api.js';
-import { normalizeProjectId } from '../../lib/flags.js';
+import { normalizeProjectId } from '../../lib/normalize-id.js';
 import { ListCommand } from '../../lib/list-command.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags, aliases } = fromSurface('container:list');
 
 export default class ContainerList extends ListCommand {
   static summary = 'List containers belonging to a project.';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
-  static aliases = aliases;
   static columns = [
     { header: 'ID', value: (s) => s.id },
     { header: 'Short ID', value: (s) => s.shortId },

@@ -3,28 +3,22 @@ import { assertStatus } from '../../lib/api.js';
 import { BaseCommand } from '../../lib/base-command.js';
 import { CONTAINER_TEXTS } from '../../lib/container.js';
 import { parseEnvironmentVariables } from '../../lib/env-file.js';
-import { normalizeProjectId } from '../../lib/flags.js';
+import { normalizeProjectId } from '../../lib/normalize-id.js';
 import { makeProcessRenderer } from '../../lib/process-renderer.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags, strict } = fromSurface('container:run', {
-  ...CONTAINER_TEXTS,
-  image: { description: "container image to run, e.g. 'ubuntu:20.04'" },
-  command: { description: 'command to run in the container' },
-  args: { description: 'arguments to pass to the command' },
-  name: { description: 'assign a custom name to the container; if omitted, a random name is generated' },
-});
 
 // The container is declared as a service of the project's default stack (its id is the project id).
 export default class ContainerRun extends BaseCommand {
   static summary = 'Creates and starts a new container.';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
-  static strict = strict;
+  static texts = {
+    ...CONTAINER_TEXTS,
+    image: { description: "container image to run, e.g. 'ubuntu:20.04'" },
+    command: { description: 'command to run in the container' },
+    args: { description: 'arguments to pass to the command' },
+    name: { description: 'assign a custom name to the container; if omitted, a random name is generated' },
+  };
 
   async run() {
-    const { args, argv, flags } = await this.parse(ContainerRun);
+    const { args, argv, flags } = await this.parse();
     const p = makeProcessRenderer(flags, 'Creating a container');
     const projectId = await normalizeProjectId(this.apiClient, flags['project-id']);
     const serviceName = flags.name ?? `stand_in_${randomBytes(3).toString('hex')}`;

@@ -3,24 +3,19 @@ import { BaseCommand } from '../../lib/base-command.js';
 import { CONTAINER_TEXTS, findContainerInProject } from '../../lib/container.js';
 import { parseEnvironmentVariables } from '../../lib/env-file.js';
 import { makeProcessRenderer } from '../../lib/process-renderer.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('container:update', {
-  ...CONTAINER_TEXTS,
-  'container-id': { description: 'ID or short ID of the container to update' },
-  image: { summary: 'update the container image' },
-  command: { summary: 'update the command to run in the container' },
-  recreate: { summary: 'recreate the container after updating' },
-});
 
 export default class ContainerUpdate extends BaseCommand {
   static summary = 'Updates an existing container.';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
+  static texts = {
+    ...CONTAINER_TEXTS,
+    'container-id': { description: 'ID or short ID of the container to update' },
+    image: { summary: 'update the container image' },
+    command: { summary: 'update the command to run in the container' },
+    recreate: { summary: 'recreate the container after updating' },
+  };
 
   async run() {
-    const { args, flags } = await this.parse(ContainerUpdate);
+    const { args, flags } = await this.parse();
     const p = makeProcessRenderer(flags, 'Updating container');
     const [serviceId, stackId] = await findContainerInProject(this.apiClient, flags['project-id'], args['container-id']);
     const service = await p.runStep('getting container configuration', async () =>

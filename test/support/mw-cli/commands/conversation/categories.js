@@ -1,14 +1,8 @@
 import { assertStatus } from '../../lib/api.js';
 import { ListCommand } from '../../lib/list-command.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('conversation:categories');
 
 export default class ConversationCategories extends ListCommand {
   static description = 'Get all conversation categories';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
   static columns = [
     { header: 'ID', value: (c) => c.categoryId },
     { header: 'Name', value: (c) => c.name },

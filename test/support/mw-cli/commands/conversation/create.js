@@ -2,24 +2,19 @@ import { ux } from '@oclif/core';
 import { assertStatus } from '../../lib/api.js';
 import { BaseCommand } from '../../lib/base-command.js';
 import { MESSAGE_TEXTS, retrieveMessage } from '../../lib/message-input.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('conversation:create', {
-  ...MESSAGE_TEXTS,
-  title: { description: 'Title of the conversation' },
-  category: { description: "Category of the conversation; use the 'conversation categories' command to list available categories" },
-});
 
 // Like mw: the message is read first (before any API call), progress goes to stderr (oclif's
 // ux.action), stdout stays empty.
 export default class ConversationCreate extends BaseCommand {
   static description = 'Create a new conversation';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
+  static texts = {
+    ...MESSAGE_TEXTS,
+    title: { description: 'Title of the conversation' },
+    category: { description: "Category of the conversation; use the 'conversation categories' command to list available categories" },
+  };
 
   async run() {
-    const { flags } = await this.parse(ConversationCreate);
+    const { flags } = await this.parse();
     const messageContent = retrieveMessage(flags);
     const categories = assertStatus(await this.apiClient.conversation.listCategories(), 200);
     const category = categories.find((c) => c.name === flags.category);

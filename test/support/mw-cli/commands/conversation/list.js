@@ -1,14 +1,8 @@
 import { assertStatus } from '../../lib/api.js';
 import { ListCommand } from '../../lib/list-command.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('conversation:list');
 
 export default class ConversationList extends ListCommand {
   static description = 'Get all conversations the authenticated user has created or has access to.';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
   static columns = [
     { header: 'ID', value: (c) => c.shortId },
     { header: 'Title', value: (c) => c.title },

@@ -1,20 +1,14 @@
 import { assertStatus } from '../../lib/api.js';
 import { BaseCommand } from '../../lib/base-command.js';
-import { normalizeConversationId } from '../../lib/flags.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('conversation:show');
+import { normalizeConversationId } from '../../lib/normalize-id.js';
 
 // Prints what mw prints without a terminal: the metadata, then every message. mw renders a
 // message's markdown for the terminal; the stand-in prints it as it was sent.
 export default class ConversationShow extends BaseCommand {
   static description = 'Show a conversation and message history';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
 
   async run() {
-    const { args } = await this.parse(ConversationShow);
+    const { args } = await this.parse();
     const conversationId = await normalizeConversationId(this.apiClient, args['conversation-id']);
     const [conversation, messages] = await Promise.all([
       this.apiClient.conversation.getConversation({ conversationId }).then((r) => assertStatus(r, 200)),

@@ -4,21 +4,16 @@ import { assertStatus } from '../../lib/api.js';
 import { BaseCommand } from '../../lib/base-command.js';
 import { parseDuration, waitUntil } from '../../lib/duration.js';
 import { makeProcessRenderer } from '../../lib/process-renderer.js';
-import { fromSurface } from '../../lib/surface.js';
-
-const { args, baseFlags, flags } = fromSurface('project:create', {
-  description: { description: 'A description for the project.' },
-  'update-context': { description: 'Update the CLI context to use the newly created project' },
-});
 
 export default class ProjectCreate extends BaseCommand {
   static summary = 'Create a new project';
-  static args = args;
-  static baseFlags = baseFlags;
-  static flags = flags;
+  static texts = {
+    description: { description: 'A description for the project.' },
+    'update-context': { description: 'Update the CLI context to use the newly created project' },
+  };
 
   async run() {
-    const { flags } = await this.parse(ProjectCreate);
+    const { flags } = await this.parse();
     const p = makeProcessRenderer(flags, 'Creating project');
     const waitTimeoutMs = parseDuration(flags['wait-timeout'], 'wait-timeout');
     if (!flags['server-id']) throw new Error('No server ID given. Please specify one with --server-id.');

@@ -1,19 +1,5 @@
-// Flags shared by many commands, and mw's ID normalisation (every ID is looked up at the API first).
-import { Flags } from '@oclif/core';
+// mw's ID normalisation: every ID a user gives is looked up at the API first (short IDs included).
 import { assertStatus } from './api.js';
-
-export const projectIdFlag = Flags.string({
-  char: 'p',
-  summary: 'ID or short ID of a project; this flag is optional if a default project is set in the context',
-  description: 'May contain a short ID or a full ID of a project.',
-  required: false,
-});
-
-export const quietFlag = Flags.boolean({
-  char: 'q',
-  summary: 'suppress process output and only display a machine-readable summary',
-  description: 'This flag controls if you want to see the process output or only a summary.',
-});
 
 export async function normalizeProjectId(apiClient, idOrShortId) {
   if (!idOrShortId) {
