@@ -27,6 +27,18 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/**
+ * The tool names of the tools/list answer mcp-remote logged as it arrived. Not its later "Tools:"
+ * line: that one is the last thing it prints before exiting, and a 150 KB list can be cut off there.
+ */
+function listedToolNames(output: string): string[] {
+  for (const [, json] of output.matchAll(/Received message: (\{[\s\S]*?\n\})\n\[\d+\]/g)) {
+    const message = JSON.parse(json) as { result?: { tools?: Array<{ name: string }> } };
+    if (message.result?.tools) return message.result.tools.map((t) => t.name);
+  }
+  throw new Error(`mcp-remote-client logged no tools/list answer:\n${output.slice(0, 2000)}`);
+}
+
 /** mcp-remote-client with a private HOME and token store, and a "browser" that opens nothing. */
 function runMcpRemoteClient(mcpUrl: string, callbackPort: number, home: string, executable = MCP_REMOTE_CLIENT): Run {
   const child = spawn(executable, [mcpUrl, String(callbackPort)], {
@@ -123,8 +135,7 @@ describe('mcp-remote-client against the whole server', () => {
     expect(await run.exited).toBe(0);
     const output = run.output();
     expect(output).toContain('Connected successfully!');
-    const toolList = JSON.parse(/Tools: (\{[\s\S]*?\n\})\n/.exec(output)![1]) as { tools: Array<{ name: string }> };
-    const names = toolList.tools.map((t) => t.name);
+    const names = listedToolNames(output);
     // every tool, also those beyond the read-only default grant (calling one starts the step-up)
     expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list', 'mittwald_project_delete']));
 
