@@ -10,7 +10,7 @@ import { readSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const CONTROL_FD = 3;
-const MAX_REQUEST_BYTES = 1024 * 1024;
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_REPORTED_DENIALS = 50;
 /** Node's channels for the permission model's refusals (published in enforce mode too). */
 const PERMISSION_SCOPES = ['fs', 'child', 'worker', 'addon', 'wasi', 'inspector'];
@@ -79,6 +79,7 @@ report({ type: 'ready' });
 const request = readRequest();
 if (!request) {
   // The server closed the pipe or sent something else: this child never runs a command.
+  process.stderr.write('child-bootstrap: no valid request on the control pipe\n');
   process.exit(70);
 }
 process.argv = [process.execPath, bin, ...request.argv];

@@ -22,7 +22,11 @@ export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[
   return undefined;
 }
 
-function hitResourceLimit({ signal, stderr }: ChildOutcome): boolean {
+// Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE fails with EFBIG and mw reports that error.
+const FILE_TOO_LARGE = /\bEFBIG\b/;
+
+function hitResourceLimit({ signal, exitCode, stdout, stderr }: ChildOutcome): boolean {
   if (signal === 'SIGXCPU' || signal === 'SIGXFSZ') return true;
-  return OUT_OF_MEMORY.test(stderr.slice(-4096)) && (signal === 'SIGTRAP' || signal === 'SIGABRT' || signal === null);
+  if (exitCode !== 0 && FILE_TOO_LARGE.test(`${stdout.slice(-4096)}${stderr.slice(-4096)}`)) return true;
+  return OUT_OF_MEMORY.test(stderr.slice(-4096)) && (signal === 'SIGTRAP' || signal === 'SIGABRT' || exitCode >= 128);
 }
