@@ -1,6 +1,11 @@
 // Process entry: read the config once, start, and shut down gracefully on SIGTERM/SIGINT.
+// Started as root, this process becomes the privileged launcher instead (privilege separation):
+// it starts the server itself as an unprivileged user and each `mw` child under a uid of its own.
 import { ConfigError, loadConfig } from './config.ts';
-import { startServer } from './server.ts';
+import { CallRootError } from './cli/sandbox/call-root.ts';
+
+/** The launcher starts the server with this argument and an IPC channel to itself. */
+export const UNDER_LAUNCHER = '--under-launcher';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +19,17 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const server = await startServer(config);
+  const { IsolationError, startServer } = await import('./server.ts');
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (error instanceof IsolationError || error instanceof CallRootError) {
+      console.error(`mittwald-mcp: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second signal means "now"

@@ -9,22 +9,13 @@ import { createConcurrencyLimiter } from './concurrency-limiter.ts';
 import { locateCli } from './locate-cli.ts';
 import { ensurePrivateDirectory } from './private-directory.ts';
 import { superviseChild } from './run-child-process.ts';
-import type { ResourceLimits } from './sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS, type ResourceLimits } from './sandbox/child-allowances.ts';
 import { sandboxFailure } from './sandbox/child-outcome.ts';
 import { prepareChildSettings } from './sandbox/child-settings.ts';
 import type { PermissionDenial } from './sandbox/control-channel.ts';
 import { createLocalSpawner } from './sandbox/local-spawner.ts';
 import type { ChildSpawner } from './sandbox/spawner.ts';
 import { CliFailure, type CliRunRequest, type CliRunResult, type CliRunner } from './types.ts';
-
-/** Defaults of the resource limits (layer 4): see README, "Isolation". */
-export const DEFAULT_LIMITS: ResourceLimits = {
-  memoryBytes: 1024 * 1024 * 1024,
-  cpuSeconds: 120,
-  openFiles: 512,
-  fileSizeBytes: 64 * 1024 * 1024,
-  processes: 64,
-};
 
 export interface CliRunnerOptions {
   /** how children start (the server's own, or the launcher's); without one a local spawner is built from the options below */

@@ -35,6 +35,15 @@ export interface ResourceLimits {
   processes: number;
 }
 
+/** Defaults of the resource limits (README, "Isolation"): generous for mw, fatal for /dev/zero. */
+export const DEFAULT_LIMITS: ResourceLimits = {
+  memoryBytes: 1024 * 1024 * 1024,
+  cpuSeconds: 120,
+  openFiles: 512,
+  fileSizeBytes: 64 * 1024 * 1024,
+  processes: 64,
+};
+
 export interface ChildSandbox {
   /** layer 2: Node's permission model */
   fileSystem: boolean;
