@@ -1,14 +1,17 @@
 // Process entry: read the config once, start, and shut down gracefully on SIGTERM/SIGINT.
-// Started as root, this process becomes the privileged launcher instead (privilege separation):
-// it starts the server itself as an unprivileged user and each `mw` child under a uid of its own.
-import { ConfigError, loadConfig } from './config.ts';
+// Started as root, this process becomes the privileged launcher instead (privilege separation,
+// src/launcher.ts): it starts the server itself as an unprivileged user and every `mw` child under
+// a uid of its own. The server it starts gets UNDER_LAUNCHER and an IPC channel back to it.
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type AppConfig } from './config.ts';
+import { connectLauncher, type LauncherChannel, type LauncherConnection } from './cli/launcher/launcher-client.ts';
 import { CallRootError } from './cli/sandbox/call-root.ts';
+import { createLogger } from './observability/logger.ts';
 
-/** The launcher starts the server with this argument and an IPC channel to itself. */
-export const UNDER_LAUNCHER = '--under-launcher';
+const UNDER_LAUNCHER = '--under-launcher';
 
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -18,11 +21,27 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger(config.log);
+
+  let launcher: LauncherConnection | undefined;
+  if (process.argv.includes(UNDER_LAUNCHER) && process.send) {
+    const channel = process as unknown as LauncherChannel;
+    launcher = await connectLauncher(channel);
+    // Without the launcher no child can start, and the launcher ends the children with us anyway.
+    process.on('disconnect', () => {
+      logger.error('the launcher went away: stopping');
+      process.exit(1);
+    });
+  } else if (process.geteuid?.() === 0) {
+    const { runLauncher } = await import('./launcher.ts');
+    const { inProcess } = await runLauncher(config, { serverEntry: fileURLToPath(import.meta.url), serverArgument: UNDER_LAUNCHER, logger });
+    logger.warn(`privilege separation off, the server runs as root: ${inProcess}`);
+  }
 
   const { IsolationError, startServer } = await import('./server.ts');
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { logger, launcher });
   } catch (error) {
     if (error instanceof IsolationError || error instanceof CallRootError) {
       console.error(`mittwald-mcp: ${error.message}`);
@@ -44,6 +63,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  launcher?.onShutdown((signal) => signals === 0 && shutdown(signal));
 }
 
 main().catch((error: Error) => {

@@ -141,7 +141,7 @@ async function startChildren(
   logger: Logger,
   launcher: LauncherConnection | undefined,
 ): Promise<ChildSpawner> {
-  if (launcher) return launcher.spawner;
+  if (launcher?.spawner) return launcher.spawner;
   if (!cli) return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI is not installed on this server'), directories.calls);
   const { isolation } = config.cli;
   return prepareLocalChildren({
@@ -155,9 +155,10 @@ async function startChildren(
     extraReadPaths: isolation.extraReadPaths,
     passThrough: config.cli.passThroughEnvironment,
     uidReason:
-      process.geteuid?.() === 0
+      launcher?.uidReason ??
+      (process.geteuid?.() === 0
         ? 'started as root without the launcher (in-process): children run as root'
-        : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")',
+        : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")'),
     logger,
   });
 }

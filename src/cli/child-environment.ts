@@ -29,6 +29,9 @@ export function childEnvironment(options: ChildEnvironmentOptions): Record<strin
     MW_CONFIG_DIR: directory.configDir,
     MW_CACHE_DIR: directory.cacheDir,
     MW_DATA_DIR: directory.dataDir,
+    // oclif asks the passwd database for the shell when SHELL is unset, which fails for a uid
+    // without an entry (the per-call uids have none); mw starts no shell either way.
+    SHELL: '/bin/sh',
     // No background npm lookups or self-updates from a server process.
     MW_SKIP_NEW_VERSION_CHECK: '1',
     MW_DISABLE_AUTOUPDATE: '1',

@@ -84,6 +84,7 @@ async function loadCommandsWithOclif(cli: LocatedCli, options: CommandMetadataOp
       cwd: directory.cwd,
       env: {
         HOME: directory.home,
+        SHELL: '/bin/sh',
         TMPDIR: directory.tmpDir,
         XDG_CONFIG_HOME: directory.configDir,
         XDG_CACHE_HOME: directory.cacheDir,

@@ -124,7 +124,7 @@ describe('what a child sees', () => {
     expect(Object.keys(child.env).sort()).toEqual(
       [
         'CI', 'HOME', 'MITTWALD_API_TOKEN', 'MW_CACHE_DIR', 'MW_CONFIG_DIR', 'MW_DATA_DIR', 'MW_DISABLE_AUTOUPDATE',
-        'MW_SKIP_NEW_VERSION_CHECK', 'NO_COLOR', 'PATH', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
+        'MW_SKIP_NEW_VERSION_CHECK', 'NO_COLOR', 'PATH', 'SHELL', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
       ].sort(),
     );
     expect(JSON.stringify(child.env)).not.toContain(serverSecret);

@@ -2,7 +2,7 @@
 // org and server ids) from its cwd and every parent directory, so whoever can write to any directory
 // above a call directory can steer every call. Checked once at start: the root and each directory
 // above it belong to root or to us, nobody else may write to them, and no context file is in any.
-import { chmod, lstat, mkdir, realpath } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CONTEXT_FILES } from './child-allowances.ts';
 
@@ -13,6 +13,8 @@ export class CallRootError extends Error {
 export interface CallRootOptions {
   /** the uid that creates the call directories (and must own the root) */
   owner: number;
+  /** the launcher (root) hands an existing root over to `owner` with this gid */
+  handOverWithGid?: number;
   /** 0o700 when the children share the owner's uid; 0o711 when they need to pass through to their own */
   mode: 0o700 | 0o711;
 }
@@ -21,12 +23,17 @@ export interface CallRootOptions {
 export async function prepareCallRoot(root: string, options: CallRootOptions): Promise<string> {
   await mkdir(root, { recursive: true, mode: options.mode });
   const real = await realpath(root);
-  const info = await lstat(real);
+  let info = await lstat(real);
   if (!info.isDirectory()) throw new CallRootError(`${real} is not a directory`);
+  if (info.uid !== options.owner && options.handOverWithGid !== undefined) {
+    await chown(real, options.owner, options.handOverWithGid);
+    info = await lstat(real);
+  }
   if (info.uid !== options.owner) {
     throw new CallRootError(`${real} belongs to uid ${info.uid}, not to the server (uid ${options.owner})`);
   }
-  if ((info.mode & 0o777) !== options.mode) await chmod(real, options.mode);
+  // Children of their own uids must pass through (0711); a root that lets them is fine for the server's own too.
+  if (options.mode === 0o711 && (info.mode & 0o011) !== 0o011) await chmod(real, (info.mode & 0o777) | 0o011);
   for (let dir = real; ; dir = dirname(dir)) {
     await checkDirectory(dir, dir === real ? options.owner : undefined, options.owner);
     if (dirname(dir) === dir) return real;

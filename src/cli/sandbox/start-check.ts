@@ -12,7 +12,7 @@ import type { ChildSpawner, IsolationLayer } from './spawner.ts';
 
 const CHECK_TIMEOUT_MS = 60_000;
 
-/** `build` makes a spawner without the given layers. */
+/** `build` makes a spawner without the given layers (fs and limits: the uid layer is the launcher's to check). */
 export async function startCheckedSpawner(
   build: (without: IsolationLayer[]) => Promise<ChildSpawner>,
   logger: Logger,
@@ -21,7 +21,6 @@ export async function startCheckedSpawner(
   const problem = await startProblem(full);
   if (!problem) return full;
   const present: IsolationLayer[] = [];
-  if (full.isolation.uid === 'per-call') present.push('uid');
   if (full.isolation.fs === 'permission-model') present.push('fs');
   if (full.isolation.limits === 'on') present.push('limits');
   for (const layer of present) {
@@ -36,7 +35,7 @@ export async function startCheckedSpawner(
 }
 
 /** undefined when `mw --version` ran cleanly; else what went wrong, naming refused paths. */
-async function startProblem(spawner: ChildSpawner): Promise<string | undefined> {
+export async function startProblem(spawner: ChildSpawner): Promise<string | undefined> {
   const denials: PermissionDenial[] = [];
   try {
     const child = await spawner.start();
