@@ -15,7 +15,7 @@ import { createUidChildren } from './cli/launcher/uid-children.ts';
 import { createUidPool } from './cli/launcher/uid-pool.ts';
 import { findExecutable, locateCli } from './cli/locate-cli.ts';
 import { uidArgs } from './cli/sandbox/child-allowances.ts';
-import { prepareCallRoot } from './cli/sandbox/call-root.ts';
+import { callRootOf, prepareCallRoot, serverDirectoryOf } from './cli/sandbox/call-root.ts';
 import { prepareChildSettings } from './cli/sandbox/child-settings.ts';
 import type { ChildSpawner, StartedChild } from './cli/sandbox/spawner.ts';
 import { startCheckedSpawner, startProblem } from './cli/sandbox/start-check.ts';
@@ -36,18 +36,23 @@ export async function runLauncher(config: AppConfig, options: LauncherOptions): 
   const server = isolation.serverUser;
   const setpriv = await findExecutable('setpriv', config.cli.childPath);
   if (!setpriv) return { inProcess: 'setpriv (util-linux) was not found on PATH' };
-  const unprivileged = serverCanRun(setpriv, server, [options.serverEntry, join(dirname(dirname(options.serverEntry)), 'node_modules'), config.tools.overridesPath]);
+  // The server starts node itself (the metadata reader's child): node must be reachable for its uid,
+  // which setpriv's own exec does not show (it still holds the launcher's capabilities when it execs).
+  const needs = [process.execPath, options.serverEntry, join(dirname(dirname(options.serverEntry)), 'node_modules'), config.tools.overridesPath];
+  const unprivileged = serverCanRun(setpriv, server, needs);
   if (unprivileged) return { inProcess: `uid ${server.uid} cannot run the server: ${unprivileged}` };
 
   // The state directory is the launcher's; the children pass through it to their call directories.
   await mkdir(isolation.stateDir, { recursive: true, mode: 0o711 });
   await chmod(isolation.stateDir, 0o711);
-  const serverDirectory = join(isolation.stateDir, `server-${server.uid}`);
+  const serverDirectory = serverDirectoryOf(isolation.stateDir, server.uid);
   await mkdir(serverDirectory, { recursive: true, mode: 0o700 });
   await chown(serverDirectory, server.uid, server.gid);
   const children = await childrenOfTheirOwn(config, setpriv, logger);
-  const calls = await prepareCallRoot(join(isolation.stateDir, 'calls'), {
-    owner: children.spawner ? 0 : server.uid,
+  // Children of their own uids pass through a root-owned root; else the server makes its own.
+  const callOwner = children.spawner ? 0 : server.uid;
+  const calls = await prepareCallRoot(callRootOf(isolation.stateDir, callOwner), {
+    owner: callOwner,
     mode: children.spawner ? 0o711 : 0o700,
     handOverWithGid: children.spawner ? 0 : server.gid,
   });
@@ -91,7 +96,7 @@ async function childrenOfTheirOwn(config: AppConfig, setpriv: string, logger: Lo
   } catch (error) {
     return { uidReason: (error as Error).message };
   }
-  const callRoot = await prepareCallRoot(join(isolation.stateDir, 'calls'), { owner: 0, mode: 0o711, handOverWithGid: 0 });
+  const callRoot = await prepareCallRoot(callRootOf(isolation.stateDir, 0), { owner: 0, mode: 0o711 });
   const pool = createUidPool(isolation.childUids);
   const build = async (without: Array<'fs' | 'limits' | 'uid'>) => {
     const settings = await prepareChildSettings({

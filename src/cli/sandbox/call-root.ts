@@ -62,14 +62,21 @@ async function checkDirectory(dir: string, requiredOwner: number | undefined, ow
 export interface StateDirectories {
   /** the private root of the call directories (checked by prepareCallRoot) */
   calls: string;
-  /** the server's own files (command metadata cache, its loading child's directory), uid-specific */
+  /** the server's own files (command metadata cache, its loading child's directory) */
   server: string;
 }
 
-/** The layout under STATE_DIR for a server that creates the call directories itself (no launcher). */
+/**
+ * Under STATE_DIR, named by the uid that owns them, so servers of different uids (a launcher's and
+ * an in-process one) can share a STATE_DIR: `calls-<uid>` (call directories) and `server-<uid>`.
+ */
+export const callRootOf = (stateDir: string, owner: number) => join(stateDir, `calls-${owner}`);
+export const serverDirectoryOf = (stateDir: string, uid: number) => join(stateDir, `server-${uid}`);
+
+/** The layout for a server that creates the call directories itself (no launcher). */
 export async function prepareStateDirectories(stateDir: string, uid: number): Promise<StateDirectories> {
-  const calls = await prepareCallRoot(join(stateDir, 'calls'), { owner: uid, mode: 0o700 });
-  const server = join(dirname(calls), `server-${uid}`);
+  const calls = await prepareCallRoot(callRootOf(stateDir, uid), { owner: uid, mode: 0o700 });
+  const server = serverDirectoryOf(dirname(calls), uid);
   await mkdir(server, { recursive: true, mode: 0o700 });
   return { calls, server };
 }

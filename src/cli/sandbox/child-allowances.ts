@@ -128,7 +128,9 @@ export function limitArgs(limits: ResourceLimits, withProcessLimit: boolean): st
 }
 
 export function uidArgs(uid: number, gid: number): string[] {
-  return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--pdeathsig=KILL'];
+  // setpriv keeps the launcher's capabilities up to its exec; with no inheritable, no ambient ones and
+  // no_new_privs, the exec of a program without file capabilities as a non-root uid leaves none.
+  return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--pdeathsig=KILL'];
 }
 
 export function planChild(input: ChildPlanInput): ChildPlan {
