@@ -22,11 +22,12 @@ export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[
   return undefined;
 }
 
-// Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE fails with EFBIG and mw reports that error.
-const FILE_TOO_LARGE = /\bEFBIG\b/;
+// Errors mw catches and prints in its box: Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE
+// fails with EFBIG; a buffer RLIMIT_DATA refuses is ERR_MEMORY_ALLOCATION_FAILED or a RangeError.
+const LIMIT_ERRORS = /\bEFBIG\b|failed to allocate memory|array buffer allocation failed|\bENOMEM\b/i;
 
 function hitResourceLimit({ signal, exitCode, stdout, stderr }: ChildOutcome): boolean {
   if (signal === 'SIGXCPU' || signal === 'SIGXFSZ') return true;
-  if (exitCode !== 0 && FILE_TOO_LARGE.test(`${stdout.slice(-4096)}${stderr.slice(-4096)}`)) return true;
+  if (exitCode !== 0 && LIMIT_ERRORS.test(`${stdout.slice(-4096)}${stderr.slice(-4096)}`)) return true;
   return OUT_OF_MEMORY.test(stderr.slice(-4096)) && (signal === 'SIGTRAP' || signal === 'SIGABRT' || exitCode >= 128);
 }
