@@ -32,11 +32,20 @@ const ID = /^[A-Za-z0-9-]{1,64}$/;
 const MAX_ARGV_WORDS = 1000;
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
-/** The message, if it is one the launcher accepts; anything else is refused as a whole. */
+const FIELDS: Record<ServerMessage['type'], string[]> = {
+  start: ['type', 'id'],
+  'check-call-directory': ['type', 'id'],
+  signal: ['type', 'id', 'signal'],
+  request: ['type', 'id', 'argv', 'env'],
+};
+
+/** The message, if it is one the launcher accepts (no field more or less); anything else is refused as a whole. */
 export function parseServerMessage(value: unknown): ServerMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const message = value as Record<string, unknown>;
   if (typeof message.id !== 'string' || !ID.test(message.id)) return undefined;
+  const fields = FIELDS[message.type as ServerMessage['type']];
+  if (!fields || Object.keys(message).some((key) => !fields.includes(key))) return undefined;
   const id = message.id;
   switch (message.type) {
     case 'start':
