@@ -113,6 +113,15 @@ describe('the file sandbox (layer 2)', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: 'allowed by the operator' });
   });
 
+  it('gets the proxy settings and may read the private CA file (issue 12, item 7)', async () => {
+    const caFile = join(scratch, 'private-ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\n');
+    const runner = runnerWith({ sandbox: { passThrough: { HTTPS_PROXY: 'http://proxy.internal:3128', NO_PROXY: 'localhost', NODE_EXTRA_CA_CERTS: caFile } } });
+    expect((await run(runner, ['read', caFile])).stdout).toContain('BEGIN CERTIFICATE');
+    const env = JSON.parse((await run(runner, ['env'])).stdout) as Record<string, string>;
+    expect(env).toMatchObject({ HTTPS_PROXY: 'http://proxy.internal:3128', NO_PROXY: 'localhost', NODE_EXTRA_CA_CERTS: caFile });
+  });
+
   it('reads the same file with the sandbox off: the test above proves something', async () => {
     const result = await run(runnerWith({ sandbox: { fileSystem: false } }), ['read', secretsFile]);
     expect(result.stdout).toContain('server-secret-key-material');
