@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
+import { benchIsolation } from './isolation.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
@@ -24,6 +25,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['OAuth', benchOAuth],
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],
+  ['isolation', benchIsolation],
 ];
 
 async function main(): Promise<number> {
