@@ -1,20 +1,13 @@
-// Like mw's base commands: errors end as an error box on stdout and exit 1; every command that talks
-// to the API gets a client for the token resolved as mw resolves it. Args and flags are not defined
+// Like mw's base commands: every command that talks to the API gets a client for the token resolved
+// as mw resolves it; errors go on to bin/run.js (mw's error box). Args and flags are not defined
 // here: commands.js gives every command those of the real mw (data/mw-surface.json).
-import { Command, Errors } from '@oclif/core';
+import { Command } from '@oclif/core';
 import { MittwaldAPIV2Client } from '@mittwald/api-client';
-import { renderErrorBox } from './error-box.js';
 import { resolveApiToken } from './token.js';
 
 export class StandInCommand extends Command {
   /** per flag or arg name, { summary, description, env, default } for help; see surface.js */
   static texts = {};
-
-  async catch(error) {
-    if (error instanceof Errors.ExitError) throw error;
-    process.stdout.write(renderErrorBox(error));
-    this.exit(1);
-  }
 }
 
 export class BaseCommand extends StandInCommand {
