@@ -15,11 +15,14 @@ import { startStack, type Stack } from '../support/stack.ts';
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const SCOPES = 'user:read customer:read project:read app:read conversation:read conversation:write stack:read stack:write';
 
+/** The inputs that read or run something on the server (issue 9): the attacks go through them. */
+const LOCAL_INPUTS = ['conversation create --message-from', 'conversation create --editor', 'conversation reply --message-from', 'conversation reply --editor', 'container run --env-file', 'container update --env-file'];
+
 /**
  * config/tools.json with the flag policy (layer 1) switched off, so the attacks reach the child and
- * the layers below are what stops them. Today the catalogue has no flag policy to switch off; once
- * the catalogue's policy lands, switching it off is the one marked line below. `stand-in allocate`
- * becomes a tool (the memory-hungry command).
+ * the layers below are what stops them: the catalogue's policy (its `inputs`) offers an input it was
+ * told is plain. Without that policy in config/tools.json the catalogue offers them anyway.
+ * `stand-in allocate` becomes a tool (the memory-hungry command).
  */
 export function overridesWithoutFlagPolicy(): string {
   const directory = mkdtempSync(join(tmpdir(), 'mwmcp-isolation-'));
@@ -28,7 +31,8 @@ export function overridesWithoutFlagPolicy(): string {
   const path = join(directory, 'tools.json');
   const overrides = JSON.parse(readFileSync(join(projectRoot, 'config', 'tools.json'), 'utf8'));
   overrides.scopes['stand-in allocate'] = ['project:read'];
-  // layer 1 off: (the catalogue's flag policy setting goes here)
+  // layer 1 off: the one line that switches the flag policy off for the attack inputs
+  if (overrides.inputs) for (const input of LOCAL_INPUTS) overrides.inputs[input] = { kind: 'plain', reason: 'isolation tests: layer 1 off' };
   writeFileSync(path, JSON.stringify(overrides));
   return path;
 }
