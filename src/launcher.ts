@@ -18,6 +18,7 @@ import { uidArgs } from './cli/sandbox/child-allowances.ts';
 import { callRootOf, prepareCallRoot, serverDirectoryOf } from './cli/sandbox/call-root.ts';
 import { prepareChildSettings } from './cli/sandbox/child-settings.ts';
 import type { ChildSpawner, StartedChild } from './cli/sandbox/spawner.ts';
+import { shareCompileCache } from './cli/sandbox/shared-compile-cache.ts';
 import { startCheckedSpawner, startProblem } from './cli/sandbox/start-check.ts';
 import { CliFailure } from './cli/types.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -68,6 +69,7 @@ export async function runLauncher(config: AppConfig, options: LauncherOptions): 
     isolation: children.spawner?.isolation ?? { fs: 'off', uid: 'shared', limits: 'off', reasons: {} },
     children: children.spawner ? 'launcher' : 'local',
     uidReason: children.uidReason,
+    compileCacheToPrime: children.compileCache,
   };
   serverProcess.send(hello);
   logger.info('launcher: server started unprivileged', { uid: server.uid, children: hello.children });
@@ -87,7 +89,11 @@ function serverCanRun(setpriv: string, user: { uid: number; gid: number }, paths
 }
 
 /** The per-call-uid spawner, when CLI_CHILD_UIDS is on and a child under such a uid can start the CLI. */
-async function childrenOfTheirOwn(config: AppConfig, setpriv: string, logger: Logger): Promise<{ spawner?: ChildSpawner; uidReason?: string }> {
+async function childrenOfTheirOwn(
+  config: AppConfig,
+  setpriv: string,
+  logger: Logger,
+): Promise<{ spawner?: ChildSpawner; uidReason?: string; compileCache?: string }> {
   const { isolation } = config.cli;
   if (!isolation.childUids) return { uidReason: 'switched off (CLI_CHILD_UIDS=off)' };
   let cli;
@@ -98,13 +104,16 @@ async function childrenOfTheirOwn(config: AppConfig, setpriv: string, logger: Lo
   }
   const callRoot = await prepareCallRoot(callRootOf(isolation.stateDir, 0), { owner: 0, mode: 0o711 });
   const pool = createUidPool(isolation.childUids);
+  const cacheProblem = await shareCompileCache(config.cli.compileCacheDir, process.execPath, isolation.serverUser, isolation.childUids);
+  if (cacheProblem) logger.warn(`launcher: mw children run without a compile cache: ${cacheProblem}`);
+  const compileCacheDir = cacheProblem ? undefined : config.cli.compileCacheDir;
   const build = async (without: Array<'fs' | 'limits' | 'uid'>) => {
     const settings = await prepareChildSettings({
       cli,
       path: config.cli.childPath,
       apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-      // A cache the children write to would be shared across their uids: none for now (README, "Isolation").
-      compileCacheDir: undefined,
+      // the server's uid writes it, the children's only read it (shared-compile-cache.ts)
+      compileCacheDir,
       fileSystem: isolation.fileSystem && !without.includes('fs'),
       limits: without.includes('limits') ? undefined : isolation.limits,
       extraReadPaths: isolation.extraReadPaths,
@@ -127,7 +136,7 @@ async function childrenOfTheirOwn(config: AppConfig, setpriv: string, logger: Lo
     logger.warn(`launcher: mw children share the server's uid: ${reason}`);
     return { uidReason: reason };
   }
-  return { spawner: await startCheckedSpawner(build, logger) };
+  return { spawner: await startCheckedSpawner(build, logger), compileCache: compileCacheDir };
 }
 
 /** Relays the server's requests to children and their output back; ends with the server. */

@@ -12,7 +12,10 @@ import { createCliRunner } from './cli/runner.ts';
 import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
 import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
 import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
+import { prepareChildSettings } from './cli/sandbox/child-settings.ts';
 import { prepareLocalChildren, unavailableChildren } from './cli/sandbox/local-children.ts';
+import { createLocalSpawner } from './cli/sandbox/local-spawner.ts';
+import { primeCompileCache } from './cli/sandbox/shared-compile-cache.ts';
 import type { ChildSpawner } from './cli/sandbox/spawner.ts';
 import { CliFailure, type CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
@@ -141,9 +144,16 @@ async function startChildren(
   logger: Logger,
   launcher: LauncherConnection | undefined,
 ): Promise<ChildSpawner> {
-  if (launcher?.spawner) return launcher.spawner;
-  if (!cli) return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI is not installed on this server'), directories.calls);
   const { isolation } = config.cli;
+  if (launcher?.spawner) {
+    if (launcher.compileCacheToPrime && cli) {
+      primeSharedCompileCache(config, cli, directories.server, launcher.compileCacheToPrime).catch((error: Error) =>
+        logger.warn('could not fill the children’s compile cache', { error: error.message }),
+      );
+    }
+    return launcher.spawner;
+  }
+  if (!cli) return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI is not installed on this server'), directories.calls);
   return prepareLocalChildren({
     cli,
     callRoot: directories.calls,
@@ -161,4 +171,21 @@ async function startChildren(
         : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")'),
     logger,
   });
+}
+
+/**
+ * The launcher's children only read the compile cache: this server's uid fills it, in the
+ * background, with commands that carry nothing of a user (shared-compile-cache.ts).
+ */
+async function primeSharedCompileCache(config: AppConfig, cli: LocatedCli, workDir: string, compileCacheDir: string): Promise<void> {
+  const { isolation } = config.cli;
+  const settings = await prepareChildSettings({
+    cli,
+    path: config.cli.childPath,
+    fileSystem: isolation.fileSystem,
+    limits: isolation.limits,
+    extraReadPaths: isolation.extraReadPaths,
+    passThrough: config.cli.passThroughEnvironment,
+  });
+  await primeCompileCache(createLocalSpawner({ ...settings.plan, compileCacheDir, callRoot: workDir, isolation: settings.isolation }));
 }

@@ -4,7 +4,7 @@
 // server's secrets or another user's child. Also the unprivileged path: the same server started as
 // an ordinary uid runs its children with every layer it can have and says the uid layer is off.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../reliability/helpers.ts';
 import {
@@ -122,6 +122,17 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
     expect(bob.isError).toBe(false);
     expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
+  });
+
+  it('shares a compile cache the server’s uid fills and the children only read', async () => {
+    const cache = join(scratch, 'state', 'compile-cache');
+    await waitFor(() => readdirSync(cache).some((name) => name.endsWith(`-${SERVER_UID}`) && readdirSync(join(cache, name)).length > 0), 30_000, 'the primed cache');
+    const entries = readdirSync(cache);
+    const shared = entries.find((name) => name.endsWith(`-${SERVER_UID}`))!;
+    const childLink = entries.find((name) => name.endsWith(`-${CHILD_UIDS.first}`))!;
+    expect(readlinkSync(join(cache, childLink))).toBe(shared);
+    const owners = readdirSync(join(cache, shared)).map((file) => statSync(join(cache, shared, file)).uid);
+    expect(owners.every((owner) => owner === SERVER_UID)).toBe(true);
   });
 
   it('leaves no call directory and no child process behind', async () => {

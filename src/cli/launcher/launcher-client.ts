@@ -16,6 +16,8 @@ export interface LauncherConnection {
   spawner?: ChildSpawner;
   /** why the server starts its own children */
   uidReason?: string;
+  /** the compile cache the server fills for the launcher's children */
+  compileCacheToPrime?: string;
   /** the launcher was told to stop (SIGTERM/SIGINT): the server shuts down as on the signal */
   onShutdown(listener: (signal: 'SIGTERM' | 'SIGINT') => void): void;
 }
@@ -27,7 +29,12 @@ export interface LauncherChannel {
   on(event: 'disconnect', listener: () => void): unknown;
 }
 
-export type HelloMessage = Extract<LauncherMessage, { type: 'hello' }> & { children: 'launcher' | 'local'; uidReason?: string };
+export type HelloMessage = Extract<LauncherMessage, { type: 'hello' }> & {
+  children: 'launcher' | 'local';
+  uidReason?: string;
+  /** the compile cache the server fills for the children of their own uids (they only read it) */
+  compileCacheToPrime?: string;
+};
 
 export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): Promise<LauncherConnection> {
   const children = new Map<string, RemoteChild>();
@@ -53,6 +60,7 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
           directories: hello.directories,
           spawner: hello.children === 'launcher' ? spawner(hello.isolation) : undefined,
           uidReason: hello.uidReason,
+          compileCacheToPrime: hello.compileCacheToPrime,
           onShutdown: (listener) => shutdownListeners.push(listener),
         });
         return;
