@@ -73,7 +73,7 @@ export async function runLauncher(config: AppConfig, options: LauncherOptions): 
   };
   serverProcess.send(hello);
   logger.info('launcher: server started unprivileged', { uid: server.uid, children: hello.children });
-  serveChildren(serverProcess, children.spawner, logger);
+  serveChildren(serverProcess, children.spawner, logger, 2 * config.cli.maxOutputBytes);
   return new Promise<never>(() => {});
 }
 
@@ -140,7 +140,7 @@ async function childrenOfTheirOwn(
 }
 
 /** Relays the server's requests to children and their output back; ends with the server. */
-function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, logger: Logger): void {
+function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, logger: Logger, maxRelayedBytes: number): void {
   const children = new Map<string, StartedChild>();
   const tell = (message: LauncherMessage) => {
     if (server.connected) server.send(message);
@@ -182,8 +182,15 @@ function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, 
 
   const relay = (id: string, child: StartedChild) => {
     tell({ type: 'started', id, pid: child.pid });
-    child.stdout.on('data', (data: Buffer) => tell({ type: 'output', id, stream: 'stdout', data }));
-    child.stderr.on('data', (data: Buffer) => tell({ type: 'output', id, stream: 'stderr', data }));
+    // The server stops a child at its output cap; should it lag, the launcher does not buffer without end.
+    let relayed = 0;
+    const output = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
+      relayed += data.length;
+      if (relayed <= maxRelayedBytes) tell({ type: 'output', id, stream, data });
+      else child.signalAll('SIGKILL');
+    };
+    child.stdout.on('data', output('stdout'));
+    child.stderr.on('data', output('stderr'));
     child.on('control', (message) => tell({ type: 'control', id, message }));
     child.on('exit', (code, signal) => tell({ type: 'exit', id, code, signal }));
     child.on('close', (code, signal) => tell({ type: 'close', id, code, signal }));

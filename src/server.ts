@@ -12,12 +12,8 @@ import { createCliRunner } from './cli/runner.ts';
 import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
 import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
 import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
-import { prepareChildSettings } from './cli/sandbox/child-settings.ts';
-import { prepareLocalChildren, unavailableChildren } from './cli/sandbox/local-children.ts';
-import { createLocalSpawner } from './cli/sandbox/local-spawner.ts';
-import { primeCompileCache } from './cli/sandbox/shared-compile-cache.ts';
-import type { ChildSpawner } from './cli/sandbox/spawner.ts';
-import { CliFailure, type CliCommandSet } from './cli/types.ts';
+import { startChildren } from './cli/sandbox/children.ts';
+import type { CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -55,7 +51,20 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const store = await openStore(config.redisUrl, (error) => logger.warn('redis connection problem', { error: error.message }));
 
   const { cli, commands, problem } = await discoverCli(config, logger, directories);
-  const children = await startChildren(config, cli, directories, logger, options.launcher);
+  const { isolation } = config.cli;
+  const children = await startChildren({
+    cli,
+    directories,
+    launcher: options.launcher,
+    path: config.cli.childPath,
+    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
+    compileCacheDir: config.cli.compileCacheDir,
+    fileSystem: isolation.fileSystem,
+    limits: isolation.limits,
+    extraReadPaths: isolation.extraReadPaths,
+    passThrough: config.cli.passThroughEnvironment,
+    logger,
+  });
   const runner = createCliRunner({
     spawner: children,
     timeoutMs: config.cli.timeoutMs,
@@ -81,7 +90,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     logger.info(`isolation: ${isolationSummary(app.isolation)}`, { isolation: app.isolation });
     const missing = missingRequiredLayers(app.isolation);
     if (config.production && missing.length > 0 && cli) {
-      if (!config.cli.isolation.allowUnisolated) {
+      if (!isolation.allowUnisolated) {
         await app.close();
         await store.close();
         throw new IsolationError(
@@ -134,58 +143,4 @@ async function discoverCli(
     logger.error(`${error.message}: serving no tools until it is installed (see README, "mw not found")`);
     return { commands: { cliVersion: 'unavailable', commands: [] }, problem: error.message };
   }
-}
-
-/** Where the children come from: the launcher when there is one, else this process with every layer it can have. */
-async function startChildren(
-  config: AppConfig,
-  cli: LocatedCli | undefined,
-  directories: StateDirectories,
-  logger: Logger,
-  launcher: LauncherConnection | undefined,
-): Promise<ChildSpawner> {
-  const { isolation } = config.cli;
-  if (launcher?.spawner) {
-    if (launcher.compileCacheToPrime && cli) {
-      primeSharedCompileCache(config, cli, directories.server, launcher.compileCacheToPrime).catch((error: Error) =>
-        logger.warn('could not fill the children’s compile cache', { error: error.message }),
-      );
-    }
-    return launcher.spawner;
-  }
-  if (!cli) return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI is not installed on this server'), directories.calls);
-  return prepareLocalChildren({
-    cli,
-    callRoot: directories.calls,
-    path: config.cli.childPath,
-    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-    compileCacheDir: config.cli.compileCacheDir,
-    fileSystem: isolation.fileSystem,
-    limits: isolation.limits,
-    extraReadPaths: isolation.extraReadPaths,
-    passThrough: config.cli.passThroughEnvironment,
-    uidReason:
-      launcher?.uidReason ??
-      (process.geteuid?.() === 0
-        ? 'started as root without the launcher (in-process): children run as root'
-        : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")'),
-    logger,
-  });
-}
-
-/**
- * The launcher's children only read the compile cache: this server's uid fills it, in the
- * background, with commands that carry nothing of a user (shared-compile-cache.ts).
- */
-async function primeSharedCompileCache(config: AppConfig, cli: LocatedCli, workDir: string, compileCacheDir: string): Promise<void> {
-  const { isolation } = config.cli;
-  const settings = await prepareChildSettings({
-    cli,
-    path: config.cli.childPath,
-    fileSystem: isolation.fileSystem,
-    limits: isolation.limits,
-    extraReadPaths: isolation.extraReadPaths,
-    passThrough: config.cli.passThroughEnvironment,
-  });
-  await primeCompileCache(createLocalSpawner({ ...settings.plan, compileCacheDir, callRoot: workDir, isolation: settings.isolation }));
 }

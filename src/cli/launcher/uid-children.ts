@@ -61,11 +61,14 @@ export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
         throw startFailure(plan.command, error as NodeJS.ErrnoException);
       }
       // Every process of the uid is this child's: signalling them all needs no CAP_KILL and misses no
-      // escapee. Once the child has closed, the clean-up kills whatever is left.
+      // escapee. Once the child has exited, the clean-up (after its pipes close, or are closed for
+      // it) kills whatever is left: no helper per call for nothing.
+      let exited = false;
       const signalAll = (signal: 'SIGTERM' | 'SIGKILL') => {
-        if (closed) return;
+        if (closed || exited) return;
         helpers = helpers.then(() => asUid(uid, gid, ['kill', signal])).catch((error) => settings.onProblem('could not signal a child', error));
       };
+      child.once('exit', () => (exited = true));
       return new UidChild(child, signalAll, cleanUp);
     },
     async checkCallDirectory() {
