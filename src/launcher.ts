@@ -112,8 +112,7 @@ async function childrenOfTheirOwn(
       cli,
       path: config.cli.childPath,
       apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-      // the server's uid writes it, the children's only read it (shared-compile-cache.ts)
-      compileCacheDir,
+      compileCacheDir: undefined,
       fileSystem: isolation.fileSystem && !without.includes('fs'),
       limits: without.includes('limits') ? undefined : isolation.limits,
       extraReadPaths: isolation.extraReadPaths,
@@ -122,6 +121,8 @@ async function childrenOfTheirOwn(
     const { uid: _shared, ...reasons } = settings.isolation.reasons;
     return createUidChildren({
       ...settings.plan,
+      // the server's uid writes it, the children's only read it (checked by shareCompileCache)
+      compileCacheDir,
       callRoot,
       pool,
       setpriv,

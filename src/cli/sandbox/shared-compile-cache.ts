@@ -35,9 +35,9 @@ export async function compileCachePrefix(node: string): Promise<string> {
 }
 
 /**
- * Lays out `dir` (owned by the caller, 0755) so that `owner` writes the cache and each child uid
- * reads it through a link. Resolves with the reason when it cannot (a read-only image directory
- * without the links is one).
+ * Lays out `dir` so that `owner` writes the cache and each child uid reads it through a link; what
+ * is in place already is left as it is (an image can lay it out at build time and mount it
+ * read-only). Resolves with the reason when it cannot, or when a child uid could write to it.
  */
 export async function shareCompileCache(
   dir: string,
@@ -48,10 +48,15 @@ export async function shareCompileCache(
   try {
     const prefix = await compileCachePrefix(node);
     await mkdir(dir, { recursive: true, mode: 0o755 });
-    if ((await stat(dir)).uid === process.getuid?.()) await chmod(dir, 0o755);
+    const root = await stat(dir);
+    if (root.uid === process.getuid?.() && (root.mode & 0o777) !== 0o755) await chmod(dir, 0o755);
     const shared = `${prefix}-${owner.uid}`;
     await mkdir(join(dir, shared), { recursive: true, mode: 0o755 });
-    await chown(join(dir, shared), owner.uid, owner.gid);
+    const sharedInfo = await stat(join(dir, shared));
+    if (sharedInfo.uid !== owner.uid) await chown(join(dir, shared), owner.uid, owner.gid);
+    for (const [path, info] of [[dir, await stat(dir)], [join(dir, shared), await stat(join(dir, shared))]] as const) {
+      if (![0, owner.uid].includes(info.uid) || (info.mode & 0o022) !== 0) return `${path} could be written by a child uid`;
+    }
     for (let uid = childUids.first; uid <= childUids.last; uid += 1) {
       const link = join(dir, `${prefix}-${uid}`);
       const existing = await lstat(link).catch(() => undefined);
