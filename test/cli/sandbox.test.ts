@@ -4,6 +4,7 @@
 // it off, the resource limits alone end a child that reads /dev/zero. Each refusal is a clear
 // failure and a log line naming what was refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -128,7 +129,10 @@ describe('the file sandbox (layer 2)', () => {
   });
 });
 
-describe('the resource limits (layer 4), with the file sandbox off', () => {
+const prlimitMissing = spawnSync('prlimit', ['--version']).error !== undefined;
+if (prlimitMissing) console.warn('resource limit tests skipped: prlimit (util-linux) is not installed');
+
+(prlimitMissing ? describe.skip : describe)('the resource limits (layer 4), with the file sandbox off', () => {
   const unsandboxed = (limits: Partial<NonNullable<Exclude<NonNullable<CliRunnerOptions['sandbox']>['limits'], false>>> = {}) =>
     runnerWith({
       sandbox: {

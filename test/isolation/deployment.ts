@@ -191,6 +191,9 @@ export function unreadableBy(uid: number, paths: string[], node: string): string
 
 export const isRoot = process.geteuid?.() === 0;
 
+/** The limits need prlimit (util-linux): without it the server runs without them and says so. */
+export const prlimitMissing = spawnSync('prlimit', ['--version']).error ? 'prlimit (util-linux) is not installed: no resource limits' : undefined;
+
 /** Why the per-call uid tests cannot run here, or undefined. */
 export function perCallUidsUnavailable(node: string): string | undefined {
   if (!isRoot) return 'not root: per-call uids need a start as root (CI runs as root)';

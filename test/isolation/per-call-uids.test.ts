@@ -4,7 +4,7 @@
 // server's secrets or another user's child. Also the unprivileged path: the same server started as
 // an ordinary uid runs its children with every layer it can have and says the uid layer is off.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../reliability/helpers.ts';
 import {
@@ -142,7 +142,29 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     const anyLeft = () => Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat();
     await waitFor(() => anyLeft().length === 0, 15_000, 'no process of a child uid left');
   });
+
+  it('when the server crashes, the launcher ends every child, cleans up and exits', async () => {
+    const bobs = await holdChild(deployment, deployment.bob, 60);
+    // the call ends with the server: its connection closes
+    const answered = bobs.done.catch(() => undefined);
+    const [launcher, server] = serverPids(deployment.server);
+    process.kill(server, 'SIGKILL');
+    await waitFor(() => !isRunning(launcher), 20_000, 'the launcher to exit');
+    expect(isRunning(bobs.pid)).toBe(false);
+    expect(Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat()).toEqual([]);
+    expect(readdirSync(join(scratch, 'state', 'calls-0'))).toEqual([]);
+    await answered;
+  });
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
 
 describeAsRoot('the unprivileged path (a server started as an ordinary uid)', () => {
   const uid = 60050;
