@@ -303,8 +303,16 @@ function parseUidRange(value: string): { first: number; last: number } | undefin
 /** Root: a system state directory the children can pass through; anyone else: their own. */
 function defaultStateDir(env: Environment): string {
   if (process.geteuid?.() === 0) return '/var/lib/mittwald-mcp';
-  const base = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME?.startsWith('/') ? env.HOME : homedir(), '.local', 'state');
-  return join(base, 'mittwald-mcp');
+  if (env.XDG_STATE_HOME?.startsWith('/')) return join(env.XDG_STATE_HOME, 'mittwald-mcp');
+  let home = env.HOME;
+  if (!home?.startsWith('/')) {
+    try {
+      home = homedir();
+    } catch {
+      throw new ConfigError('STATE_DIR is not set and there is no HOME to keep the state under: set STATE_DIR');
+    }
+  }
+  return join(home, '.local', 'state', 'mittwald-mcp');
 }
 
 function validatedEnvironment(env: Environment): Record<string, unknown> {

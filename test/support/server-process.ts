@@ -33,7 +33,8 @@ export async function startServerProcess(env: Record<string, string>, options: S
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
   const child: ChildProcess = spawn(options.nodePath ?? process.execPath, ['src/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    // as `npm start` gets them: where to find programs, and a home for the state directory
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
