@@ -18,7 +18,7 @@ const directory: CallDirectory = {
 function input(overrides: Partial<ChildPlanInput> = {}): ChildPlanInput {
   return {
     node: '/usr/local/bin/node',
-    cli: { root: '/app/test/support/mw-cli', bin: '/app/test/support/mw-cli/bin/run.js', dependencyDirs: ['/app/node_modules'], isNodeScript: true },
+    cli: { root: '/app/test/support/mw-cli', bin: '/app/test/support/mw-cli/bin/run.js', dependencyDirs: ['/app/node_modules'] },
     bootstrap: '/app/src/cli/sandbox/child-bootstrap.mts',
     directory,
     sandbox: { fileSystem: true, limits: { values: DEFAULT_LIMITS, prlimit: '/usr/bin/prlimit' } },

@@ -38,12 +38,8 @@ export async function prepareChildSettings(request: SandboxRequest): Promise<Chi
   const tree = await cliInstallTree(request.cli);
   const reasons: ChildIsolation['reasons'] = { uid: 'children run as the server’s uid (per-call uids need a start as root: see README)' };
 
-  let fileSystem = request.fileSystem;
+  const fileSystem = request.fileSystem;
   if (!fileSystem) reasons.fs = 'switched off (CLI_SANDBOX_FS=off)';
-  else if (!tree.isNodeScript) {
-    fileSystem = false;
-    reasons.fs = `${tree.bin} is not a Node script, so Node's permission model cannot confine it`;
-  }
 
   let limits: ChildSandbox['limits'];
   if (!request.limits) reasons.limits = 'switched off (CLI_LIMITS=off)';

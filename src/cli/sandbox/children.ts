@@ -8,6 +8,7 @@ import { CliFailure } from '../types.ts';
 import type { StateDirectories } from './call-root.ts';
 import type { ResourceLimits } from './child-allowances.ts';
 import { prepareChildSettings } from './child-settings.ts';
+import { NotANodeScriptError } from './cli-install-tree.ts';
 import { prepareLocalChildren, unavailableChildren } from './local-children.ts';
 import { createLocalSpawner } from './local-spawner.ts';
 import { primeCompileCache } from './shared-compile-cache.ts';
@@ -39,16 +40,22 @@ export async function startChildren(options: ChildrenOptions): Promise<ChildSpaw
     return launcher.spawner;
   }
   if (!cli) return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI is not installed on this server'), options.directories.calls);
-  return prepareLocalChildren({
-    ...options,
-    cli,
-    callRoot: options.directories.calls,
-    uidReason:
-      launcher?.uidReason ??
-      (process.geteuid?.() === 0
-        ? 'started as root without the launcher (in-process): children run as root'
-        : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")'),
-  });
+  try {
+    return await prepareLocalChildren({
+      ...options,
+      cli,
+      callRoot: options.directories.calls,
+      uidReason:
+        launcher?.uidReason ??
+        (process.geteuid?.() === 0
+          ? 'started as root without the launcher (in-process): children run as root'
+          : 'children run as the server’s uid (per-call uids need a start as root: README, "Isolation")'),
+    });
+  } catch (error) {
+    if (!(error instanceof NotANodeScriptError)) throw error;
+    logger.error(`${error.message}: every tool call fails until it does`);
+    return unavailableChildren(new CliFailure('cli_missing', 'the mw CLI cannot be started on this server; tell the operator'), options.directories.calls);
+  }
 }
 
 /** With commands that carry nothing of a user, as this server's uid: the children only read it. */

@@ -12,13 +12,17 @@ export interface CliInstallTree {
   bin: string;
   /** node_modules directories and linked packages outside the root (real paths) */
   dependencyDirs: string[];
-  /** false when the executable is not a Node script: the bootstrap cannot run it (no file sandbox) */
-  isNodeScript: boolean;
+}
+
+/** The child bootstrap imports the CLI's bin script: an executable that is not a Node script cannot be run. */
+export class NotANodeScriptError extends Error {
+  override name = 'NotANodeScriptError';
 }
 
 export async function cliInstallTree(cli: { root: string; executablePath: string }): Promise<CliInstallTree> {
   const root = await realpath(cli.root);
   const bin = await realpath(cli.executablePath);
+  if (!(await isNodeScript(bin))) throw new NotANodeScriptError(`${bin} is not a Node script: MW_CLI must name the CLI's bin script (mw's bin/run.js)`);
   const found = new Set<string>();
   const visit = async (packageRoot: string) => {
     for (const dir of await resolverDirectories(packageRoot)) {
@@ -36,7 +40,7 @@ export async function cliInstallTree(cli: { root: string; executablePath: string
   await visit(root);
   // What lies inside the root is allowed with it.
   const dependencyDirs = [...found].filter((dir) => !isInside(dir, root));
-  return { root, bin, dependencyDirs, isNodeScript: await isNodeScript(bin) };
+  return { root, bin, dependencyDirs };
 }
 
 /** node_modules at the package and every directory above it: Node's lookup order. */
