@@ -131,7 +131,13 @@ async function childrenOfTheirOwn(
     });
   };
   // The uid layer on its own first: node, the CLI and the bootstrap must be readable by the child uids.
-  const bare = await startProblem(await build(['fs', 'limits']));
+  let bare: string | undefined;
+  try {
+    bare = await startProblem(await build(['fs', 'limits']));
+  } catch (error) {
+    // the server finds the same problem with the CLI and reports it
+    return { uidReason: (error as Error).message };
+  }
   if (bare) {
     const reason = `a child under uid ${isolation.childUids.first} cannot start the CLI (${bare}): node, the CLI and the project must be readable by other uids`;
     logger.warn(`launcher: mw children share the server's uid: ${reason}`);
