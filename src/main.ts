@@ -34,21 +34,13 @@ async function main(): Promise<void> {
     });
   } else if (process.geteuid?.() === 0) {
     const { runLauncher } = await import('./launcher.ts');
-    const { inProcess } = await runLauncher(config, { serverEntry: fileURLToPath(import.meta.url), serverArgument: UNDER_LAUNCHER, logger });
+    const launched = runLauncher(config, { serverEntry: fileURLToPath(import.meta.url), serverArgument: UNDER_LAUNCHER, logger });
+    const { inProcess } = await launched.catch(refuseToStart);
     logger.warn(`privilege separation off, the server runs as root: ${inProcess}`);
   }
 
-  const { IsolationError, startServer } = await import('./server.ts');
-  let server;
-  try {
-    server = await startServer(config, { logger, launcher });
-  } catch (error) {
-    if (error instanceof IsolationError || error instanceof CallRootError) {
-      console.error(`mittwald-mcp: ${error.message}`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const { startServer } = await import('./server.ts');
+  const server = await startServer(config, { logger, launcher }).catch(refuseToStart);
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second signal means "now"
@@ -64,6 +56,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   launcher?.onShutdown((signal) => signals === 0 && shutdown(signal));
+}
+
+/** A state directory that fails its checks, or production without a required layer: a configuration problem. */
+async function refuseToStart(error: unknown): Promise<never> {
+  const { IsolationError } = await import('./server.ts');
+  if (error instanceof IsolationError || error instanceof CallRootError) {
+    console.error(`mittwald-mcp: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
 }
 
 main().catch((error: Error) => {
