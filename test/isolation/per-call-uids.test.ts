@@ -77,9 +77,11 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
   });
 
   it("refuses the server's environment, another user's running child and the secrets file, while bob's call goes on", async () => {
-    const bobs = await holdChild(deployment, deployment.bob, 15);
+    const bobs = await holdChild(deployment, deployment.bob, 30);
     const targets = [...serverPids(deployment.server).map((pid) => `/proc/${pid}/environ`), `/proc/${bobs.pid}/environ`, secrets.path];
     const outcomes = await Promise.all(targets.map((path) => deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(path))));
+    // refused while it ran, not because it was gone
+    expect(isRunning(bobs.pid)).toBe(true);
     for (const [index, outcome] of outcomes.entries()) {
       expect({ target: targets[index], isError: outcome.isError }).toEqual({ target: targets[index], isError: true });
       expect(outcome.text).toMatch(/EACCES|permission denied/i);
