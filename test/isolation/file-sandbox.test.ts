@@ -54,7 +54,7 @@ describe('the file sandbox alone (flag policy off, shared uid)', () => {
     expect(everything).not.toContain('MW_CONFIG_DIR');
     const log = deployment.server.output();
     for (const target of targets) expect(log).toContain(target);
-  });
+  }, 90_000);
 
   it('does not start the editor program', async () => {
     const marker = join(scratch, 'editor-ran');

@@ -74,7 +74,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(uids[0]).not.toBe(uids[1]);
     expect((await alices.done).isError).toBe(false);
     expect((await bobs.done).isError).toBe(false);
-  });
+  }, 90_000);
 
   it("refuses the server's environment, another user's running child and the secrets file, while bob's call goes on", async () => {
     const bobs = await holdChild(deployment, deployment.bob, 30);
@@ -91,7 +91,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     const everything = deployment.messages().join('\n');
     expect(everything).not.toContain(deployment.serverSecret);
     expect(everything).not.toContain('MW_CONFIG_DIR');
-  });
+  }, 90_000);
 
   it('lets an editor start (only the file sandbox stops that) but as a uid that can read nothing of the server, and leaves nothing running', async () => {
     const [, serverPid] = serverPids(deployment.server);
@@ -111,7 +111,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(message).not.toContain(deployment.serverSecret);
     // the stray `sleep` went with the call's clean-up, before the uid can be leased again
     await waitFor(() => !processesOf(uid).length, 15_000, `no process of uid ${uid} left`);
-  });
+  }, 90_000);
 
   it('ends a child that reads /dev/zero as resource_limit, the server unchanged, another call completing', async () => {
     const before = deployment.server.rssKb();
@@ -124,7 +124,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
     expect(bob.isError).toBe(false);
     expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
-  });
+  }, 90_000);
 
   it('shares a compile cache the server’s uid fills and the children only read', async () => {
     const cache = join(scratch, 'state', 'compile-cache');
@@ -156,7 +156,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat()).toEqual([]);
     expect(readdirSync(join(scratch, 'state', 'calls-0'))).toEqual([]);
     await answered;
-  });
+  }, 90_000);
 });
 
 function isRunning(pid: number): boolean {

@@ -25,7 +25,7 @@ describeWithPrlimit('the resource limits alone', () => {
     expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
     expect(bob.isError).toBe(false);
     expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
-  });
+  }, 90_000);
 
   it('let a command that stays within them finish', async () => {
     expect(await deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '64' })).toMatchObject({ isError: false });
