@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Plugin } from '@oclif/core';
 import type { CliCommand } from '../src/cli/types.ts';
 import { standInCliPath, standInCliRoot } from '../test/support/mw-cli/index.ts';
@@ -15,6 +15,8 @@ import { mwSurfaceCommandSet } from '../test/support/mw-surface.ts';
 
 export interface CatalogueCli {
   executable: string;
+  /** what its executable reads outside the package (the stand-in and its dependencies): CLI_SANDBOX_READ_PATHS */
+  readPaths: string[];
   remove(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export async function createCatalogueCli(): Promise<CatalogueCli> {
   const version = `${surface.cliVersion}-bench.${createHash('sha256').update(manifestCommands).digest('hex').slice(0, 12)}`;
 
   const root = await mkdtemp(join(tmpdir(), 'bench-mw-catalogue-'));
+  // readable by the per-call uids of a server started as root
+  await chmod(root, 0o755);
   await mkdir(join(root, 'bin'));
   const packageJson = { name: 'mw-bench-catalogue', version, type: 'module', bin: { mw: 'bin/run.js' }, oclif: { bin: 'mw', commands: './commands', topicSeparator: ' ' } };
   await writeFile(join(root, 'package.json'), JSON.stringify(packageJson));
@@ -45,5 +49,6 @@ export async function createCatalogueCli(): Promise<CatalogueCli> {
   const executable = join(root, 'bin', 'run.js');
   await writeFile(executable, `#!/usr/bin/env node\nimport ${JSON.stringify(pathToFileURL(standInCliPath).href)};\n`);
   await chmod(executable, 0o755);
-  return { executable, remove: () => rm(root, { recursive: true, force: true }) };
+  const projectNodeModules = fileURLToPath(new URL('../node_modules', import.meta.url));
+  return { executable, readPaths: [standInCliRoot, projectNodeModules], remove: () => rm(root, { recursive: true, force: true }) };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchChild, type BenchChild } from './bench-child.ts';
 import { createCatalogueCli } from './catalogue-cli.ts';
+import { startLauncherChild } from './launcher-child.ts';
 import { authorizeAndRedeem, refresh, registerPublicClient, type RegisteredClient, type TokenSet } from './oauth-flow.ts';
 import { ALL_SCOPES, mittwaldEnvironment, planDeployment, startMittwald, type Mittwald } from './simulators.ts';
 
@@ -25,7 +26,12 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export async function startDeployment(env: Record<string, string> = {}): Promise<Deployment> {
+export interface DeploymentOptions {
+  /** start `node src/main.ts` with this node (one every uid can run) instead of bench/serve.ts: as root, the launcher */
+  launcherNode?: string;
+}
+
+export async function startDeployment(env: Record<string, string> = {}, options: DeploymentOptions = {}): Promise<Deployment> {
   const plan = await planDeployment();
   const mittwald = await startMittwald({ publicUrl: plan.publicUrl });
   const mittwaldTokens = new Map<string, string>();
@@ -38,15 +44,18 @@ export async function startDeployment(env: Record<string, string> = {}): Promise
   };
   let server: BenchChild;
   try {
-    server = await startBenchChild(new URL('./serve.ts', import.meta.url), {
-      env: {
-        ...plan.env,
-        ...mittwaldEnvironment(mittwald, plan.publicUrl),
-        MW_CLI: cli.executable,
-        CLI_COMPILE_CACHE_DIR: compileCacheDir,
-        ...env,
-      },
-    });
+    const serverEnv = {
+      ...plan.env,
+      ...mittwaldEnvironment(mittwald, plan.publicUrl),
+      MW_CLI: cli.executable,
+      // its executable runs the stand-in from the project: the file sandbox must let it
+      CLI_SANDBOX_READ_PATHS: cli.readPaths.join(','),
+      CLI_COMPILE_CACHE_DIR: compileCacheDir,
+      ...env,
+    };
+    server = options.launcherNode
+      ? await startLauncherChild(options.launcherNode, serverEnv)
+      : await startBenchChild(new URL('./serve.ts', import.meta.url), { env: serverEnv });
   } catch (error) {
     await mittwald.close();
     await removeFiles();
@@ -83,7 +92,7 @@ export async function startDeployment(env: Record<string, string> = {}): Promise
 
 export interface DeploymentSource {
   /** a running deployment with this extra environment; stop() it when done */
-  open(env?: Record<string, string>): Promise<Deployment>;
+  open(env?: Record<string, string>, options?: DeploymentOptions): Promise<Deployment>;
   /** stops what is still running */
   close(): Promise<void>;
 }
@@ -96,9 +105,9 @@ export function deploymentSource(share: boolean): DeploymentSource {
   if (!share) return { open: startDeployment, close: async () => undefined };
   const shared = new Map<string, Promise<Deployment>>();
   return {
-    async open(env = {}) {
-      const key = JSON.stringify(env);
-      if (!shared.has(key)) shared.set(key, startDeployment(env));
+    async open(env = {}, options = {}) {
+      const key = JSON.stringify([env, options]);
+      if (!shared.has(key)) shared.set(key, startDeployment(env, options));
       const deployment = await shared.get(key)!;
       return { ...deployment, stop: async () => undefined };
     },

@@ -1,6 +1,9 @@
 // Runs the stand-in `mw` the way the server's runner does (same executable, same allow-listed
 // environment, a private call directory), minus the server: the reference for the added latency.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCallDirectory, type CallDirectory } from '../src/cli/call-directory.ts';
 import { childEnvironment } from '../src/cli/child-environment.ts';
 import { standInCliPath } from '../test/support/mw-cli/index.ts';
@@ -13,17 +16,21 @@ export interface DirectCli {
 
 export async function openDirectCli(options: { executable?: string; mittwaldToken: string; apiBaseUrl: string; compileCacheDir?: string }): Promise<DirectCli> {
   const executable = options.executable ?? standInCliPath;
-  const directory: CallDirectory = await createCallDirectory();
-  const env = childEnvironment({
-    path: process.env.PATH ?? '/usr/bin:/bin',
-    directory,
-    mittwaldToken: options.mittwaldToken,
-    apiBaseUrl: options.apiBaseUrl,
-    compileCacheDir: options.compileCacheDir,
-  });
+  const parent = await mkdtemp(join(tmpdir(), 'bench-direct-cli-'));
+  const directory: CallDirectory = await createCallDirectory(parent);
+  const env = {
+    ...childEnvironment({
+      path: process.env.PATH ?? '/usr/bin:/bin',
+      directory,
+      apiBaseUrl: options.apiBaseUrl,
+      compileCacheDir: options.compileCacheDir,
+    }),
+    // plain `mw`: the token in its environment, no sandbox, no control pipe
+    MITTWALD_API_TOKEN: options.mittwaldToken,
+  };
   return {
     run: (argv) => spawnTimed(executable, argv, env, directory.cwd),
-    close: () => directory.remove(),
+    close: () => rm(parent, { recursive: true, force: true }),
   };
 }
 

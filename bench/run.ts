@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
+import { benchIsolation } from './isolation.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
@@ -24,14 +25,18 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['OAuth', benchOAuth],
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],
+  ['isolation', benchIsolation],
 ];
 
 async function main(): Promise<number> {
   const profile = process.argv.includes('--smoke') ? SMOKE : FULL;
+  // `--only=<name>` (e.g. --only=isolation) runs one benchmark and leaves results.md alone
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
   const startedAt = new Date();
   const outcome: Required<BenchmarkOutcome> = { sections: [], goals: [], failures: [] };
   const deployments = deploymentSource(profile.smoke);
   for (const [name, run] of BENCHMARKS) {
+    if (only && name !== only) continue;
     const started = performance.now();
     try {
       const result = await run(profile, deployments);
@@ -57,7 +62,7 @@ async function main(): Promise<number> {
     process.stderr.write(`\nbench: ${outcome.failures.length} failure(s):\n${outcome.failures.join('\n')}\n`);
     return 1;
   }
-  if (!profile.smoke) await writeFile(RESULTS_FILE, markdown);
+  if (!profile.smoke && !only) await writeFile(RESULTS_FILE, markdown);
   return 0;
 }
 

@@ -2,6 +2,8 @@
 // exactly as production does (with simulators at the true edges: mittwald OAuth, API, `mw`).
 import express from 'express';
 import type { AppConfig } from './config.ts';
+import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
+import type { ChildIsolation } from './cli/sandbox/spawner.ts';
 import type { CliCommandSet, CliRunner } from './cli/types.ts';
 import { createMcpRouter } from './mcp/router.ts';
 import { buildToolCatalogue } from './mcp/tools/catalogue.ts';
@@ -20,15 +22,25 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Metrics;
   /** `problem` says why no CLI was found (then `commands` is empty and /readyz fails) */
-  cli: { runner: CliRunner; commands: CliCommandSet; problem?: string };
+  cli: { runner: CliRunner; commands: CliCommandSet; problem?: string; children?: ChildrenStatus };
   /** mittwald's OAuth endpoints; defaults to the real HTTP client built from config */
   mittwald?: MittwaldOAuthClient;
   now?: () => number;
   fetch?: typeof fetch;
 }
 
+/** What the runner's children get (layers 2 to 5), for the start log and /readyz. */
+export interface ChildrenStatus {
+  isolation: ChildIsolation;
+  callRoot: string;
+  /** rejects when no call directory can be created: no tool call could run */
+  checkCallDirectory(): Promise<void>;
+}
+
 export interface App {
   app: express.Express;
+  /** the layers of the wall between users in force (with the catalogue's layer 1), when the children are known */
+  isolation?: IsolationReport;
   /** flips /healthz and /readyz to 503 so load balancers stop sending traffic */
   beginShutdown(): void;
   close(): Promise<void>;
@@ -45,6 +57,8 @@ export function createApp(deps: AppDependencies): App {
     knownScopes: config.mittwald.scopes.upstream,
   });
   for (const warning of catalogue.warnings) logger.warn(warning);
+  const children = deps.cli.children;
+  const isolation = children && isolationReport(catalogue.inputPolicy, children.isolation, children.callRoot);
 
   const app = express();
   app.disable('x-powered-by');
@@ -63,6 +77,14 @@ export function createApp(deps: AppDependencies): App {
           return { version: deps.cli.commands.cliVersion };
         },
         keys: () => config.keys.jwks.keys.length > 0 && config.keys.tokenEncryptionKeys.length > 0,
+        isolation:
+          isolation &&
+          (async () => {
+            await children!.checkCallDirectory().catch((error: Error) => {
+              throw new Error(`cannot create a call directory in ${isolation.callRoot}: ${error.message}`);
+            });
+            return isolation;
+          }),
       },
     }),
   );
@@ -86,6 +108,7 @@ export function createApp(deps: AppDependencies): App {
 
   return {
     app,
+    isolation,
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -2,13 +2,15 @@
 // process.env: the validated AppConfig is passed down.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
+import { DEFAULT_LIMITS, type ResourceLimits } from './cli/sandbox/child-allowances.ts';
 
 const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
 const positiveInt = { type: 'integer', minimum: 1 };
 const flag = { type: 'boolean' };
+const onOff = { enum: ['on', 'off'] };
 
 // Property names are the environment variable names, so a validation error names the bad variable.
 const environmentSchema = {
@@ -47,6 +49,22 @@ const environmentSchema = {
     CLI_MAX_QUEUE: { type: 'integer', minimum: 0 },
     CLI_MAX_OUTPUT_BYTES: positiveInt,
     CLI_COMPILE_CACHE_DIR: { type: 'string', minLength: 1 },
+    STATE_DIR: { type: 'string', pattern: '^/' },
+    CLI_SANDBOX_FS: onOff,
+    CLI_SANDBOX_READ_PATHS: { type: 'string', pattern: '^/[^,]*(,\\s*/[^,]*)*$' },
+    CLI_LIMITS: onOff,
+    CLI_LIMIT_MEMORY_MB: { type: 'integer', minimum: 768 },
+    CLI_LIMIT_CPU_SECONDS: positiveInt,
+    CLI_LIMIT_OPEN_FILES: { type: 'integer', minimum: 64 },
+    CLI_LIMIT_FILE_SIZE_MB: positiveInt,
+    CLI_LIMIT_PROCESSES: { type: 'integer', minimum: 16 },
+    CLI_CHILD_UIDS: { type: 'string', pattern: '^(off|\\d+-\\d+)$' },
+    CLI_SERVER_UID: { type: 'string', pattern: '^\\d+(:\\d+)?$' },
+    CLI_ALLOW_UNISOLATED: flag,
+    HTTPS_PROXY: { type: 'string' },
+    HTTP_PROXY: { type: 'string' },
+    NO_PROXY: { type: 'string' },
+    NODE_EXTRA_CA_CERTS: { type: 'string', pattern: '^/' },
     TOOLS_OVERRIDES_PATH: { type: 'string', minLength: 1 },
     TOOLS_READ_ONLY: flag,
     TOOLS_TOPICS: { type: 'string', pattern: '^[a-z-]+(,[a-z-]+)*$' },
@@ -116,10 +134,31 @@ export interface AppConfig {
     childPath: string;
     /** NODE_COMPILE_CACHE for `mw` children: each call starts faster */
     compileCacheDir: string;
+    /** proxy and CA variables handed to the children as they are (they hold no user secret) */
+    passThroughEnvironment: Record<string, string>;
+    isolation: IsolationConfig;
   };
   tools: { overridesPath: string; readOnly: boolean; topics?: string[] };
   metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
   shutdownGraceMs: number;
+}
+
+/** What the operator asks of the wall between users (issue "a wall between users", layers 2 to 6). */
+export interface IsolationConfig {
+  /** private state: call directories under `calls/`, the server's own files under `server/` */
+  stateDir: string;
+  /** layer 2: Node's permission model for every child (CLI_SANDBOX_FS) */
+  fileSystem: boolean;
+  /** more paths children may read (CLI_SANDBOX_READ_PATHS) */
+  extraReadPaths: string[];
+  /** layer 4 (CLI_LIMITS=off: undefined) */
+  limits?: ResourceLimits;
+  /** layer 3: uids for the children when started as root (CLI_CHILD_UIDS=off: undefined) */
+  childUids?: { first: number; last: number };
+  /** the unprivileged uid and gid the server runs as under the launcher */
+  serverUser: { uid: number; gid: number };
+  /** production without layers 1, 2 or 4 (CLI_ALLOW_UNISOLATED) */
+  allowUnisolated: boolean;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +182,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     str(name)?.split(',').map((s) => s.trim()).filter(Boolean);
 
   const scopePath = resolve(cwd, str('MITTWALD_SCOPE_CONFIG_PATH') ?? './scopes.json');
+  const isolation = isolationConfig(raw, env, num('CLI_MAX_CONCURRENT', 8));
   const metricsUser = str('METRICS_USER');
   const metricsPass = str('METRICS_PASS');
   if (Boolean(metricsUser) !== Boolean(metricsPass)) {
@@ -197,7 +237,9 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       maxQueue: num('CLI_MAX_QUEUE', 100),
       maxOutputBytes: num('CLI_MAX_OUTPUT_BYTES', 4 * 1024 * 1024),
       childPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      compileCacheDir: resolve(cwd, str('CLI_COMPILE_CACHE_DIR') ?? join(tmpdir(), 'mittwald-mcp-compile-cache')),
+      compileCacheDir: resolve(cwd, str('CLI_COMPILE_CACHE_DIR') ?? join(isolation.stateDir, 'compile-cache')),
+      passThroughEnvironment: passThroughEnvironment(env),
+      isolation,
     },
     tools: {
       overridesPath: resolve(cwd, str('TOOLS_OVERRIDES_PATH') ?? './config/tools.json'),
@@ -210,6 +252,67 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     },
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10_000),
   };
+}
+
+// Proxies and a private CA are the deployment's business, not a user's: children get them as set.
+const PASS_THROUGH = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS', 'NODE_USE_ENV_PROXY'];
+
+function passThroughEnvironment(env: Environment): Record<string, string> {
+  return Object.fromEntries(PASS_THROUGH.filter((name) => env[name]?.trim()).map((name) => [name, env[name]!.trim()]));
+}
+
+function isolationConfig(raw: Record<string, unknown>, env: Environment, maxConcurrent: number): IsolationConfig {
+  const str = (name: string) => raw[name] as string | undefined;
+  const num = (name: string, fallback: number) => (raw[name] as number | undefined) ?? fallback;
+  const mb = 1024 * 1024;
+  const [serverUid, serverGid] = (str('CLI_SERVER_UID') ?? '60000').split(':').map(Number);
+  const childUids = parseUidRange(str('CLI_CHILD_UIDS') ?? '60100-60199');
+  if (childUids) {
+    const size = childUids.last - childUids.first + 1;
+    // Each running child holds a uid, and its clean-up holds it a moment longer.
+    if (size < 2 * maxConcurrent) throw new ConfigError(`CLI_CHILD_UIDS: ${size} uids are too few for CLI_MAX_CONCURRENT=${maxConcurrent} (at least ${2 * maxConcurrent})`);
+    if (serverUid >= childUids.first && serverUid <= childUids.last) throw new ConfigError('CLI_SERVER_UID must not be one of CLI_CHILD_UIDS');
+  }
+  return {
+    stateDir: stripTrailingSlash(str('STATE_DIR') ?? defaultStateDir(env)),
+    fileSystem: str('CLI_SANDBOX_FS') !== 'off',
+    extraReadPaths: str('CLI_SANDBOX_READ_PATHS')?.split(',').map((p) => p.trim()).filter(Boolean) ?? [],
+    limits:
+      str('CLI_LIMITS') === 'off'
+        ? undefined
+        : {
+            memoryBytes: num('CLI_LIMIT_MEMORY_MB', DEFAULT_LIMITS.memoryBytes / mb) * mb,
+            cpuSeconds: num('CLI_LIMIT_CPU_SECONDS', DEFAULT_LIMITS.cpuSeconds),
+            openFiles: num('CLI_LIMIT_OPEN_FILES', DEFAULT_LIMITS.openFiles),
+            fileSizeBytes: num('CLI_LIMIT_FILE_SIZE_MB', DEFAULT_LIMITS.fileSizeBytes / mb) * mb,
+            processes: num('CLI_LIMIT_PROCESSES', DEFAULT_LIMITS.processes),
+          },
+    childUids,
+    serverUser: { uid: serverUid, gid: serverGid ?? serverUid },
+    allowUnisolated: (raw.CLI_ALLOW_UNISOLATED as boolean | undefined) ?? false,
+  };
+}
+
+function parseUidRange(value: string): { first: number; last: number } | undefined {
+  if (value === 'off') return undefined;
+  const [first, last] = value.split('-').map(Number);
+  if (first < 1 || last < first || last > 2 ** 31 - 2) throw new ConfigError(`CLI_CHILD_UIDS=${value} is not a range of unprivileged uids (first-last, first ≥ 1)`);
+  return { first, last };
+}
+
+/** Root: a system state directory the children can pass through; anyone else: their own. */
+function defaultStateDir(env: Environment): string {
+  if (process.geteuid?.() === 0) return '/var/lib/mittwald-mcp';
+  if (env.XDG_STATE_HOME?.startsWith('/')) return join(env.XDG_STATE_HOME, 'mittwald-mcp');
+  let home = env.HOME;
+  if (!home?.startsWith('/')) {
+    try {
+      home = homedir();
+    } catch {
+      throw new ConfigError('STATE_DIR is not set and there is no HOME to keep the state under: set STATE_DIR');
+    }
+  }
+  return join(home, '.local', 'state', 'mittwald-mcp');
 }
 
 function validatedEnvironment(env: Environment): Record<string, unknown> {

@@ -1,9 +1,17 @@
 // Process entry: read the config once, start, and shut down gracefully on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config.ts';
-import { startServer } from './server.ts';
+// Started as root, this process becomes the privileged launcher instead (privilege separation,
+// src/launcher.ts): it starts the server itself as an unprivileged user and every `mw` child under
+// a uid of its own. The server it starts gets UNDER_LAUNCHER and an IPC channel back to it.
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type AppConfig } from './config.ts';
+import { connectLauncher, type LauncherChannel, type LauncherConnection } from './cli/launcher/launcher-client.ts';
+import { CallRootError } from './cli/sandbox/call-root.ts';
+import { createLogger } from './observability/logger.ts';
+
+const UNDER_LAUNCHER = '--under-launcher';
 
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -13,8 +21,26 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger(config.log);
 
-  const server = await startServer(config);
+  let launcher: LauncherConnection | undefined;
+  if (process.argv.includes(UNDER_LAUNCHER) && process.send) {
+    const channel = process as unknown as LauncherChannel;
+    launcher = await connectLauncher(channel);
+    // Without the launcher no child can start, and the launcher ends the children with us anyway.
+    process.on('disconnect', () => {
+      logger.error('the launcher went away: stopping');
+      process.exit(1);
+    });
+  } else if (process.geteuid?.() === 0) {
+    const { runLauncher } = await import('./launcher.ts');
+    const launched = runLauncher(config, { serverEntry: fileURLToPath(import.meta.url), serverArgument: UNDER_LAUNCHER, logger });
+    const { inProcess } = await launched.catch(refuseToStart);
+    logger.warn(`privilege separation off, the server runs as root: ${inProcess}`);
+  }
+
+  const { startServer } = await import('./server.ts');
+  const server = await startServer(config, { logger, launcher }).catch(refuseToStart);
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second signal means "now"
@@ -29,6 +55,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  launcher?.onShutdown((signal) => signals === 0 && shutdown(signal));
+}
+
+/** A state directory that fails its checks, or production without a required layer: a configuration problem. */
+async function refuseToStart(error: unknown): Promise<never> {
+  const { IsolationError } = await import('./server.ts');
+  if (error instanceof IsolationError || error instanceof CallRootError) {
+    console.error(`mittwald-mcp: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
 }
 
 main().catch((error: Error) => {

@@ -2,13 +2,18 @@
 // main.ts, the sandbox and the end-to-end tests all start the server through here.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { type App, createApp } from './app.ts';
 import type { AppConfig } from './config.ts';
 import { commandIdResolver } from './cli/command-id.ts';
 import { createCommandMetadataReader } from './cli/command-metadata.ts';
 import { CliNotFoundError, type LocatedCli, locateCli } from './cli/locate-cli.ts';
-import type { CliCommandSet } from './cli/types.ts';
 import { createCliRunner } from './cli/runner.ts';
+import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
+import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
+import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
+import { startChildren } from './cli/sandbox/children.ts';
+import type { CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -26,6 +31,13 @@ export interface RunningServer {
 export interface StartOptions {
   logger?: Logger;
   mittwald?: MittwaldOAuthClient;
+  /** set when a privileged launcher started this server: it starts the children, each under a uid of its own */
+  launcher?: LauncherConnection;
+}
+
+/** The wall between users is weaker than production allows (NODE_ENV=production without CLI_ALLOW_UNISOLATED). */
+export class IsolationError extends Error {
+  override name = 'IsolationError';
 }
 
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -33,27 +45,62 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   if (config.keys.generated) {
     logger.warn('using generated development keys: tokens and logins do not survive a restart (set OAUTH_JWKS, COOKIE_KEYS, TOKEN_ENCRYPTION_KEY)');
   }
+  // First: a state directory that fails its checks (layer 5) stops the start before anything is open.
+  const directories = options.launcher?.directories ?? (await prepareStateDirectories(config.cli.isolation.stateDir, process.geteuid?.() ?? 0));
   const metrics = createMetrics();
   const store = await openStore(config.redisUrl, (error) => logger.warn('redis connection problem', { error: error.message }));
 
-  const { cli, commands, problem } = await discoverCli(config, logger);
-  const runner = createCliRunner({
-    executable: cli?.executablePath ?? config.cli.executable,
+  const { cli, commands, problem } = await discoverCli(config, logger, directories);
+  const { isolation } = config.cli;
+  const children = await startChildren({
+    cli,
+    directories,
+    launcher: options.launcher,
     path: config.cli.childPath,
+    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
+    compileCacheDir: config.cli.compileCacheDir,
+    fileSystem: isolation.fileSystem,
+    limits: isolation.limits,
+    extraReadPaths: isolation.extraReadPaths,
+    passThrough: config.cli.passThroughEnvironment,
+    logger,
+  });
+  const runner = createCliRunner({
+    spawner: children,
     timeoutMs: config.cli.timeoutMs,
     maxTimeoutMs: config.cli.maxTimeoutMs,
     maxConcurrent: config.cli.maxConcurrent,
     maxPerUser: config.cli.maxPerUser,
     maxQueue: config.cli.maxQueue,
     maxOutputBytes: config.cli.maxOutputBytes,
-    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-    compileCacheDir: config.cli.compileCacheDir,
     metrics,
     logger,
     commandIdOf: commandIdResolver(commands),
   });
 
-  const app = createApp({ config, store, logger, metrics, cli: { runner, commands, problem }, mittwald: options.mittwald });
+  const app = createApp({
+    config,
+    store,
+    logger,
+    metrics,
+    cli: { runner, commands, problem, children: { isolation: children.isolation, callRoot: directories.calls, checkCallDirectory: () => children.checkCallDirectory() } },
+    mittwald: options.mittwald,
+  });
+  if (app.isolation) {
+    logger.info(`isolation: ${isolationSummary(app.isolation)}`, { isolation: app.isolation });
+    const missing = missingRequiredLayers(app.isolation);
+    if (config.production && missing.length > 0 && cli) {
+      if (!isolation.allowUnisolated) {
+        await app.close();
+        await store.close();
+        throw new IsolationError(
+          `NODE_ENV=production refuses to start without these layers of the wall between users: ${missing.join('; ')}. ` +
+            'Fix them (README, "Isolation") or set CLI_ALLOW_UNISOLATED=true to run without them',
+        );
+      }
+      logger.warn(`running in production without: ${missing.join('; ')} (CLI_ALLOW_UNISOLATED=true)`);
+    }
+  }
   const server = app.app.listen(config.port, config.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
@@ -84,10 +131,11 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
 async function discoverCli(
   config: AppConfig,
   logger: Logger,
+  directories: StateDirectories,
 ): Promise<{ cli?: LocatedCli; commands: CliCommandSet; problem?: string }> {
   try {
     const cli = await locateCli(config.cli.executable, { path: config.cli.childPath });
-    const commands = await createCommandMetadataReader().read(cli);
+    const commands = await createCommandMetadataReader({ cacheDir: join(directories.server, 'cli-metadata'), workDir: directories.server }).read(cli);
     logger.info('mw CLI found', { cli: `${cli.name}@${cli.version}`, commands: commands.commands.length });
     return { cli, commands };
   } catch (error) {

@@ -1,8 +1,7 @@
 // Every `mw` call gets a fresh private directory tree, removed afterwards: its HOME, config dir
 // (where `mw` keeps a token file and context.json) and an empty working directory (the CLI reads
 // project ids from files in the cwd). Nothing one call leaves behind reaches the next.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface CallDirectory {
@@ -17,8 +16,11 @@ export interface CallDirectory {
   remove(): Promise<void>;
 }
 
-export async function createCallDirectory(parent = tmpdir()): Promise<CallDirectory> {
-  // mkdtemp creates the directory with mode 0700: other local users cannot look inside.
+/**
+ * Creates the tree under `parent` (a private root: see call-root.ts), mode 0700. With `owner`
+ * (a per-call uid, needs CAP_CHOWN) the child's uid owns it, so only that child can look inside.
+ */
+export async function createCallDirectory(parent: string, owner?: { uid: number; gid: number }): Promise<CallDirectory> {
   const home = await mkdtemp(join(parent, 'mw-call-'));
   const dirs = {
     home,
@@ -28,6 +30,13 @@ export async function createCallDirectory(parent = tmpdir()): Promise<CallDirect
     dataDir: join(home, 'data'),
     tmpDir: join(home, 'tmp'),
   };
-  await Promise.all([dirs.cwd, dirs.configDir, dirs.tmpDir].map((dir) => mkdir(dir)));
+  try {
+    const created = [dirs.cwd, dirs.configDir, dirs.tmpDir];
+    await Promise.all(created.map((dir) => mkdir(dir, { mode: 0o700 })));
+    if (owner) await Promise.all([home, ...created].map((dir) => chown(dir, owner.uid, owner.gid)));
+  } catch (error) {
+    await rm(home, { recursive: true, force: true });
+    throw error;
+  }
   return { ...dirs, remove: () => rm(home, { recursive: true, force: true, maxRetries: 2 }) };
 }

@@ -1,7 +1,7 @@
 // The commands of the installed CLI, read the way oclif reads them: from fresh oclif.manifest.json
 // files when the package has them, otherwise by letting oclif load the CLI in a child process.
 // Cached in memory and on disk per CLI name and version, so a restart does not pay again.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { CliFailure, type CliCommandSet } from './types.ts';
 export interface CommandMetadataOptions {
   /** on-disk cache (default: a directory under the OS temp dir) */
   cacheDir?: string;
+  /** private directory (see call-root.ts) for the loading child's call directory (default: cacheDir) */
+  workDir?: string;
   /** limit for the child that loads the CLI (default 120 s) */
   timeoutMs?: number;
   /** node binary for that child (default: the one running the server) */
@@ -70,7 +72,10 @@ export function createCommandMetadataReader(options: CommandMetadataOptions = {}
 }
 
 async function loadCommandsWithOclif(cli: LocatedCli, options: CommandMetadataOptions): Promise<unknown[]> {
-  const directory = await createCallDirectory();
+  // Not under the shared temp dir: oclif and mw read context files from the cwd and every parent.
+  const workDir = options.workDir ?? options.cacheDir ?? defaultMetadataCacheDir();
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  const directory = await createCallDirectory(workDir);
   const what = `the commands of ${cli.name}@${cli.version}`;
   try {
     const result = await runChildProcess({
@@ -79,6 +84,7 @@ async function loadCommandsWithOclif(cli: LocatedCli, options: CommandMetadataOp
       cwd: directory.cwd,
       env: {
         HOME: directory.home,
+        SHELL: '/bin/sh',
         TMPDIR: directory.tmpDir,
         XDG_CONFIG_HOME: directory.configDir,
         XDG_CACHE_HOME: directory.cacheDir,

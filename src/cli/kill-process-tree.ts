@@ -9,13 +9,3 @@ export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
-
-/**
- * SIGTERM now, SIGKILL after `graceMs` for whatever ignored it. Returns a function that cancels
- * the pending SIGKILL (call it once the group is known to be gone).
- */
-export function terminateProcessGroup(pid: number, graceMs: number): () => void {
-  signalProcessGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), graceMs);
-  return () => clearTimeout(timer);
-}

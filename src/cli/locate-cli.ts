@@ -41,6 +41,12 @@ export async function locateCli(executable: string, options: { path: string }): 
   return { executablePath, ...pkg };
 }
 
+/** The real path of the executable `name` on a PATH-style list, as a shell would find it. */
+export async function findExecutable(name: string, path: string): Promise<string | undefined> {
+  const found = await findOnPath(name, path);
+  return found && realpath(found);
+}
+
 async function findOnPath(name: string, path: string): Promise<string | undefined> {
   for (const dir of path.split(delimiter)) {
     // An empty PATH entry means the current directory in POSIX shells; a server must not run whatever lies there.

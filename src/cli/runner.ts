@@ -1,20 +1,37 @@
-// Runs one `mw` command for one user: wait for a slot, give the child a private directory and an
-// allow-listed environment carrying the user's token, enforce the limits, record what happened.
+// Runs one `mw` command for one user: wait for a slot, take a sandboxed child from the spawner
+// (local, or the privileged launcher), hand it the request, enforce the limits, record what happened.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { createCallDirectory } from './call-directory.ts';
-import { childEnvironment } from './child-environment.ts';
 import { UNKNOWN_COMMAND } from './command-id.ts';
 import { createConcurrencyLimiter } from './concurrency-limiter.ts';
+import { locateCli } from './locate-cli.ts';
 import { ensurePrivateDirectory } from './private-directory.ts';
-import { runChildProcess } from './run-child-process.ts';
+import { superviseChild } from './run-child-process.ts';
+import { DEFAULT_LIMITS, type ResourceLimits } from './sandbox/child-allowances.ts';
+import { sandboxFailure } from './sandbox/child-outcome.ts';
+import { prepareChildSettings } from './sandbox/child-settings.ts';
+import type { PermissionDenial } from './sandbox/control-channel.ts';
+import { createLocalSpawner } from './sandbox/local-spawner.ts';
+import type { ChildSpawner } from './sandbox/spawner.ts';
 import { CliFailure, type CliRunRequest, type CliRunResult, type CliRunner } from './types.ts';
 
 export interface CliRunnerOptions {
+  /** how children start (the server's own, or the launcher's); without one a local spawner is built from the options below */
+  spawner?: ChildSpawner | Promise<ChildSpawner>;
   /** path of the `mw` executable (see locateCli) or a name on `path` */
-  executable: string;
+  executable?: string;
   /** PATH for the children */
-  path: string;
+  path?: string;
+  /** handed to children as MITTWALD_API_BASE_URL; leave unset for the real API */
+  apiBaseUrl?: string;
+  /** shared NODE_COMPILE_CACHE directory for the children (created 0700; ignored if someone else could write to it) */
+  compileCacheDir?: string;
+  /** the private root per-call directories are created in (default: ~/.local/state/mittwald-mcp/calls) */
+  callDirectoryParent?: string;
+  /** layers of the local sandbox: file system (default on), limits (default DEFAULT_LIMITS; false: off) */
+  sandbox?: { fileSystem?: boolean; limits?: ResourceLimits | false; extraReadPaths?: string[]; passThrough?: Record<string, string> };
   /** default time limit per call */
   timeoutMs: number;
   /** upper bound for a call's own time limit (CliRunRequest.timeoutMs); default: timeoutMs */
@@ -23,12 +40,6 @@ export interface CliRunnerOptions {
   maxPerUser: number;
   maxQueue: number;
   maxOutputBytes: number;
-  /** handed to children as MITTWALD_API_BASE_URL; leave unset for the real API */
-  apiBaseUrl?: string;
-  /** shared NODE_COMPILE_CACHE directory for the children (created 0700; ignored if someone else could write to it) */
-  compileCacheDir?: string;
-  /** where per-call directories are created (default: the OS temp dir) */
-  callDirectoryParent?: string;
   /** SIGTERM → SIGKILL grace when a child has to be stopped (default 2000 ms) */
   killGraceMs?: number;
   metrics?: Metrics;
@@ -61,34 +72,45 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     work.then(forget, forget);
     return work;
   };
-  const compileCacheDir = usableCompileCacheDir(options.compileCacheDir, logger);
+  let spawner: Promise<ChildSpawner> | undefined;
+  const spawnerOnce = () => {
+    if (!spawner) {
+      spawner = Promise.resolve(options.spawner ?? localSpawnerFrom(options));
+      // A CLI that could not be found is looked for again by the next call.
+      spawner.catch(() => (spawner = undefined));
+    }
+    return spawner;
+  };
   const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? options.timeoutMs, options.timeoutMs);
   const timeLimitOf = (request: CliRunRequest) => Math.min(request.timeoutMs ?? options.timeoutMs, maxTimeoutMs);
 
-  const runIsolated = async (request: CliRunRequest): Promise<CliRunResult> => {
-    const directory = await createCallDirectory(options.callDirectoryParent);
-    try {
-      return await runChildProcess({
-        executable: options.executable,
-        args: request.argv,
-        cwd: directory.cwd,
-        env: childEnvironment({
-          path: options.path,
-          directory,
-          mittwaldToken: request.mittwaldToken,
-          apiBaseUrl: options.apiBaseUrl,
-          compileCacheDir: await compileCacheDir,
-        }),
-        timeoutMs: timeLimitOf(request),
-        maxOutputBytes: options.maxOutputBytes,
-        killGraceMs: options.killGraceMs ?? 2000,
-        signal: request.signal,
-        onOutput: request.onOutput,
-      });
-    } finally {
-      // Off the caller's path: the result does not wait for the clean-up (drain() does).
-      track(directory.remove().catch((error: Error) => logger?.warn('could not remove a CLI call directory', { error })));
+  const runIsolated = async (request: CliRunRequest, command: string): Promise<CliRunResult> => {
+    if (request.signal?.aborted) throw new CliFailure('cancelled', 'the command was cancelled');
+    const child = await (await spawnerOnce()).start();
+    // Off the caller's path: the result does not wait for the clean-up (drain() does).
+    track(child.cleanedUp);
+    const denials: PermissionDenial[] = [];
+    child.on('control', (message) => {
+      if (message.type === 'denied') denials.push(message);
+    });
+    // The token reaches the child over its control pipe only: never argv, never its start environment.
+    child.send({ argv: request.argv, env: { MITTWALD_API_TOKEN: request.mittwaldToken } });
+    const outcome = await superviseChild(child, {
+      timeoutMs: timeLimitOf(request),
+      maxOutputBytes: options.maxOutputBytes,
+      killGraceMs: options.killGraceMs ?? 2000,
+      signal: request.signal,
+      onOutput: request.onOutput,
+      what: 'the mw CLI',
+    });
+    const failure = sandboxFailure(outcome, denials);
+    if (denials.length > 0) {
+      // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).
+      logger?.log(failure ? 'warn' : 'debug', 'mw child was refused by the sandbox', { command, denied: denials.slice(0, 10) });
     }
+    if (failure) throw failure;
+    const { signal: _signal, ...result } = outcome;
+    return result;
   };
 
   const record = (command: string, outcome: Outcome, details: { exitCode?: number; durationMs: number }) => {
@@ -106,7 +128,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       const release = await limiter.acquire(request.userKey, request.signal);
       let result: CliRunResult;
       try {
-        result = await runIsolated(request);
+        result = await runIsolated(request, command);
       } finally {
         release();
       }
@@ -133,11 +155,34 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
   };
 }
 
-async function usableCompileCacheDir(dir: string | undefined, logger: Logger | undefined): Promise<string | undefined> {
-  if (!dir) return undefined;
-  if (await ensurePrivateDirectory(dir)) return dir;
-  logger?.warn('CLI compile cache disabled: the directory is not private to this user', { dir });
-  return undefined;
+/** Without a spawner from the server: children of this process's uid, with every layer it can have. */
+async function localSpawnerFrom(options: CliRunnerOptions): Promise<ChildSpawner> {
+  const callRoot = options.callDirectoryParent ?? join(homedir(), '.local', 'state', 'mittwald-mcp', 'calls');
+  if (!options.callDirectoryParent) await ensurePrivateDirectory(callRoot);
+  const path = options.path ?? '/usr/local/bin:/usr/bin:/bin';
+  try {
+    const settings = await prepareChildSettings({
+      cli: await locateCli(options.executable ?? 'mw', { path }),
+      path,
+      apiBaseUrl: options.apiBaseUrl,
+      compileCacheDir: options.compileCacheDir,
+      fileSystem: options.sandbox?.fileSystem ?? true,
+      limits: options.sandbox?.limits === false ? undefined : (options.sandbox?.limits ?? DEFAULT_LIMITS),
+      extraReadPaths: options.sandbox?.extraReadPaths ?? [],
+      passThrough: options.sandbox?.passThrough ?? {},
+    });
+    if (settings.compileCacheRefused) {
+      options.logger?.warn('CLI compile cache disabled: the directory is not private to this user', { dir: settings.compileCacheRefused });
+    }
+    return createLocalSpawner({
+      ...settings.plan,
+      callRoot,
+      isolation: settings.isolation,
+      onCleanupError: (error) => options.logger?.warn('could not remove a CLI call directory', { error }),
+    });
+  } catch (error) {
+    throw new CliFailure('cli_missing', `cannot start the mw CLI: ${(error as Error).message}`);
+  }
 }
 
 function assertSafeRequest(request: CliRunRequest): void {

@@ -72,7 +72,9 @@ export type CliFailureKind =
   | 'timeout' // killed after the configured timeout
   | 'busy' // concurrency limits and queue are full
   | 'output_too_large' // killed after exceeding the output cap
-  | 'cancelled'; // the caller aborted
+  | 'cancelled' // the caller aborted
+  | 'resource_limit' // the child ran into its memory, CPU time or file size limit (sandbox layer 4)
+  | 'sandbox_denied'; // the child failed after the sandbox refused it a file or a program (layer 2)
 
 export class CliFailure extends Error {
   override name = 'CliFailure';

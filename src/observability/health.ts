@@ -11,6 +11,18 @@ export interface HealthChecks {
   cli: () => Promise<{ version: string }>;
   /** whether signing, cookie and encryption keys are loaded */
   keys: () => boolean;
+  /** the layers of the wall between users in force; rejects when no call directory can be created */
+  isolation?: () => Promise<IsolationReadiness>;
+}
+
+/** The wall between users as /readyz shows it (issue "a wall between users", layer 6). */
+export interface IsolationReadiness {
+  inputs: string;
+  fs: string;
+  uid: string;
+  limits: string;
+  /** why a layer is off */
+  reasons: Record<string, string | undefined>;
 }
 
 export interface HealthRouteOptions {
@@ -24,7 +36,12 @@ type CheckOutcome<T> = T | { error: string };
 
 interface Readiness {
   ready: boolean;
-  checks: { store: CheckOutcome<'ok'>; cli: CheckOutcome<{ version: string }>; keys: CheckOutcome<'ok'> };
+  checks: {
+    store: CheckOutcome<'ok'>;
+    cli: CheckOutcome<{ version: string }>;
+    keys: CheckOutcome<'ok'>;
+    isolation?: CheckOutcome<IsolationReadiness & { callDirectory: 'ok' }>;
+  };
 }
 
 const MAX_REASON_LENGTH = 200;
@@ -56,16 +73,22 @@ function refuseWhileShuttingDown(res: Response, shuttingDown: boolean): boolean 
 }
 
 async function readiness(checks: HealthChecks, timeoutMs: number): Promise<Readiness> {
-  const [store, cli, keys] = await Promise.all([
+  const isolationCheck = checks.isolation;
+  const [store, cli, keys, isolation] = await Promise.all([
     outcome(() => checks.store().then(() => 'ok' as const), timeoutMs),
     outcome(() => checks.cli().then(({ version }) => ({ version })), timeoutMs),
     outcome(async () => {
       if (!checks.keys()) throw new Error('signing, cookie or encryption keys are not loaded');
       return 'ok' as const;
     }, timeoutMs),
+    isolationCheck &&
+      outcome(async () => {
+        const { inputs, fs, uid, limits, reasons } = await isolationCheck();
+        return { inputs, fs, uid, limits, reasons, callDirectory: 'ok' as const };
+      }, timeoutMs),
   ]);
-  const ready = [store, cli, keys].every((result) => !(typeof result === 'object' && 'error' in result));
-  return { ready, checks: { store, cli, keys } };
+  const ready = [store, cli, keys, isolation].every((result) => !(typeof result === 'object' && 'error' in result));
+  return { ready, checks: { store, cli, keys, ...(isolation ? { isolation } : {}) } };
 }
 
 async function outcome<T>(check: () => Promise<T>, timeoutMs: number): Promise<CheckOutcome<T>> {

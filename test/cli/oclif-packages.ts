@@ -37,9 +37,14 @@ export function copyStandInCli(parent: string): string {
   return root;
 }
 
-/** what `oclif manifest` writes, produced the way it produces it (every command module loaded) */
+/**
+ * what `oclif manifest` writes, produced the way it produces it (every command module loaded). The
+ * stand-in's --editor default follows EDITOR, as mw's does, and `npm test` sets EDITOR: without it
+ * here, as in the metadata reader's child, both ways read the same defaults.
+ */
 export function writeManifest(packageRoot: string): void {
-  execFileSync(process.execPath, [manifestWriter, packageRoot], { stdio: 'pipe' });
+  const { EDITOR: _editor, VISUAL: _visual, ...env } = process.env;
+  execFileSync(process.execPath, [manifestWriter, packageRoot], { stdio: 'pipe', env });
 }
 
 export function setPackageVersion(packageRoot: string, version: string): void {

@@ -10,13 +10,16 @@ import { CliFailure, type CliRunRequest } from '../../src/cli/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 
-const fakeMw = fileURLToPath(new URL('./fixtures/fake-mw.mjs', import.meta.url));
+const fakeMw = fileURLToPath(new URL('./fixtures/fake-mw/fake-mw.mjs', import.meta.url));
 const childPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
 const token = 'mw-token-7f3c9a1e-secret-value';
 
 let scratch: string;
+let callRoot: string;
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'runner-test-'));
+  callRoot = join(scratch, 'calls');
+  mkdirSync(callRoot, { mode: 0o700 });
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -33,9 +36,19 @@ function runnerWith(overrides: Partial<CliRunnerOptions> = {}) {
     maxQueue: 10,
     maxOutputBytes: 1024 * 1024,
     killGraceMs: 300,
+    callDirectoryParent: callRoot,
+    // what describeSelf reads of its own process, beside its call directory
+    sandbox: { extraReadPaths: ['/proc/self/cmdline', '/proc/self/environ'] },
     ...overrides,
   });
 }
+
+/**
+ * These children coordinate with the test through files outside their call directory, or start a
+ * grandchild: the file sandbox refuses both (test/cli/sandbox.test.ts), so it is off where what is
+ * tested is the queue, the deadlines and the tree killing of a child that got that far.
+ */
+const outsideTheSandbox: Partial<CliRunnerOptions> = { sandbox: { fileSystem: false } };
 
 function request(argv: string[], extra: Partial<CliRunRequest> = {}): CliRunRequest {
   return { argv, mittwaldToken: token, userKey: 'user-a', ...extra };
@@ -45,6 +58,8 @@ interface ChildView {
   argv: string[];
   cwd: string;
   cmdline: string[];
+  initialEnvironment: string[];
+  uid: number;
   env: Record<string, string>;
   cwdEntries: string[];
   configEntries: string[];
@@ -94,11 +109,14 @@ describe('what a child sees', () => {
     delete process.env.REDIS_URL;
   });
 
-  it('gets the token in its environment, never on its command line', async () => {
+  it('gets the token and its argv over the control pipe: neither is on its command line or in its start environment', async () => {
     const child = await describeChild(runnerWith(), ['--project-id', 'p-123']);
     expect(child.env.MITTWALD_API_TOKEN).toBe(token);
     expect(child.argv).toEqual(['describe', '--project-id', 'p-123']);
     expect(child.cmdline.join(' ')).not.toContain(token);
+    expect(child.cmdline.join(' ')).not.toContain('p-123');
+    expect(child.initialEnvironment.join('\n')).not.toContain(token);
+    expect(child.initialEnvironment.some((line) => line.startsWith('MITTWALD_API_TOKEN='))).toBe(false);
   });
 
   it('sees an allow-listed environment and none of the server secrets', async () => {
@@ -106,7 +124,7 @@ describe('what a child sees', () => {
     expect(Object.keys(child.env).sort()).toEqual(
       [
         'CI', 'HOME', 'MITTWALD_API_TOKEN', 'MW_CACHE_DIR', 'MW_CONFIG_DIR', 'MW_DATA_DIR', 'MW_DISABLE_AUTOUPDATE',
-        'MW_SKIP_NEW_VERSION_CHECK', 'NO_COLOR', 'PATH', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
+        'MW_SKIP_NEW_VERSION_CHECK', 'NO_COLOR', 'PATH', 'SHELL', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
       ].sort(),
     );
     expect(JSON.stringify(child.env)).not.toContain(serverSecret);
@@ -153,14 +171,14 @@ describe('how a run ends', () => {
 
   it('kills the whole process tree when the command times out', async () => {
     const pidFile = scratchFile('pids.json');
-    await expectFailure(runnerWith({ timeoutMs: 1000 }).run(request(['hang', pidFile])), 'timeout');
+    await expectFailure(runnerWith({ ...outsideTheSandbox, timeoutMs: 1000 }).run(request(['hang', pidFile])), 'timeout');
     const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
     await waitUntil(() => !isAlive(pids.child) && !isAlive(pids.grandchild), 'the process tree to die');
   });
 
   it('escalates to SIGKILL when the command ignores SIGTERM', async () => {
     const pidFile = scratchFile('pids.json');
-    await expectFailure(runnerWith({ timeoutMs: 1000 }).run(request(['hang', pidFile, 'ignore-term'])), 'timeout');
+    await expectFailure(runnerWith({ ...outsideTheSandbox, timeoutMs: 1000 }).run(request(['hang', pidFile, 'ignore-term'])), 'timeout');
     const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
     await waitUntil(() => !isAlive(pids.child) && !isAlive(pids.grandchild), 'the process tree to die');
   });
@@ -168,7 +186,7 @@ describe('how a run ends', () => {
   it('kills the process tree when the caller aborts', async () => {
     const pidFile = scratchFile('pids.json');
     const controller = new AbortController();
-    const running = runnerWith().run(request(['hang', pidFile], { signal: controller.signal }));
+    const running = runnerWith(outsideTheSandbox).run(request(['hang', pidFile], { signal: controller.signal }));
     await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 'the child to start');
     controller.abort();
     await expectFailure(running, 'cancelled');
@@ -190,7 +208,7 @@ describe('how a run ends', () => {
 
   it('refuses an empty token without starting anything', async () => {
     const log = scratchFile('hold.log');
-    const runner = runnerWith();
+    const runner = runnerWith(outsideTheSandbox);
     for (const mittwaldToken of ['', '   \n']) {
       await expect(runner.run(request(['hold', log, 'x', log], { mittwaldToken }))).rejects.toBeInstanceOf(InvalidCliRequestError);
     }
@@ -239,6 +257,8 @@ describe('concurrency', () => {
     for (const file of releases.splice(0)) writeFileSync(file, '');
   });
 
+  const queueRunner = (overrides: Partial<CliRunnerOptions>) => runnerWith({ ...outsideTheSandbox, ...overrides });
+
   function holdCall(runner: ReturnType<typeof runnerWith>, log: string, user: string, label: string, release: string, signal?: AbortSignal) {
     releases.push(release);
     return runner.run(request(['hold', log, label, release], { userKey: user, signal }));
@@ -269,7 +289,7 @@ describe('concurrency', () => {
   it('holds the overall and per-user limits', async () => {
     const log = scratchFile('hold.log');
     const release = scratchFile('release');
-    const runner = runnerWith({ maxConcurrent: 3, maxPerUser: 2 });
+    const runner = queueRunner({ maxConcurrent: 3, maxPerUser: 2 });
     const calls = ['a', 'b', 'c'].flatMap((user) => [1, 2, 3].map((n) => holdCall(runner, log, user, `${user}-${n}`, release)));
 
     await waitUntil(() => logLines(log).length === 3, 'three children to start');
@@ -285,7 +305,7 @@ describe('concurrency', () => {
   it('refuses work at once when the queue is full', async () => {
     const log = scratchFile('hold.log');
     const release = scratchFile('release');
-    const runner = runnerWith({ maxConcurrent: 1, maxQueue: 1 });
+    const runner = queueRunner({ maxConcurrent: 1, maxQueue: 1 });
     const running = holdCall(runner, log, 'a', 'a-1', release);
     const queued = holdCall(runner, log, 'b', 'b-1', release);
 
@@ -299,7 +319,7 @@ describe('concurrency', () => {
     const log = scratchFile('hold.log');
     const release = scratchFile('release');
     writeFileSync(release, '');
-    const runner = runnerWith({ maxConcurrent: 1 });
+    const runner = queueRunner({ maxConcurrent: 1 });
     await Promise.all([1, 2, 3, 4].map((n) => holdCall(runner, log, 'a', `a-${n}`, release)));
     const starts = logLines(log).filter((line) => line.startsWith('start'));
     expect(starts).toEqual(['start a-1', 'start a-2', 'start a-3', 'start a-4']);
@@ -309,7 +329,7 @@ describe('concurrency', () => {
     const log = scratchFile('hold.log');
     const [releaseA, releaseB, releaseC] = ['release-a', 'release-b', 'release-c'].map(scratchFile);
     writeFileSync(releaseB, '');
-    const runner = runnerWith({ maxConcurrent: 3, maxPerUser: 2 });
+    const runner = queueRunner({ maxConcurrent: 3, maxPerUser: 2 });
     const a = [1, 2, 3].map((n) => holdCall(runner, log, 'a', `a-${n}`, releaseA));
     const c1 = holdCall(runner, log, 'c', 'c-1', releaseC);
     const b1 = holdCall(runner, log, 'b', 'b-1', releaseB);
@@ -328,7 +348,7 @@ describe('concurrency', () => {
   it('drops a queued request whose caller aborts', async () => {
     const log = scratchFile('hold.log');
     const release = scratchFile('release');
-    const runner = runnerWith({ maxConcurrent: 1 });
+    const runner = queueRunner({ maxConcurrent: 1 });
     const running = holdCall(runner, log, 'a', 'a-1', release);
     const controller = new AbortController();
     const queued = holdCall(runner, log, 'b', 'b-1', release, controller.signal);
@@ -345,7 +365,7 @@ describe('concurrency', () => {
   it('drains: waits for running and queued calls to finish', async () => {
     const log = scratchFile('hold.log');
     const release = scratchFile('release');
-    const runner = runnerWith({ maxConcurrent: 1 });
+    const runner = queueRunner({ maxConcurrent: 1 });
     const settled: string[] = [];
     for (const label of ['a-1', 'a-2']) void holdCall(runner, log, 'a', label, release).then((r) => settled.push(r.stdout));
     await waitUntil(() => logLines(log).length === 1, 'the first child to start');

@@ -14,7 +14,8 @@ const running: ServerProcess[] = [];
 beforeAll(async () => {
   redis = await startTestRedis();
   stack = await startStack({
-    env: { REDIS_URL: redis.url, TOOLS_OVERRIDES_PATH: overridesWithFaultTools(), CLI_TIMEOUT_MS: '30000', SHUTDOWN_GRACE_MS: '8000' },
+    // CLI_SANDBOX_FS=off: `stand-in hang` starts a grandchild, which the file sandbox refuses (test/isolation)
+    env: { REDIS_URL: redis.url, TOOLS_OVERRIDES_PATH: overridesWithFaultTools(), CLI_TIMEOUT_MS: '30000', SHUTDOWN_GRACE_MS: '8000', CLI_SANDBOX_FS: 'off' },
   });
   // only the simulators and the environment are wanted: the server runs as child processes here
   await stack.server.close();

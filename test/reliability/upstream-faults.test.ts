@@ -19,6 +19,9 @@ beforeAll(async () => {
       CLI_TIMEOUT_MS: String(CLI_TIMEOUT_MS),
       MITTWALD_HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS),
       CLI_MAX_OUTPUT_BYTES: String(256 * 1024),
+      // `stand-in hang` starts a grandchild, which the file sandbox refuses (test/isolation): off
+      // here, so the killing of a whole tree is what these faults test
+      CLI_SANDBOX_FS: 'off',
     },
   });
   client = await authorizeClient(stack.url);

@@ -21,12 +21,22 @@ export interface ServerProcess {
   openFds(): number;
 }
 
-export async function startServerProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+  readyTimeoutMs?: number;
+  /** node to run it with (default: this one); the isolation tests need one other uids can run */
+  nodePath?: string;
+  /** start it as this user instead of ours (from a root test: the unprivileged path) */
+  user?: { uid: number; gid: number };
+}
+
+export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const child: ChildProcess = spawn(process.execPath, ['src/main.ts'], {
+  const child: ChildProcess = spawn(options.nodePath ?? process.execPath, ['src/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    // as `npm start` gets them: where to find programs, and a home for the state directory
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

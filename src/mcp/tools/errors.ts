@@ -10,6 +10,8 @@ export type ToolErrorCode =
   | 'cancelled'
   | 'unavailable'
   | 'cli_failure'
+  | 'resource_limit'
+  | 'sandbox_denied'
   | 'unknown_tool'
   | 'confirmation_required';
 

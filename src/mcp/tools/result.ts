@@ -45,6 +45,8 @@ const FAILURE_CODES: Record<CliFailureKind, ToolErrorCode> = {
   busy: 'busy',
   output_too_large: 'cli_failure',
   cancelled: 'cancelled',
+  resource_limit: 'resource_limit',
+  sandbox_denied: 'sandbox_denied',
 };
 
 const FAILURE_MESSAGES: Record<CliFailureKind, string> = {
@@ -53,6 +55,9 @@ const FAILURE_MESSAGES: Record<CliFailureKind, string> = {
   busy: 'the server is running too many commands right now; try again in a moment',
   output_too_large: 'the command printed more output than the server accepts; narrow the request (filters, a project id)',
   cancelled: 'the request was cancelled; nothing more will run',
+  resource_limit: 'the command used more memory, CPU time or disk than a tool call may and was stopped; narrow the request',
+  sandbox_denied:
+    'the command tried to read a local file or start a program, which tools may not do on this server (the operator\'s log names what was refused)',
 };
 
 export function failureError(failure: CliFailure): ToolError {

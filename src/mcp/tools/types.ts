@@ -109,6 +109,11 @@ export interface ExcludedCommand {
 
 export interface ToolCatalogue {
   cliVersion: string;
+  /**
+   * Layer 1 of the wall between users, as the start log and /readyz report it: `flag-policy` when
+   * no tool input names a local file, directory, program or the CLI's local context (unset: none).
+   */
+  inputPolicy?: 'flag-policy';
   /** the tools this server offers (after operator narrowing), sorted by name */
   tools: ToolDefinition[];
   /** commands that are not tools, each with the reason */

@@ -1,0 +1,33 @@
+// What the sandbox makes of how a child ended: a resource limit it ran into, or a permission it was
+// refused and could not do without. Anything else is the CLI's own result, exit code and all.
+import { CliFailure } from '../types.ts';
+import type { ChildOutcome } from '../run-child-process.ts';
+import type { PermissionDenial } from './control-channel.ts';
+
+// V8 gives up with SIGTRAP or SIGABRT when RLIMIT_DATA refuses it memory ("Fatal process out of
+// memory", "Allocation failed - JavaScript heap out of memory", "Failed to reserve virtual memory").
+const OUT_OF_MEMORY = /out of memory|allocation failed|failed to reserve/i;
+
+export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[]): CliFailure | undefined {
+  if (hitResourceLimit(outcome)) {
+    return new CliFailure(
+      'resource_limit',
+      `the command exceeded its resource limits and was stopped (${outcome.signal ?? `exit ${outcome.exitCode}`})`,
+    );
+  }
+  if (outcome.exitCode !== 0 && denials.length > 0) {
+    const first = denials[0];
+    return new CliFailure('sandbox_denied', `the command was refused ${first.permission} on ${first.resource}`);
+  }
+  return undefined;
+}
+
+// Errors mw catches and prints in its box: Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE
+// fails with EFBIG; a buffer RLIMIT_DATA refuses is ERR_MEMORY_ALLOCATION_FAILED or a RangeError.
+const LIMIT_ERRORS = /\bEFBIG\b|failed to allocate memory|array buffer allocation failed|\bENOMEM\b/i;
+
+function hitResourceLimit({ signal, exitCode, stdout, stderr }: ChildOutcome): boolean {
+  if (signal === 'SIGXCPU' || signal === 'SIGXFSZ') return true;
+  if (exitCode !== 0 && LIMIT_ERRORS.test(`${stdout.slice(-4096)}${stderr.slice(-4096)}`)) return true;
+  return OUT_OF_MEMORY.test(stderr.slice(-4096)) && (signal === 'SIGTRAP' || signal === 'SIGABRT' || exitCode >= 128);
+}

@@ -1,0 +1,59 @@
+// The parent's side of a child's control pipe (fd 3 of child-bootstrap.mts): one JSON line in (the
+// request), JSON lines out (ready, denied). Lines that do not parse are dropped: a child cannot make
+// the server throw by writing garbage there.
+import type { Readable } from 'node:stream';
+
+/** What the child is asked to run; env holds the per-call variables (the user's token). */
+export interface ChildRequest {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+export interface PermissionDenial {
+  /** Node's permission scope, e.g. FileSystemRead, FileSystemWrite, ChildProcess, WorkerThreads */
+  permission: string;
+  /** the path or program that was refused */
+  resource: string;
+}
+
+export type ControlMessage = { type: 'ready' } | ({ type: 'denied' } & PermissionDenial);
+
+const MAX_LINE_LENGTH = 16 * 1024;
+
+export function encodeRequest(request: ChildRequest): string {
+  return `${JSON.stringify({ type: 'run', argv: request.argv, env: request.env })}\n`;
+}
+
+export function parseControlMessage(line: string): ControlMessage | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const message = parsed as Record<string, unknown>;
+  if (message.type === 'ready') return { type: 'ready' };
+  if (message.type === 'denied' && typeof message.permission === 'string' && typeof message.resource === 'string') {
+    return { type: 'denied', permission: message.permission, resource: message.resource.slice(0, 4096) };
+  }
+  return undefined;
+}
+
+/** Calls `onMessage` for every well-formed line the child writes. */
+export function readControlMessages(stream: Readable, onMessage: (message: ControlMessage) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      const message = parseControlMessage(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      if (message) onMessage(message);
+    }
+    if (pending.length > MAX_LINE_LENGTH) pending = '';
+  });
+  // A child that exits closes its end; errors on a pipe that is going away say nothing new.
+  stream.on('error', () => {});
+}

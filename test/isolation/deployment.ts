@@ -1,0 +1,202 @@
+// One deployment for the isolation tests: the simulators, our server as a real process (`node
+// src/main.ts`, so a root test gets the launcher), two signed-in users (alice and bob) allowed to
+// open support conversations, and what an attacker aims at: the server's environment, a secrets
+// file next to it, another user's running child.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
+import { postMcp, REDIRECT_URI, rpc, standInProcesses, toolCall, waitFor, type AuthorizedClient } from '../reliability/helpers.ts';
+import { startServerProcess, type ServerProcess, type ServerProcessOptions } from '../support/server-process.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const SCOPES = 'user:read customer:read project:read app:read conversation:read conversation:write stack:read stack:write';
+
+/** The inputs that read or run something on the server (issue 9): the attacks go through them. */
+const LOCAL_INPUTS = ['conversation create --message-from', 'conversation create --editor', 'conversation reply --message-from', 'conversation reply --editor', 'container run --env-file', 'container update --env-file'];
+
+/**
+ * config/tools.json with the flag policy (layer 1) switched off, so the attacks reach the child and
+ * the layers below are what stops them: the catalogue's policy (its `inputs`) offers an input it was
+ * told is plain. Without that policy in config/tools.json the catalogue offers them anyway.
+ * `stand-in allocate` becomes a tool (the memory-hungry command).
+ */
+export function overridesWithoutFlagPolicy(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'mwmcp-isolation-'));
+  // the server may run as another uid (under the launcher)
+  chmodSync(directory, 0o755);
+  const path = join(directory, 'tools.json');
+  const overrides = JSON.parse(readFileSync(join(projectRoot, 'config', 'tools.json'), 'utf8'));
+  overrides.scopes['stand-in allocate'] = ['project:read'];
+  // layer 1 off: the one line that switches the flag policy off for the attack inputs
+  if (overrides.inputs) for (const input of LOCAL_INPUTS) overrides.inputs[input] = { kind: 'plain', reason: 'isolation tests: layer 1 off' };
+  writeFileSync(path, JSON.stringify(overrides));
+  return path;
+}
+
+export interface ToolOutcome {
+  isError: boolean;
+  code?: string;
+  text: string;
+}
+
+export interface Deployment {
+  stack: Stack;
+  server: ServerProcess;
+  alice: AuthorizedClient;
+  bob: AuthorizedClient;
+  /** the mittwald token each user's children run with */
+  mittwaldToken(user: 'alice' | 'bob'): string;
+  /** a value only the server's environment holds */
+  serverSecret: string;
+  call(client: AuthorizedClient, tool: string, args?: Record<string, unknown>): Promise<ToolOutcome>;
+  /** every message the API simulator holds, of every user */
+  messages(): string[];
+  /** pids of this deployment's running mw children */
+  children(): number[];
+  stop(): Promise<void>;
+}
+
+export async function startDeployment(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<Deployment> {
+  const stack = await startStack({
+    env: { TOOLS_OVERRIDES_PATH: overridesWithoutFlagPolicy(), CLI_TIMEOUT_MS: '40000', LOG_LEVEL: 'warn', ...env },
+  });
+  // only the simulators and the environment are wanted: the server runs as a process of its own
+  await stack.server.close();
+  const tokens = new Map<string, string>();
+  stack.oauth.onTokenIssued((token, userId) => tokens.set(userId, token));
+  const [aliceUser, bobUser] = stack.api.users;
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServerProcess(stack.env, options);
+    stack.oauth.loginAs(aliceUser.userId);
+    const alice = await signIn(stack);
+    stack.oauth.loginAs(bobUser.userId);
+    const bob = await signIn(stack);
+    const running = server;
+    return {
+      stack,
+      server: running,
+      alice,
+      bob,
+      mittwaldToken: (user) => tokens.get(user === 'alice' ? aliceUser.userId : bobUser.userId)!,
+      serverSecret: stack.env.TOKEN_ENCRYPTION_KEY,
+      async call(client, tool, args = {}) {
+        const outcome = await postMcp(stack.mcpUrl, client.accessToken, toolCall(tool, args), { signal: AbortSignal.timeout(90_000) });
+        const result = outcome.message?.result;
+        if (!result) throw new Error(`no tool result: ${outcome.status} ${outcome.text.slice(0, 300)}`);
+        const text = (result.content ?? []).map((c: { text?: string }) => c.text ?? '').join('\n');
+        return { isError: Boolean(result.isError), code: result.structuredContent?.error?.code, text };
+      },
+      messages: () => [...stack.api.state.conversationMessages.values()].flat().map((m) => m.messageContent ?? ''),
+      children: () => standInProcesses(stack.api.url).map((line) => Number(line.split(/\s+/)[0])),
+      async stop() {
+        await running.stop();
+        await stack.close();
+      },
+    };
+  } catch (error) {
+    await server?.stop('SIGKILL');
+    await stack.close();
+    throw error;
+  }
+}
+
+/** Registration, login and code redemption for the MCP resource, with the scopes the attacks need. */
+async function signIn(stack: Stack): Promise<AuthorizedClient> {
+  const registration = await registerClient(stack.url, {
+    client_name: 'isolation test',
+    scope: SCOPES,
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  });
+  const client = registration.body as unknown as RegisteredClient;
+  const outcome = await authorizeInBrowser(stack.url, client, { parameters: { scope: SCOPES, resource: stack.mcpUrl } });
+  const code = outcome.callback?.searchParams.get('code');
+  if (!code) throw new Error(`authorization failed: ${outcome.callback?.search ?? JSON.stringify(outcome.stoppedAt)?.slice(0, 300)}`);
+  const tokens = await tokenRequest(stack.url, client, { grant_type: 'authorization_code', code, code_verifier: outcome.verifier, redirect_uri: REDIRECT_URI, resource: stack.mcpUrl });
+  if (tokens.status !== 200) throw new Error(`token request failed: ${tokens.status} ${JSON.stringify(tokens.body)}`);
+  return { client, accessToken: String(tokens.body.access_token), refreshToken: String(tokens.body.refresh_token), secrets: [] };
+}
+
+/** The tools list of a client, to find out what the catalogue offers. */
+export async function toolNames(deployment: Deployment, client: AuthorizedClient): Promise<string[]> {
+  const listed = await postMcp(deployment.stack.mcpUrl, client.accessToken, rpc('tools/list'));
+  return (listed.message?.result?.tools ?? []).map((tool: { name: string }) => tool.name);
+}
+
+/** Holds a child of `client` running (allocate a little, then wait), resolved once it runs. */
+export async function holdChild(deployment: Deployment, client: AuthorizedClient, seconds: number): Promise<{ pid: number; done: Promise<ToolOutcome> }> {
+  const before = new Set(deployment.children());
+  const done = deployment.call(client, 'mittwald_stand_in_allocate', { megabytes: '4', hold_seconds: String(seconds) });
+  let pid: number | undefined;
+  await waitFor(() => (pid = deployment.children().find((p) => !before.has(p))) !== undefined, 30_000, 'the held child to start');
+  return { pid: pid!, done };
+}
+
+/** The server process proper: under a launcher, the launcher's child. */
+export function serverPids(server: ServerProcess): number[] {
+  const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const underLauncher = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--under-launcher'));
+  return underLauncher ? [server.pid, underLauncher] : [server.pid];
+}
+
+export function uidOf(pid: number): number {
+  return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+/** A file of the kind that sits next to a server: its secrets, readable by root only. */
+export function secretsFileNextToTheServer(secret: string): { path: string; remove(): void } {
+  mkdirSync(join(projectRoot, '.cache'), { recursive: true });
+  const directory = mkdtempSync(join(projectRoot, '.cache', 'isolation-test-'));
+  chmodSync(directory, 0o755);
+  const path = join(directory, '.env');
+  writeFileSync(path, `TOKEN_ENCRYPTION_KEY=${secret}\n`, { mode: 0o600 });
+  return { path, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+/**
+ * A node binary every uid can start: this one when they already can, else a hard link (a copy
+ * across file systems) in a root-owned 0755 directory: CI installs node under root's 0700 home.
+ */
+export function nodeForEveryUid(): { path: string; remove(): void } {
+  if (!unreadableBy(65534, [process.execPath], process.execPath)) return { path: process.execPath, remove: () => {} };
+  const directory = mkdtempSync(join(tmpdir(), 'mwmcp-node-'));
+  chmodSync(directory, 0o755);
+  const path = join(directory, 'node');
+  try {
+    linkSync(process.execPath, path);
+  } catch {
+    copyFileSync(process.execPath, path);
+    chmodSync(path, 0o755);
+  }
+  return { path, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+/** undefined when `uid` can read every path; else what stops it (a 0700 directory above the clone). */
+export function unreadableBy(uid: number, paths: string[], node: string): string | undefined {
+  const probe = spawnSync(
+    'setpriv',
+    [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', node, '-e', 'for (const p of process.argv.slice(1)) require("fs").accessSync(p, require("fs").constants.R_OK)', ...paths],
+    { cwd: '/', env: {}, encoding: 'utf8' },
+  );
+  if (probe.status === 0) return undefined;
+  return probe.error?.message ?? (probe.stderr.split('\n').find((line) => line.includes('Error')) ?? `exit ${probe.status}`).trim();
+}
+
+export const isRoot = process.geteuid?.() === 0;
+
+/** The limits need prlimit (util-linux): without it the server runs without them and says so. */
+export const prlimitMissing = spawnSync('prlimit', ['--version']).error ? 'prlimit (util-linux) is not installed: no resource limits' : undefined;
+
+/** Why the per-call uid tests cannot run here, or undefined. */
+export function perCallUidsUnavailable(node: string): string | undefined {
+  if (!isRoot) return 'not root: per-call uids need a start as root (CI runs as root)';
+  const unreadable = unreadableBy(60100, [join(projectRoot, 'src', 'main.ts'), join(projectRoot, 'node_modules', '@oclif', 'core', 'package.json')], node);
+  return unreadable && `the project is not readable by other uids (${unreadable}): the children could not start the CLI`;
+}

@@ -1,0 +1,211 @@
+// Layer 3 alone, as CI runs it (root): `node src/main.ts` becomes the launcher, the server runs as
+// CLI_SERVER_UID, and each child under a uid of its own, with the file sandbox switched off
+// (CLI_SANDBOX_FS=off) and the flag policy off, so only the uids stand between a tool input and the
+// server's secrets or another user's child. Also the unprivileged path: the same server started as
+// an ordinary uid runs its children with every layer it can have and says the uid layer is off.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../reliability/helpers.ts';
+import {
+  holdChild,
+  nodeForEveryUid,
+  perCallUidsUnavailable,
+  projectRoot,
+  secretsFileNextToTheServer,
+  serverPids,
+  startDeployment,
+  uidOf,
+  type Deployment,
+} from './deployment.ts';
+
+const SERVER_UID = 60000;
+const CHILD_UIDS = { first: 60100, last: 60199 };
+const node = nodeForEveryUid();
+const unavailable = perCallUidsUnavailable(node.path);
+if (unavailable) console.warn(`per-call uid tests skipped: ${unavailable}`);
+const describeAsRoot = unavailable ? describe.skip : describe;
+afterAll(() => node.remove());
+
+const inChildRange = (uid: number) => uid >= CHILD_UIDS.first && uid <= CHILD_UIDS.last;
+const conversationFrom = (path: string) => ({ title: 'support', category: 'general', message_from: path });
+
+describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off)', () => {
+  let deployment: Deployment;
+  let secrets: { path: string; remove(): void };
+  let scratch: string;
+
+  beforeAll(async () => {
+    mkdirSync(join(projectRoot, '.cache'), { recursive: true });
+    // its own state directory: in-process servers of other suites share the default one
+    scratch = mkdtempSync(join(projectRoot, '.cache', 'per-call-uids-'));
+    chmodSync(scratch, 0o755);
+    deployment = await startDeployment(
+      {
+        STATE_DIR: join(scratch, 'state'),
+        CLI_SANDBOX_FS: 'off',
+        CLI_SERVER_UID: String(SERVER_UID),
+        CLI_CHILD_UIDS: `${CHILD_UIDS.first}-${CHILD_UIDS.last}`,
+      },
+      { nodePath: node.path },
+    );
+    secrets = secretsFileNextToTheServer(deployment.serverSecret);
+  }, 120_000);
+
+  afterAll(async () => {
+    await deployment?.stop();
+    secrets?.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs the server unprivileged and says so on /readyz', async () => {
+    const [launcher, server] = serverPids(deployment.server);
+    expect(uidOf(launcher)).toBe(0);
+    expect(uidOf(server)).toBe(SERVER_UID);
+    const ready = (await (await fetch(`${deployment.stack.url}/readyz`)).json()) as { checks: Record<string, unknown> };
+    expect(ready.checks.isolation).toMatchObject({ fs: 'off', uid: 'per-call', limits: 'on', callDirectory: 'ok' });
+  });
+
+  it("gives two running children two uids of their own, neither the server's", async () => {
+    const alices = await holdChild(deployment, deployment.alice, 8);
+    const bobs = await holdChild(deployment, deployment.bob, 8);
+    const uids = [uidOf(alices.pid), uidOf(bobs.pid)];
+    expect(uids.every(inChildRange)).toBe(true);
+    expect(uids[0]).not.toBe(uids[1]);
+    expect((await alices.done).isError).toBe(false);
+    expect((await bobs.done).isError).toBe(false);
+  }, 90_000);
+
+  it("refuses the server's environment, another user's running child and the secrets file, while bob's call goes on", async () => {
+    const bobs = await holdChild(deployment, deployment.bob, 30);
+    const targets = [...serverPids(deployment.server).map((pid) => `/proc/${pid}/environ`), `/proc/${bobs.pid}/environ`, secrets.path];
+    const outcomes = await Promise.all(targets.map((path) => deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(path))));
+    // refused while it ran, not because it was gone
+    expect(isRunning(bobs.pid)).toBe(true);
+    for (const [index, outcome] of outcomes.entries()) {
+      expect({ target: targets[index], isError: outcome.isError }).toEqual({ target: targets[index], isError: true });
+      expect(outcome.text).toMatch(/EACCES|permission denied/i);
+      expect(outcome.text).not.toContain(deployment.serverSecret);
+    }
+    expect((await bobs.done).isError).toBe(false);
+    const everything = deployment.messages().join('\n');
+    expect(everything).not.toContain(deployment.serverSecret);
+    expect(everything).not.toContain('MW_CONFIG_DIR');
+  }, 90_000);
+
+  it('lets an editor start (only the file sandbox stops that) but as a uid that can read nothing of the server, and leaves nothing running', async () => {
+    const [, serverPid] = serverPids(deployment.server);
+    const editor = join(scratch, 'editor.sh');
+    // what an attacker's editor would do: look around, try the server's secrets, leave a process behind
+    writeFileSync(
+      editor,
+      `#!/bin/sh\n{ echo "uid $(id -u)"; cat /proc/${serverPid}/environ; cat ${secrets.path}; } > "$1" 2>&1\nsetsid sleep 300 > /dev/null 2>&1 < /dev/null &\n`,
+      { mode: 0o755 },
+    );
+    const outcome = await deployment.call(deployment.alice, 'mittwald_conversation_create', { title: 'editor', category: 'general', editor });
+    expect(outcome).toMatchObject({ isError: false });
+    const message = deployment.messages().find((text) => text.startsWith('uid '))!;
+    const uid = Number(/^uid (\d+)/.exec(message)![1]);
+    expect(inChildRange(uid)).toBe(true);
+    expect(message).toMatch(/Permission denied/);
+    expect(message).not.toContain(deployment.serverSecret);
+    // the stray `sleep` went with the call's clean-up, before the uid can be leased again
+    await waitFor(() => !processesOf(uid).length, 15_000, `no process of uid ${uid} left`);
+  }, 90_000);
+
+  it('ends a child that reads /dev/zero as resource_limit, the server unchanged, another call completing', async () => {
+    const before = deployment.server.rssKb();
+    const [zero, allocate, bob] = await Promise.all([
+      deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom('/dev/zero')),
+      deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '3000' }),
+      deployment.call(deployment.bob, 'mittwald_project_list'),
+    ]);
+    expect(zero).toMatchObject({ isError: true, code: 'resource_limit' });
+    expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
+    expect(bob.isError).toBe(false);
+    expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
+  }, 90_000);
+
+  it('shares a compile cache the server’s uid fills and the children only read', async () => {
+    const cache = join(scratch, 'state', 'compile-cache');
+    await waitFor(() => readdirSync(cache).some((name) => name.endsWith(`-${SERVER_UID}`) && readdirSync(join(cache, name)).length > 0), 30_000, 'the primed cache');
+    const entries = readdirSync(cache);
+    const shared = entries.find((name) => name.endsWith(`-${SERVER_UID}`))!;
+    const childLink = entries.find((name) => name.endsWith(`-${CHILD_UIDS.first}`))!;
+    expect(readlinkSync(join(cache, childLink))).toBe(shared);
+    const owners = readdirSync(join(cache, shared)).map((file) => statSync(join(cache, shared, file)).uid);
+    expect(owners.every((owner) => owner === SERVER_UID)).toBe(true);
+  });
+
+  it('leaves no call directory and no child process behind', async () => {
+    await waitFor(() => deployment.children().length === 0, 15_000, 'no mw child left');
+    await waitFor(() => readdirSync(join(scratch, 'state', 'calls-0')).length === 0, 15_000, 'every call directory removed');
+    // clean-up helpers run as the child's uid a moment longer
+    const anyLeft = () => Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat();
+    await waitFor(() => anyLeft().length === 0, 15_000, 'no process of a child uid left');
+  });
+
+  it('when the server crashes, the launcher ends every child, cleans up and exits', async () => {
+    const bobs = await holdChild(deployment, deployment.bob, 60);
+    // the call ends with the server: its connection closes
+    const answered = bobs.done.catch(() => undefined);
+    const [launcher, server] = serverPids(deployment.server);
+    process.kill(server, 'SIGKILL');
+    await waitFor(() => !isRunning(launcher), 20_000, 'the launcher to exit');
+    expect(isRunning(bobs.pid)).toBe(false);
+    expect(Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat()).toEqual([]);
+    expect(readdirSync(join(scratch, 'state', 'calls-0'))).toEqual([]);
+    await answered;
+  }, 90_000);
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+describeAsRoot('the unprivileged path (a server started as an ordinary uid)', () => {
+  const uid = 60050;
+  let home: string;
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    mkdirSync(join(projectRoot, '.cache'), { recursive: true });
+    home = mkdtempSync(join(projectRoot, '.cache', 'unprivileged-home-'));
+    chownSync(home, uid, uid);
+    deployment = await startDeployment({ HOME: home }, { nodePath: node.path, user: { uid, gid: uid } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await deployment?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('has the file sandbox and the limits, says why the uid layer is off, and keeps its call directories in its own state directory', async () => {
+    const ready = (await (await fetch(`${deployment.stack.url}/readyz`)).json()) as { checks: { isolation: Record<string, any> } };
+    expect(ready.checks.isolation).toMatchObject({ fs: 'permission-model', uid: 'shared', limits: 'on', callDirectory: 'ok' });
+    expect(ready.checks.isolation.reasons.uid).toMatch(/start as root/);
+    expect(uidOf(deployment.server.pid)).toBe(uid);
+    const refused = await deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(`/proc/${deployment.server.pid}/environ`));
+    expect(refused).toMatchObject({ isError: true, code: 'sandbox_denied' });
+    expect((await deployment.call(deployment.bob, 'mittwald_project_list')).isError).toBe(false);
+    expect(readdirSync(join(home, '.local', 'state', 'mittwald-mcp'))).toEqual(expect.arrayContaining([`calls-${uid}`, `server-${uid}`]));
+  });
+});
+
+function processesOf(uid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return uidOf(Number(pid)) === uid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
