@@ -4,7 +4,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+
+/**
+ * Where the files the server ships with live (scopes.json, config/tools.json): defaults resolve
+ * here, so the server starts from any directory. Paths set explicitly resolve against the cwd.
+ */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
 const positiveInt = { type: 'integer', minimum: 1 };
@@ -142,7 +149,8 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
   const list = (name: string) =>
     str(name)?.split(',').map((s) => s.trim()).filter(Boolean);
 
-  const scopePath = resolve(cwd, str('MITTWALD_SCOPE_CONFIG_PATH') ?? './scopes.json');
+  const fileSetting = (name: string, shipped: string) => resolve(cwd, str(name) ?? join(PROJECT_ROOT, shipped));
+  const scopePath = fileSetting('MITTWALD_SCOPE_CONFIG_PATH', 'scopes.json');
   const metricsUser = str('METRICS_USER');
   const metricsPass = str('METRICS_PASS');
   if (Boolean(metricsUser) !== Boolean(metricsPass)) {
@@ -200,7 +208,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       compileCacheDir: resolve(cwd, str('CLI_COMPILE_CACHE_DIR') ?? join(tmpdir(), 'mittwald-mcp-compile-cache')),
     },
     tools: {
-      overridesPath: resolve(cwd, str('TOOLS_OVERRIDES_PATH') ?? './config/tools.json'),
+      overridesPath: fileSetting('TOOLS_OVERRIDES_PATH', 'config/tools.json'),
       readOnly: bool('TOOLS_READ_ONLY', false),
       topics: list('TOOLS_TOPICS'),
     },

@@ -3,6 +3,7 @@
 // open file descriptors.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,10 +22,16 @@ export interface ServerProcess {
   openFds(): number;
 }
 
-export async function startServerProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+  readyTimeoutMs?: number;
+  /** the directory the process starts in (default: the project's root, as `npm start` does) */
+  cwd?: string;
+}
+
+export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const child: ChildProcess = spawn(process.execPath, ['src/main.ts'], {
-    cwd: projectRoot,
+  const child: ChildProcess = spawn(process.execPath, [join(projectRoot, 'src/main.ts')], {
+    cwd: options.cwd ?? projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
