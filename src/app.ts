@@ -56,6 +56,7 @@ export function createApp(deps: AppDependencies): App {
   app.use(
     createHealthRouter({
       isShuttingDown: () => shuttingDown,
+      warnings: oauth.warnings,
       checks: {
         store: () => store.ping(),
         cli: async () => {

@@ -13,6 +13,9 @@ import { Ajv } from 'ajv';
  */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** the mittwald OAuth client of the deployment it was registered for (see src/oauth/mittwald/default-client.ts) */
+export const DEFAULT_MITTWALD_CLIENT_ID = 'mittwald-mcp-server';
+
 const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
 const positiveInt = { type: 'integer', minimum: 1 };
 const flag = { type: 'boolean' };
@@ -171,7 +174,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     mittwald: {
       authorizationUrl: str('MITTWALD_AUTHORIZATION_URL') ?? 'https://api.mittwald.de/v2/oauth2/authorize',
       tokenUrl: str('MITTWALD_TOKEN_URL') ?? 'https://api.mittwald.de/v2/oauth2/token',
-      clientId: str('MITTWALD_CLIENT_ID') ?? 'mittwald-mcp-server',
+      clientId: str('MITTWALD_CLIENT_ID') ?? DEFAULT_MITTWALD_CLIENT_ID,
       redirectUri: str('MITTWALD_REDIRECT_URI') ?? `${publicUrl}/mittwald/callback`,
       apiBaseUrl: stripTrailingSlash(str('MITTWALD_API_BASE_URL') ?? 'https://api.mittwald.de'),
       apiBaseUrlOverridden: str('MITTWALD_API_BASE_URL') !== undefined,

@@ -16,6 +16,7 @@ import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
 import { createInteractionRoutes } from './interactions/routes.ts';
 import type { MittwaldOAuthClient } from './mittwald/client.ts';
+import { defaultClientWarning } from './mittwald/default-client.ts';
 import { createMittwaldHttpClient } from './mittwald/http-client.ts';
 import { createTokenVault } from './mittwald/token-vault.ts';
 import { createUpstreamSessions } from './mittwald/upstream-session.ts';
@@ -52,6 +53,8 @@ export interface OAuthFacade {
   /** oidc-provider itself: mount LAST, at the root */
   providerHandler: RequestHandler;
   verifier: AccessTokenVerifier;
+  /** what the operator should know about this configuration (logged at start, shown on /readyz) */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -59,6 +62,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const { config, store, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const mittwald = deps.mittwald ?? createMittwaldHttpClient(config.mittwald);
+  const warnings = [defaultClientWarning(config.mittwald)].filter((warning) => warning !== undefined);
+  for (const warning of warnings) logger.warn(warning);
 
   const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
   const provider = new Provider(
@@ -114,6 +119,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     provider,
     providerHandler: provider.callback(),
     verifier: createAccessTokenVerifier({ provider, mcpResource: config.mcpResource, sessions }),
+    warnings,
     async close() {
       provider.removeAllListeners();
     },
