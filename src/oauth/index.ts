@@ -22,6 +22,7 @@ import { createTokenVault } from './mittwald/token-vault.ts';
 import { createUpstreamSessions } from './mittwald/upstream-session.ts';
 import { observeProvider, registerStoreGauges } from './oauth-metrics.ts';
 import { authorizationRequestDefaults } from './provider/authorization-defaults.ts';
+import { pinPublicOrigin } from './provider/public-origin.ts';
 import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
@@ -70,6 +71,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     config.publicUrl,
     buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch }),
   );
+  // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
+  pinPublicOrigin(provider, config.publicUrl);
   provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
   provider.use(
