@@ -48,6 +48,8 @@ const environmentSchema = {
     DCR_RATE_LIMIT_PER_HOUR: positiveInt,
     CIMD_ENABLED: flag,
     DIRECT_API_TOKENS: flag,
+    DIRECT_API_TOKEN_CHECKS_PER_MINUTE: positiveInt,
+    DIRECT_API_TOKEN_CHECKS_PER_ADDRESS: positiveInt,
     ALLOWED_ORIGINS: { type: 'string' },
     MW_CLI: { type: 'string', minLength: 1 },
     CLI_TIMEOUT_MS: positiveInt,
@@ -112,6 +114,8 @@ export interface AppConfig {
   tokens: { accessTokenTtl: number; refreshTokenTtl: number; refreshGraceSeconds: number };
   registration: { rateLimitPerHour: number; clientIdMetadataDocuments: boolean };
   directApiTokens: boolean;
+  /** lookups of unknown bearers at mittwald (DIRECT_API_TOKENS): at most this many per minute */
+  directApiTokenChecks: { perMinute: number; perAddressPerMinute: number };
   allowedOrigins: string[];
   cli: {
     executable: string;
@@ -198,6 +202,10 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       clientIdMetadataDocuments: bool('CIMD_ENABLED', true),
     },
     directApiTokens: bool('DIRECT_API_TOKENS', false),
+    directApiTokenChecks: {
+      perMinute: num('DIRECT_API_TOKEN_CHECKS_PER_MINUTE', 120),
+      perAddressPerMinute: num('DIRECT_API_TOKEN_CHECKS_PER_ADDRESS', 10),
+    },
     allowedOrigins: (list('ALLOWED_ORIGINS') ?? []).map(stripTrailingSlash),
     cli: {
       executable: str('MW_CLI') ?? 'mw',
