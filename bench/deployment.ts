@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productionNodeFlags } from '../test/support/server-process.ts';
 import { startBenchChild, type BenchChild } from './bench-child.ts';
 import { createCatalogueCli } from './catalogue-cli.ts';
 import { authorizeAndRedeem, refresh, registerPublicClient, type RegisteredClient, type TokenSet } from './oauth-flow.ts';
@@ -39,6 +40,8 @@ export async function startDeployment(env: Record<string, string> = {}): Promise
   let server: BenchChild;
   try {
     server = await startBenchChild(new URL('./serve.ts', import.meta.url), {
+      // the server runs with production's Node flags (npm start), so its memory figures are production's
+      nodeFlags: productionNodeFlags(),
       env: {
         ...plan.env,
         ...mittwaldEnvironment(mittwald, plan.publicUrl),

@@ -8,6 +8,7 @@ import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
 import { benchOAuth } from './oauth-throughput.ts';
+import { benchSessionSetups } from './session-setups.ts';
 import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
 import { renderReport } from './report.ts';
 import { benchToolCall } from './tool-call.ts';
@@ -24,6 +25,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['OAuth', benchOAuth],
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],
+  ['session set-ups', benchSessionSetups],
 ];
 
 async function main(): Promise<number> {
@@ -31,7 +33,9 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const outcome: Required<BenchmarkOutcome> = { sections: [], goals: [], failures: [] };
   const deployments = deploymentSource(profile.smoke);
-  for (const [name, run] of BENCHMARKS) {
+  // `--only <name>` runs one benchmark (e.g. `--only "session set-ups"`); results.md is left alone then
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  for (const [name, run] of BENCHMARKS.filter(([name]) => only === undefined || name === only)) {
     const started = performance.now();
     try {
       const result = await run(profile, deployments);
@@ -57,7 +61,7 @@ async function main(): Promise<number> {
     process.stderr.write(`\nbench: ${outcome.failures.length} failure(s):\n${outcome.failures.join('\n')}\n`);
     return 1;
   }
-  if (!profile.smoke) await writeFile(RESULTS_FILE, markdown);
+  if (!profile.smoke && only === undefined) await writeFile(RESULTS_FILE, markdown);
   return 0;
 }
 

@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * The Node flags production runs the server with: those of `npm start` (package.json), so tests
+ * and benchmarks of the server process measure the memory behaviour production has.
+ */
+export function productionNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts'));
+}
+
 export interface ServerProcess {
   /** http://HOST:PORT the process listens on (may differ from PUBLIC_URL behind a shared origin) */
   url: string;
@@ -34,7 +44,7 @@ export interface ServerProcessOptions {
 
 export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const execArgv = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+  const execArgv = [...productionNodeFlags(), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
   const child: ChildProcess = spawn(process.execPath, [...execArgv, join(projectRoot, 'src/main.ts')], {
     cwd: options.cwd ?? projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
