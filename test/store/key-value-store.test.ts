@@ -73,9 +73,10 @@ describe('redis store while Redis is down', () => {
     const store = await RedisStore.connect({ url: local.url });
     await store.set('k', 'v', 60);
     await local.stop();
-    const started = Date.now();
-    await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(2500);
+    // refused at once, not after waiting out the command timeout (a hang would never settle)
+    const refused = await store.get('k').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect((refused as Error).message).not.toMatch(/did not answer in time/);
     await local.start();
     let recovered = false;
     for (let i = 0; i < 50 && !recovered; i++) {

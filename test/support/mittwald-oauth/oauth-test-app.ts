@@ -53,11 +53,13 @@ export async function startOAuthTestApp(options: {
   store: KeyValueStore;
   port?: number;
   clientMetadataFetch?: typeof fetch;
+  /** the façade's clock (epoch ms; default Date.now): tests move it instead of sleeping */
+  now?: () => number;
 }): Promise<OAuthTestApp> {
   const config = loadConfig(options.env);
   const metrics = createMetrics();
   const logger = createLogger({ level: 'error', format: 'json' });
-  const facade = createOAuthFacade({ config, store: options.store, logger, metrics, clientMetadataFetch: options.clientMetadataFetch });
+  const facade = createOAuthFacade({ config, store: options.store, logger, metrics, clientMetadataFetch: options.clientMetadataFetch, now: options.now });
 
   const app = express();
   app.use(facade.routes);
@@ -88,7 +90,7 @@ export interface OAuthTestDeployment {
 
 /** One façade on a memory store in front of a fresh mittwald simulator that knows `scopes`. */
 export async function startOAuthTestDeployment(
-  options: { scopes?: string[]; env?: Record<string, string>; clientMetadataFetch?: typeof fetch } = {},
+  options: { scopes?: string[]; env?: Record<string, string>; clientMetadataFetch?: typeof fetch; now?: () => number } = {},
 ): Promise<OAuthTestDeployment> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -103,6 +105,7 @@ export async function startOAuthTestDeployment(
     store,
     port,
     clientMetadataFetch: options.clientMetadataFetch,
+    now: options.now,
   });
   return {
     app,
