@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KeyValueStore } from '../../src/store/index.ts';
 import { MemoryStore, RedisStore } from '../../src/store/index.ts';
 import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
-import { MITTWALD_CLIENT_ID, startOAuthTestApp, testEnvironment, type OAuthTestApp } from '../support/mittwald-oauth/oauth-test-app.ts';
-import { startMittwaldOAuthSimulator, type MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
-import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
@@ -56,26 +55,20 @@ beforeAll(async () => {
 afterAll(() => redis?.stop());
 
 describe.each(['memory', 'redis'])('on the %s store', (backend) => {
-  let mittwald: MittwaldOAuthSimulator;
+  let deployment: OAuthTestDeployment<KeyValueStore>;
   let app: OAuthTestApp;
   let barrier: ReadBarrier;
   let client: RegisteredClient;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    mittwald = await startMittwaldOAuthSimulator({ clientId: MITTWALD_CLIENT_ID, redirectUri: `${publicUrl}/mittwald/callback`, scopes: ['user:read', 'customer:read', 'project:read', 'app:read'] });
     const store = backend === 'memory' ? new MemoryStore() : await RedisStore.connect({ url: redis.url, prefix: `redemption-${Date.now()}:` });
     barrier = withReadBarrier(store);
-    app = await startOAuthTestApp({ env: testEnvironment(mittwald, publicUrl, { REFRESH_TOKEN_GRACE_SECONDS: '0' }), store: barrier.store, port });
+    deployment = await startOAuthTestDeployment({ store: barrier.store, env: { REFRESH_TOKEN_GRACE_SECONDS: '0' } });
+    app = deployment.app;
     const registration = await registerClient(app.url, { client_name: 'racing client', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' });
     client = registration.body as unknown as RegisteredClient;
   });
-  afterAll(async () => {
-    await app?.close();
-    await mittwald?.close();
-    await barrier?.store.close();
-  });
+  afterAll(() => deployment?.close());
 
   async function freshCode(): Promise<{ code: string; verifier: string }> {
     const outcome = await authorizeInBrowser(app.url, client);

@@ -73,7 +73,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const config = loadConfig({ ...env, PATH: process.env.PATH });
   const logger = options.logger ?? createLogger({ level: 'error', format: 'json' });
-  const server = await startServer(config, { logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    // a suite whose set-up failed must not leave listening simulators behind (its worker could not exit)
+    if (ownSimulators) await Promise.all([oauth.close(), api.close()]);
+    throw error;
+  }
 
   return {
     url,
