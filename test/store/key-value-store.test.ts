@@ -65,6 +65,26 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     expect((await store.setMembers(`${prefix}set`)).sort()).toEqual(['a', 'b']);
     expect(await store.countKeys(prefix)).toBe(2);
   });
+
+  it('replaces for exactly one of several updaters that read the same value', async () => {
+    const store = stores[name];
+    const k = key();
+    await store.set(k, 'unused', 60);
+    const results = await Promise.all([1, 2, 3].map((i) => store.replaceIfEquals(k, 'unused', `used-by-${i}`, 60)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.get(k)).toBe(`used-by-${results.indexOf(true) + 1}`);
+  });
+
+  it('never brings back a deleted key, and keeps the new TTL', async () => {
+    const store = stores[name];
+    const k = key();
+    expect(await store.replaceIfEquals(k, 'v', 'w', 60)).toBe(false);
+    expect(await store.get(k)).toBeUndefined();
+    await store.set(k, 'v', 60);
+    expect(await store.replaceIfEquals(k, 'v', 'w', 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.get(k)).toBeUndefined();
+  });
 });
 
 describe('redis store while Redis is down', () => {
