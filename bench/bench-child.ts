@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 
 const START_TIMEOUT_MS = 30_000;
 
-export type ChildMessage = { type: 'ready'; url: string } | { type: 'heap'; usage: NodeJS.MemoryUsage };
+export type ChildMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'heap'; usage: NodeJS.MemoryUsage }
+  | { type: 'usage'; usage: NodeJS.MemoryUsage };
 
 export interface ResidentMemory {
   rssBytes: number;
@@ -20,6 +23,8 @@ export interface BenchChild {
   memory(): ResidentMemory;
   /** process.memoryUsage() of the child right after a full GC */
   memoryUsageAfterGc(): Promise<NodeJS.MemoryUsage>;
+  /** process.memoryUsage() of the child as it is (no GC): for sampling under load */
+  memoryUsage(): Promise<NodeJS.MemoryUsage>;
   send(message: unknown): void;
   stop(): Promise<void>;
 }
@@ -33,10 +38,13 @@ export function residentMemory(pid: number): ResidentMemory {
 /** With `--profile`, every bench child writes a V8 CPU profile here when it stops (open in Chrome DevTools). */
 const PROFILE_DIR = process.argv.includes('--profile') ? new URL('./profiles/', import.meta.url).pathname : undefined;
 
-export async function startBenchChild(script: URL, options: { env?: Record<string, string>; init?: unknown } = {}): Promise<BenchChild> {
+export async function startBenchChild(
+  script: URL,
+  options: { env?: Record<string, string>; init?: unknown; nodeFlags?: string[] } = {},
+): Promise<BenchChild> {
   const child: ChildProcess = fork(script, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    execArgv: ['--expose-gc', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    execArgv: [...(options.nodeFlags ?? []), '--expose-gc', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
     // stdout is drained, not shown: the server logs there as in production, and that cost belongs in the figures.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -78,6 +86,11 @@ export async function startBenchChild(script: URL, options: { env?: Record<strin
       child.send({ type: 'heap' });
       return (await reply).usage;
     },
+    async memoryUsage() {
+      const reply = next('usage', 10_000);
+      child.send({ type: 'usage' });
+      return (await reply).usage;
+    },
     send: (message) => child.send(message as object),
     async stop() {
       process.off('exit', killOnExit);
@@ -99,6 +112,8 @@ export function serveParent(stop: () => Promise<void>): void {
       globalThis.gc!();
       globalThis.gc!();
       process.send!({ type: 'heap', usage: process.memoryUsage() } satisfies ChildMessage);
+    } else if (message.type === 'usage') {
+      process.send!({ type: 'usage', usage: process.memoryUsage() } satisfies ChildMessage);
     } else if (message.type === 'stop') {
       await stop();
       process.disconnect();

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productionNodeFlags } from '../test/support/server-process.ts';
 import { startBenchChild, type BenchChild } from './bench-child.ts';
 import { createCatalogueCli } from './catalogue-cli.ts';
 import { startLauncherChild } from './launcher-child.ts';
@@ -55,7 +56,8 @@ export async function startDeployment(env: Record<string, string> = {}, options:
     };
     server = options.launcherNode
       ? await startLauncherChild(options.launcherNode, serverEnv)
-      : await startBenchChild(new URL('./serve.ts', import.meta.url), { env: serverEnv });
+      : // production's Node flags (npm start), so its memory figures are production's
+        await startBenchChild(new URL('./serve.ts', import.meta.url), { nodeFlags: productionNodeFlags(), env: serverEnv });
   } catch (error) {
     await mittwald.close();
     await removeFiles();

@@ -3,12 +3,13 @@
 // figures: no heap readings (the server proper is the launcher's child).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { productionNodeFlags } from '../test/support/server-process.ts';
 import { residentMemory, type BenchChild } from './bench-child.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export async function startLauncherChild(node: string, env: Record<string, string>): Promise<BenchChild> {
-  const child = spawn(node, [MAIN], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(node, [...productionNodeFlags(), MAIN], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const url = `http://${env.HOST}:${env.PORT}`;
@@ -25,6 +26,7 @@ export async function startLauncherChild(node: string, env: Record<string, strin
     pid: child.pid!,
     memory: () => residentMemory(child.pid!),
     memoryUsageAfterGc: () => Promise.reject(new Error('no heap readings from the launcher')),
+    memoryUsage: () => Promise.reject(new Error('no heap readings from the launcher')),
     send: () => {},
     async stop() {
       process.off('exit', killOnExit);

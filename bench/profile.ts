@@ -20,6 +20,9 @@ export interface Profile {
   cliWarmupCalls: number;
   /** item 6: grants created between the two heap readings */
   grants: number;
+  /** item 7: clients setting up sessions at once, and how many set-ups each does in a row */
+  sessionClients: number;
+  sessionRounds: number;
 }
 
 export const FULL: Profile = {
@@ -35,6 +38,8 @@ export const FULL: Profile = {
   cliStartupCalls: 15,
   cliWarmupCalls: 2,
   grants: 1000,
+  sessionClients: 32,
+  sessionRounds: 40,
 };
 
 export const SMOKE: Profile = {
@@ -50,6 +55,8 @@ export const SMOKE: Profile = {
   cliStartupCalls: 1,
   cliWarmupCalls: 0,
   grants: 5,
+  sessionClients: 4,
+  sessionRounds: 1,
 };
 
 export interface Section {

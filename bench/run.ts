@@ -9,6 +9,7 @@ import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
 import { benchOAuth } from './oauth-throughput.ts';
+import { benchSessionSetups } from './session-setups.ts';
 import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
 import { renderReport } from './report.ts';
 import { benchToolCall } from './tool-call.ts';
@@ -26,17 +27,23 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],
   ['isolation', benchIsolation],
+  ['session set-ups', benchSessionSetups],
 ];
+
+/** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */
+function onlyArgument(argv: string[]): string | undefined {
+  const joined = argv.find((arg) => arg.startsWith('--only='));
+  if (joined) return joined.slice('--only='.length);
+  return argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+}
 
 async function main(): Promise<number> {
   const profile = process.argv.includes('--smoke') ? SMOKE : FULL;
-  // `--only=<name>` (e.g. --only=isolation) runs one benchmark and leaves results.md alone
-  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+  const only = onlyArgument(process.argv);
   const startedAt = new Date();
   const outcome: Required<BenchmarkOutcome> = { sections: [], goals: [], failures: [] };
   const deployments = deploymentSource(profile.smoke);
-  for (const [name, run] of BENCHMARKS) {
-    if (only && name !== only) continue;
+  for (const [name, run] of BENCHMARKS.filter(([name]) => only === undefined || name === only)) {
     const started = performance.now();
     try {
       const result = await run(profile, deployments);
@@ -62,7 +69,7 @@ async function main(): Promise<number> {
     process.stderr.write(`\nbench: ${outcome.failures.length} failure(s):\n${outcome.failures.join('\n')}\n`);
     return 1;
   }
-  if (!profile.smoke && !only) await writeFile(RESULTS_FILE, markdown);
+  if (!profile.smoke && only === undefined) await writeFile(RESULTS_FILE, markdown);
   return 0;
 }
 

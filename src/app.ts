@@ -70,6 +70,7 @@ export function createApp(deps: AppDependencies): App {
   app.use(
     createHealthRouter({
       isShuttingDown: () => shuttingDown,
+      warnings: oauth.warnings,
       checks: {
         store: () => store.ping(),
         cli: async () => {

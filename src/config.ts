@@ -4,8 +4,18 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { DEFAULT_LIMITS, type ResourceLimits } from './cli/sandbox/child-allowances.ts';
+
+/**
+ * Where the files the server ships with live (scopes.json, config/tools.json): defaults resolve
+ * here, so the server starts from any directory. Paths set explicitly resolve against the cwd.
+ */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** the mittwald OAuth client of the deployment it was registered for (see src/oauth/mittwald/default-client.ts) */
+export const DEFAULT_MITTWALD_CLIENT_ID = 'mittwald-mcp-server';
 
 const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
 const positiveInt = { type: 'integer', minimum: 1 };
@@ -40,6 +50,8 @@ const environmentSchema = {
     DCR_RATE_LIMIT_PER_HOUR: positiveInt,
     CIMD_ENABLED: flag,
     DIRECT_API_TOKENS: flag,
+    DIRECT_API_TOKEN_CHECKS_PER_MINUTE: positiveInt,
+    DIRECT_API_TOKEN_CHECKS_PER_ADDRESS: positiveInt,
     ALLOWED_ORIGINS: { type: 'string' },
     MW_CLI: { type: 'string', minLength: 1 },
     CLI_TIMEOUT_MS: positiveInt,
@@ -120,6 +132,8 @@ export interface AppConfig {
   tokens: { accessTokenTtl: number; refreshTokenTtl: number; refreshGraceSeconds: number };
   registration: { rateLimitPerHour: number; clientIdMetadataDocuments: boolean };
   directApiTokens: boolean;
+  /** lookups of unknown bearers at mittwald (DIRECT_API_TOKENS): at most this many per minute */
+  directApiTokenChecks: { perMinute: number; perAddressPerMinute: number };
   allowedOrigins: string[];
   cli: {
     executable: string;
@@ -181,7 +195,8 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
   const list = (name: string) =>
     str(name)?.split(',').map((s) => s.trim()).filter(Boolean);
 
-  const scopePath = resolve(cwd, str('MITTWALD_SCOPE_CONFIG_PATH') ?? './scopes.json');
+  const fileSetting = (name: string, shipped: string) => resolve(cwd, str(name) ?? join(PROJECT_ROOT, shipped));
+  const scopePath = fileSetting('MITTWALD_SCOPE_CONFIG_PATH', 'scopes.json');
   const isolation = isolationConfig(raw, env, num('CLI_MAX_CONCURRENT', 8));
   const metricsUser = str('METRICS_USER');
   const metricsPass = str('METRICS_PASS');
@@ -203,7 +218,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     mittwald: {
       authorizationUrl: str('MITTWALD_AUTHORIZATION_URL') ?? 'https://api.mittwald.de/v2/oauth2/authorize',
       tokenUrl: str('MITTWALD_TOKEN_URL') ?? 'https://api.mittwald.de/v2/oauth2/token',
-      clientId: str('MITTWALD_CLIENT_ID') ?? 'mittwald-mcp-server',
+      clientId: str('MITTWALD_CLIENT_ID') ?? DEFAULT_MITTWALD_CLIENT_ID,
       redirectUri: str('MITTWALD_REDIRECT_URI') ?? `${publicUrl}/mittwald/callback`,
       apiBaseUrl: stripTrailingSlash(str('MITTWALD_API_BASE_URL') ?? 'https://api.mittwald.de'),
       apiBaseUrlOverridden: str('MITTWALD_API_BASE_URL') !== undefined,
@@ -227,6 +242,10 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       clientIdMetadataDocuments: bool('CIMD_ENABLED', true),
     },
     directApiTokens: bool('DIRECT_API_TOKENS', false),
+    directApiTokenChecks: {
+      perMinute: num('DIRECT_API_TOKEN_CHECKS_PER_MINUTE', 120),
+      perAddressPerMinute: num('DIRECT_API_TOKEN_CHECKS_PER_ADDRESS', 10),
+    },
     allowedOrigins: (list('ALLOWED_ORIGINS') ?? []).map(stripTrailingSlash),
     cli: {
       executable: str('MW_CLI') ?? 'mw',
@@ -242,7 +261,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       isolation,
     },
     tools: {
-      overridesPath: resolve(cwd, str('TOOLS_OVERRIDES_PATH') ?? './config/tools.json'),
+      overridesPath: fileSetting('TOOLS_OVERRIDES_PATH', 'config/tools.json'),
       readOnly: bool('TOOLS_READ_ONLY', false),
       topics: list('TOOLS_TOPICS'),
     },

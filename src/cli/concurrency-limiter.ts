@@ -1,6 +1,7 @@
 // Slots for `mw` children: at most `maxConcurrent` overall and `maxPerKey` per user. Requests that
-// find no slot wait in one bounded FIFO queue. A freed slot goes to the first waiter that may use
-// it, so a user at their own limit never holds up other users queued behind them.
+// find no slot wait in one bounded FIFO queue, in which each user holds at most their share of the
+// places (as of the slots), so one user's burst cannot leave everyone else "busy". A freed slot goes
+// to the first waiter that may use it, so a user at their own limit never holds up users behind them.
 import { CliFailure } from './types.ts';
 
 export interface ConcurrencyLimits {
@@ -8,6 +9,21 @@ export interface ConcurrencyLimits {
   maxPerKey: number;
   /** waiting requests beyond this are refused at once (0: never wait) */
   maxQueue: number;
+}
+
+/**
+ * A user's places in the queue: the share of the queue that `maxPerKey` is of `maxConcurrent`
+ * (at least one place while there is a queue). With the defaults (3 of 8, queue 100): 37.
+ */
+export function queueSharePerKey(limits: ConcurrencyLimits): number {
+  if (limits.maxQueue === 0) return 0;
+  const share = Math.floor((limits.maxQueue * Math.min(limits.maxPerKey, limits.maxConcurrent)) / limits.maxConcurrent);
+  return Math.max(1, share);
+}
+
+/** The most calls one user can have at once, running and waiting: more at once are refused as busy. */
+export function callsPerKeyAtOnce(limits: ConcurrencyLimits): number {
+  return Math.min(limits.maxPerKey, limits.maxConcurrent) + queueSharePerKey(limits);
 }
 
 /** Frees the slot; calling it more than once is harmless. */
@@ -31,8 +47,20 @@ export function createConcurrencyLimiter(
   onChange: (stats: { running: number; queued: number }) => void = () => {},
 ): ConcurrencyLimiter {
   const runningPerKey = new Map<string, number>();
+  const queuedPerKey = new Map<string, number>();
+  const queueShare = queueSharePerKey(limits);
   const queue: Waiter[] = [];
   let running = 0;
+
+  const count = (counts: Map<string, number>, key: string, change: number) => {
+    const next = (counts.get(key) ?? 0) + change;
+    if (next === 0) counts.delete(key);
+    else counts.set(key, next);
+  };
+  const leaveQueue = (waiter: Waiter) => {
+    queue.splice(queue.indexOf(waiter), 1);
+    count(queuedPerKey, waiter.key, -1);
+  };
 
   const stats = () => ({ running, queued: queue.length });
   const hasSlotFor = (key: string) =>
@@ -40,15 +68,13 @@ export function createConcurrencyLimiter(
 
   const occupy = (key: string): ReleaseSlot => {
     running += 1;
-    runningPerKey.set(key, (runningPerKey.get(key) ?? 0) + 1);
+    count(runningPerKey, key, 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       running -= 1;
-      const left = runningPerKey.get(key)! - 1;
-      if (left === 0) runningPerKey.delete(key);
-      else runningPerKey.set(key, left);
+      count(runningPerKey, key, -1);
       grantFreedSlots();
       onChange(stats());
     };
@@ -62,7 +88,7 @@ export function createConcurrencyLimiter(
         i += 1;
         continue;
       }
-      queue.splice(i, 1);
+      leaveQueue(waiter);
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.grant(occupy(waiter.key));
     }
@@ -79,19 +105,23 @@ export function createConcurrencyLimiter(
     if (queue.length >= limits.maxQueue) {
       return Promise.reject(new CliFailure('busy', 'too many CLI commands are running or waiting; try again shortly'));
     }
+    if ((queuedPerKey.get(key) ?? 0) >= queueShare) {
+      return Promise.reject(new CliFailure('busy', 'too many of your CLI commands are running or waiting; try again when some have finished'));
+    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         key,
         grant: resolve,
         signal,
         onAbort: () => {
-          queue.splice(queue.indexOf(waiter), 1);
+          leaveQueue(waiter);
           reject(cancelledWhileWaiting());
           onChange(stats());
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
       queue.push(waiter);
+      count(queuedPerKey, key, 1);
       onChange(stats());
     });
   };

@@ -16,11 +16,13 @@ import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
 import { createInteractionRoutes } from './interactions/routes.ts';
 import type { MittwaldOAuthClient } from './mittwald/client.ts';
+import { defaultClientWarning } from './mittwald/default-client.ts';
 import { createMittwaldHttpClient } from './mittwald/http-client.ts';
 import { createTokenVault } from './mittwald/token-vault.ts';
 import { createUpstreamSessions } from './mittwald/upstream-session.ts';
 import { observeProvider, registerStoreGauges } from './oauth-metrics.ts';
 import { authorizationRequestDefaults } from './provider/authorization-defaults.ts';
+import { pinPublicOrigin } from './provider/public-origin.ts';
 import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
@@ -55,6 +57,8 @@ export interface OAuthFacade {
   verifier: AccessTokenVerifier;
   /** for the resource: which grant it just asked for more scopes */
   stepUps: StepUpRequests;
+  /** what the operator should know about this configuration (logged at start, shown on /readyz) */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -62,6 +66,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const { config, store, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const mittwald = deps.mittwald ?? createMittwaldHttpClient(config.mittwald);
+  const warnings = [defaultClientWarning(config.mittwald)].filter((warning) => warning !== undefined);
+  for (const warning of warnings) logger.warn(warning);
 
   const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
   const stepUps = createPendingStepUps(store);
@@ -69,6 +75,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     config.publicUrl,
     buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch, stepUps }),
   );
+  // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
+  pinPublicOrigin(provider, config.publicUrl);
   provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
   provider.use(
@@ -119,6 +127,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     providerHandler: provider.callback(),
     verifier: createAccessTokenVerifier({ provider, mcpResource: config.mcpResource, sessions }),
     stepUps,
+    warnings,
     async close() {
       provider.removeAllListeners();
     },

@@ -28,6 +28,8 @@ export interface IsolationReadiness {
 export interface HealthRouteOptions {
   checks: HealthChecks;
   isShuttingDown: () => boolean;
+  /** configuration problems that do not stop the server from serving (shown, never failing readiness) */
+  warnings?: string[];
   /** per check; a probe must answer before the orchestrator's own timeout */
   checkTimeoutMs?: number;
 }
@@ -59,7 +61,8 @@ export function createHealthRouter(options: HealthRouteOptions): Router {
   const ready = async (_req: unknown, res: Response) => {
     if (refuseWhileShuttingDown(res, options.isShuttingDown())) return;
     const result = await checkReadiness();
-    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
+    const warnings = options.warnings?.length ? { warnings: options.warnings } : {};
+    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks, ...warnings });
   };
   router.get('/readyz', ready);
   router.get('/health', ready);

@@ -11,6 +11,11 @@ export interface KeyValueStore {
   delete(...keys: string[]): Promise<void>;
   /** Deletes only while the key still holds `value` (releasing a lock one still owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Replaces the value only while the key still holds `expected`, in one step: an update that must
+   * neither overwrite a concurrent one nor bring back a deleted key. True when it was replaced.
+   */
+  replaceIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** Adds to a set; the set lives at least `ttlSeconds` from now (never shortened). */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;

@@ -51,6 +51,12 @@ export class MemoryStore implements KeyValueStore {
     return true;
   }
 
+  async replaceIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.#live(key)?.value !== expected) return false;
+    this.#entries.set(key, { value, expiresAt: this.#expiry(ttlSeconds) });
+    return true;
+  }
+
   async addToSet(key: string, member: string, ttlSeconds: number): Promise<void> {
     const entry = this.#live(key);
     const expiresAt = this.#expiry(ttlSeconds);

@@ -4,6 +4,8 @@ import { type KeyValueStore, StoreUnavailableError } from './key-value-store.ts'
 
 
 const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const REPLACE_IF_EQUALS =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0";
 // EXPIRE ... GT only extends; NX covers a set that has no TTL yet (just created).
 const ADD_TO_SET = "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX') redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT') return 1";
 
@@ -67,6 +69,13 @@ export class RedisStore implements KeyValueStore {
       this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }),
     );
     return deleted === 1;
+  }
+
+  async replaceIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const replaced = await this.#run(() =>
+      this.#client.eval(REPLACE_IF_EQUALS, { keys: [this.#key(key)], arguments: [expected, value, String(ttl(ttlSeconds))] }),
+    );
+    return replaced === 1;
   }
 
   async addToSet(key: string, member: string, ttlSeconds: number): Promise<void> {

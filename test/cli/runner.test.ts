@@ -158,6 +158,8 @@ describe('what a child sees', () => {
       expect(child.env.HOME).not.toBe(process.env.HOME);
     }
     expect(second.env.MW_CONFIG_DIR).not.toBe(first.env.MW_CONFIG_DIR);
+    // removal runs after the result is returned, off the caller's path: drain() waits for it
+    await runner.drain();
     expect(existsSync(first.env.MW_CONFIG_DIR)).toBe(false);
     expect(existsSync(first.cwd)).toBe(false);
   });

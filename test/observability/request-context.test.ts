@@ -31,7 +31,7 @@ function appWithLog(level: string) {
   });
   // The access line is written when the socket side of the response closes, just after the client has it.
   const accessLines = async (count: number) => {
-    for (let waited = 0; lines.filter((l) => l.message === 'request').length < count && waited < 1000; waited += 10) {
+    for (let waited = 0; lines.filter((l) => l.message === 'request').length < count && waited < 10_000; waited += 10) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return lines.filter((l) => l.message === 'request');

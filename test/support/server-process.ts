@@ -1,11 +1,22 @@
 // Our server as a real process (`node src/main.ts`, as `npm start` runs it), for tests that need
-// what only a process has: SIGTERM and its exit code, a restart on the same Redis, its RSS and its
-// open file descriptors.
+// what only a process has: SIGTERM and its exit code, a restart on the same Redis, its RSS, its
+// open file descriptors and (through the inspector, nothing added to the server) its heap after GC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The Node flags production runs the server with: those of `npm start` (package.json), so tests
+ * and benchmarks of the server process measure the memory behaviour production has.
+ */
+export function productionNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts'));
+}
 
 export interface ServerProcess {
   /** http://HOST:PORT the process listens on (may differ from PUBLIC_URL behind a shared origin) */
@@ -19,6 +30,8 @@ export interface ServerProcess {
   rssKb(): number;
   /** number of open file descriptors, from /proc/<pid>/fd */
   openFds(): number;
+  /** process.memoryUsage() right after full garbage collections (needs `inspect`) */
+  memoryAfterGc(): Promise<NodeJS.MemoryUsage>;
 }
 
 export interface ServerProcessOptions {
@@ -27,12 +40,17 @@ export interface ServerProcessOptions {
   nodePath?: string;
   /** start it as this user instead of ours (from a root test: the unprivileged path) */
   user?: { uid: number; gid: number };
+  /** the directory the process starts in (default: the project's root, as `npm start` does) */
+  cwd?: string;
+  /** open the inspector on a free loopback port, for memoryAfterGc() */
+  inspect?: boolean;
 }
 
 export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const child: ChildProcess = spawn(options.nodePath ?? process.execPath, ['src/main.ts'], {
-    cwd: projectRoot,
+  const execArgv = [...productionNodeFlags(), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
+  const child: ChildProcess = spawn(options.nodePath ?? process.execPath, [...execArgv, join(projectRoot, 'src/main.ts')], {
+    cwd: options.cwd ?? projectRoot,
     // as `npm start` gets them: where to find programs, and a home for the state directory
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,11 +74,13 @@ export async function startServerProcess(env: Record<string, string>, options: S
   }
 
   const pid = child.pid!;
+  let inspector: Inspector | undefined;
   return {
     url,
     pid,
     output: () => output,
     async stop(signal = 'SIGTERM') {
+      inspector?.close();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       const code = await exited;
@@ -74,5 +94,48 @@ export async function startServerProcess(env: Record<string, string>, options: S
     openFds() {
       return readdirSync(`/proc/${pid}/fd`).length;
     },
+    async memoryAfterGc() {
+      const address = /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+      if (!address) throw new Error('the server was not started with `inspect`');
+      inspector ??= await connectInspector(address);
+      // Two passes: the first may only run finalisers whose memory the second frees.
+      await inspector.call('HeapProfiler.collectGarbage');
+      await inspector.call('HeapProfiler.collectGarbage');
+      const reading = await inspector.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      return JSON.parse((reading as { result: { value: string } }).result.value) as NodeJS.MemoryUsage;
+    },
+  };
+}
+
+interface Inspector {
+  call(method: string, params?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+/** A Chrome DevTools Protocol client over the process's inspector WebSocket. */
+async function connectInspector(address: string): Promise<Inspector> {
+  const socket = new WebSocket(address);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${address}`)), { once: true });
+  });
+  const pending = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id!);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  return {
+    call: (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => socket.close(),
   };
 }

@@ -29,6 +29,8 @@ export interface StackOptions {
   port?: number;
   /** the host name in PUBLIC_URL, i.e. what clients type (default 127.0.0.1; the server binds 127.0.0.1 either way) */
   hostname?: string;
+  /** PUBLIC_URL itself, for an origin clients reach through something else (a proxy); then `server.url` is where it listens */
+  publicUrl?: string;
   logger?: Logger;
   /** reuse running simulators (a second server process of the same deployment) */
   simulators?: { oauth: MittwaldOAuthSimulator; api: MittwaldApiSimulator };
@@ -36,7 +38,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = options.port ?? (await freePort());
-  const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+  const url = options.publicUrl ?? `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const ownSimulators = !options.simulators;
   const api = options.simulators?.api ?? (await startMittwaldApiSimulator());
   const oauth =
@@ -71,7 +73,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const config = loadConfig({ ...env, PATH: process.env.PATH });
   const logger = options.logger ?? createLogger({ level: 'error', format: 'json' });
-  const server = await startServer(config, { logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    // a suite whose set-up failed must not leave listening simulators behind (its worker could not exit)
+    if (ownSimulators) await Promise.all([oauth.close(), api.close()]);
+    throw error;
+  }
 
   return {
     url,

@@ -5,8 +5,8 @@ import type { RequestHandler, Response } from 'express';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AccessTokenVerifier, VerifiedAccess } from '../../oauth/access.ts';
-import { sendTemporarilyUnavailable, sendUnauthorized } from './challenges.ts';
-import { createDirectTokenCheck, MittwaldUnreachableError } from './direct-api-token.ts';
+import { sendTemporarilyUnavailable, sendTooManyRequests, sendUnauthorized } from './challenges.ts';
+import { createDirectTokenCheck, DirectTokenChecksLimitedError, MittwaldUnreachableError } from './direct-api-token.ts';
 
 const QUERY_TOKEN_PARAMETERS = ['access_token', 'token', 'bearer'];
 
@@ -36,12 +36,13 @@ export function createBearerAuth(deps: {
     const token = bearerToken(header);
     if (!token) return sendUnauthorized(res, config, 'invalid_token');
     try {
-      const access = (await verifier.verify(token)) ?? (await verifyDirectToken?.(token));
+      const access = (await verifier.verify(token)) ?? (await verifyDirectToken?.(token, req.ip ?? 'unknown'));
       if (!access) return sendUnauthorized(res, config, 'invalid_token');
       res.locals.access = access;
       next();
     } catch (error) {
       if (error instanceof MittwaldUnreachableError) return sendTemporarilyUnavailable(res, error.message);
+      if (error instanceof DirectTokenChecksLimitedError) return sendTooManyRequests(res, error.retryAfterSeconds, error.message);
       logger.error('token verification failed', { error });
       sendTemporarilyUnavailable(res, 'token verification is unavailable');
     }

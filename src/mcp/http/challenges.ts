@@ -69,3 +69,8 @@ export function sendTemporarilyUnavailable(res: Response, description: string): 
     .set('Retry-After', String(RETRY_AFTER_SECONDS))
     .json({ error: 'temporarily_unavailable', error_description: description });
 }
+
+/** 429: this client (or everyone) asked too much of something costly; nothing was done. */
+export function sendTooManyRequests(res: Response, retryAfterSeconds: number, description: string): void {
+  res.status(429).set('Retry-After', String(retryAfterSeconds)).json({ error: 'too_many_requests', error_description: description });
+}

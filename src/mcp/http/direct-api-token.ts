@@ -1,26 +1,63 @@
 // Optional (DIRECT_API_TOKENS): accept a mittwald API token as the bearer, for CI and headless
-// clients. It is checked once against /v2/users/self and remembered briefly under a hash of the
-// token, never the token itself as a key.
+// clients. It is checked against /v2/users/self and the answer remembered under a hash of the
+// token, never the token itself as a key. Each check is an unauthenticated request's call to
+// mittwald, so: one check per token at a time, "no" is remembered as well as "yes" (apart, so a
+// flood of bad bearers never pushes good ones out), and checks are budgeted per client address
+// and overall; beyond the budget the request is refused before anything is sent.
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config.ts';
 import type { VerifiedAccess } from '../../oauth/access.ts';
+import { createLookupBudget } from './lookup-budget.ts';
 
 const ACCEPTED_TTL_MS = 60_000;
-const REJECTED_TTL_MS = 10_000;
-const MAX_CACHED = 1000;
+const REJECTED_TTL_MS = 5 * 60_000;
+const MAX_ACCEPTED = 1000;
+const MAX_REJECTED = 10_000;
 
 export class MittwaldUnreachableError extends Error {
   override name = 'MittwaldUnreachableError';
   readonly code = 'mittwald_unreachable';
 }
 
-interface CachedCheck {
-  accountId?: string;
-  until: number;
+/** The client (or everyone together) used up the token checks of this minute. */
+export class DirectTokenChecksLimitedError extends Error {
+  override name = 'DirectTokenChecksLimitedError';
+  readonly code = 'too_many_token_checks';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('too many unknown tokens were checked; try again later');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
+/** Insertion-ordered map that forgets its oldest entry when full, and entries past their time. */
+function expiringCache<T>(capacity: number, ttlMs: number, now: () => number) {
+  const entries = new Map<string, { value: T; until: number }>();
+  return {
+    get(key: string): { value: T; until: number } | undefined {
+      const entry = entries.get(key);
+      if (!entry || entry.until > now()) return entry;
+      entries.delete(key);
+      return undefined;
+    },
+    set(key: string, value: T): { value: T; until: number } {
+      entries.delete(key);
+      if (entries.size >= capacity) entries.delete(entries.keys().next().value!);
+      const entry = { value, until: now() + ttlMs };
+      entries.set(key, entry);
+      return entry;
+    },
+  };
+}
+
+/** a mittwald account id, known until `until` (epoch ms) */
+type Account = { value: string; until: number };
+
 export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetch = fetch, now: () => number = Date.now) {
-  const checks = new Map<string, CachedCheck>();
+  const accepted = expiringCache<string>(MAX_ACCEPTED, ACCEPTED_TTL_MS, now);
+  const rejected = expiringCache<true>(MAX_REJECTED, REJECTED_TTL_MS, now);
+  const inFlight = new Map<string, Promise<Account | undefined>>();
+  const budget = createLookupBudget({ ...config.directApiTokenChecks, now });
 
   async function lookUpAccount(token: string): Promise<string | undefined> {
     let response: Response;
@@ -39,25 +76,36 @@ export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetc
     return typeof accountId === 'string' && accountId ? accountId : undefined;
   }
 
-  function remember(key: string, accountId: string | undefined): void {
-    if (checks.size >= MAX_CACHED) checks.delete(checks.keys().next().value!);
-    checks.set(key, { accountId, until: now() + (accountId ? ACCEPTED_TTL_MS : REJECTED_TTL_MS) });
+  /** the account of the token, asking mittwald only when nobody knows and the budget allows */
+  function accountOf(key: string, token: string, clientAddress: string): Promise<Account | undefined> {
+    const known = accepted.get(key);
+    if (known) return Promise.resolve(known);
+    if (rejected.get(key)) return Promise.resolve(undefined);
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const limited = budget.take(clientAddress);
+    if (limited) return Promise.reject(new DirectTokenChecksLimitedError(limited.retryAfterSeconds));
+    const lookup = lookUpAccount(token)
+      .then((accountId) => {
+        if (accountId) return accepted.set(key, accountId);
+        rejected.set(key, true);
+        return undefined;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, lookup);
+    return lookup;
   }
 
-  return async function verifyDirectToken(token: string): Promise<VerifiedAccess | undefined> {
+  return async function verifyDirectToken(token: string, clientAddress: string): Promise<VerifiedAccess | undefined> {
     const key = createHash('sha256').update(token).digest('base64url');
-    let cached = checks.get(key);
-    if (!cached || cached.until <= now()) {
-      remember(key, await lookUpAccount(token));
-      cached = checks.get(key)!;
-    }
-    if (!cached.accountId) return undefined;
+    const account = await accountOf(key, token, clientAddress);
+    if (!account) return undefined;
     return {
-      accountId: cached.accountId,
+      accountId: account.value,
       clientId: 'mittwald-api-token',
       grantId: `direct:${key.slice(0, 16)}`,
       scopes: [...config.mittwald.scopes.upstream],
-      expiresAt: Math.floor(cached.until / 1000),
+      expiresAt: Math.floor(account.until / 1000),
       mittwaldAccessToken: async () => token,
     };
   };

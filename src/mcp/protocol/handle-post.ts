@@ -8,6 +8,7 @@
 // and only then hands the request to a per-request SDK server.
 import type { Request, RequestHandler, Response } from 'express';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { callsPerKeyAtOnce } from '../../cli/concurrency-limiter.ts';
 import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { MittwaldUnavailableError, type StepUpRequests, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
@@ -78,6 +79,8 @@ export function createPostHandler(deps: {
   logger: Logger;
 }): RequestHandler {
   const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
+  // a batch with more runs than one user may have running and waiting could only partly succeed
+  const maxRunsPerBatch = callsPerKeyAtOnce({ maxConcurrent: config.cli.maxConcurrent, maxPerKey: config.cli.maxPerUser, maxQueue: config.cli.maxQueue });
 
   /** Cancellations and answers to our questions, for this process or (through the store) another. */
   async function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): Promise<void> {
@@ -154,6 +157,9 @@ export function createPostHandler(deps: {
     }
 
     const tools = toolsCalled(requests, catalogue);
+    if (tools.filter((tool) => tool.kind === 'run').length > maxRunsPerBatch) {
+      return jsonRpcError(res, 400, -32600, `Invalid Request: a batch may hold at most ${maxRunsPerBatch} tool calls (what one user may have running and waiting at once)`);
+    }
     const lacking = [...new Set(tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length) {
       const needed = [...new Set([...access.scopes, ...tools.flatMap((tool) => tool.scopes)])];

@@ -1,6 +1,7 @@
 // The one oidc-provider Adapter, on top of our KeyValueStore (memory or Redis alike).
 // Record: oauth:<Model>:<id> -> JSON { payload, expiresAt, consumedAt? }. Everything has a TTL.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { type KeyValueStore, StoreUnavailableError } from '../../store/index.ts';
 import { AuthorizationStoreUnavailableError } from '../errors.ts';
 import { storeKeys } from '../store-keys.ts';
@@ -9,6 +10,9 @@ import { storeKeys } from '../store-keys.ts';
 export const CLIENT_TTL_SECONDS = 180 * 24 * 3600;
 // A client record in use gets its full lifetime back at most once a day (one write per day, not per request).
 const CLIENT_TOUCH_INTERVAL_SECONDS = 24 * 3600;
+
+// A record changes only by being consumed, touched or deleted: a second look settles every race.
+const MAX_CONSUME_ATTEMPTS = 3;
 
 const GRANT_BOUND_MODELS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
@@ -96,11 +100,32 @@ export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFa
       return id === undefined ? undefined : this.find(id);
     }
 
+    /**
+     * Marks a code or refresh token used, atomically: oidc-provider finds the record unused, checks
+     * the request, then consumes it, so two requests racing with one code both pass its check. The
+     * one whose mark lands second is refused like a replay; it does not end the grant, since having
+     * passed PKCE it comes from the client itself (a retry), whose first answer holds good tokens.
+     * A record deleted meanwhile (revoked) stays deleted and the request fails.
+     */
     async consume(id: string): Promise<void> {
       const key = storeKeys.model(this.#model, id);
-      const record = await readRecord(key);
-      if (!record || record.consumedAt !== undefined) return;
-      await writeRecord(key, { ...record, consumedAt: epochSeconds() });
+      for (let attempt = 0; attempt < MAX_CONSUME_ATTEMPTS; attempt++) {
+        const text = await store.get(key);
+        if (text === undefined) throw new errors.InvalidGrant(`${this.#label} is no longer valid`);
+        const record = JSON.parse(text) as StoredRecord;
+        if (record.consumedAt !== undefined) {
+          // a second rotation of one refresh token inside the grace window keeps the first mark
+          if (this.#withinRefreshGrace(record.consumedAt)) return;
+          throw new errors.InvalidGrant(`${this.#label} already used`);
+        }
+        const consumed = JSON.stringify({ ...record, consumedAt: epochSeconds() });
+        if (await store.replaceIfEquals(key, text, consumed, record.expiresAt - epochSeconds())) return;
+      }
+      throw new errors.InvalidGrant(`${this.#label} changed while it was used; try again`);
+    }
+
+    get #label(): string {
+      return this.#model === 'AuthorizationCode' ? 'authorization code' : this.#model === 'RefreshToken' ? 'refresh token' : this.#model;
     }
 
     async destroy(id: string): Promise<void> {

@@ -44,6 +44,7 @@ export function buildMcpApp(options: {
   const runner = options.runner ?? recordingRunner();
   const catalogue = options.catalogue ?? syntheticCatalogue(config);
   const app = express();
+  app.set('trust proxy', config.trustProxy);
   app.use(
     createMcpRouter({
       config,

@@ -14,8 +14,18 @@ interface Cookie {
   path: string;
 }
 
+/** How the browser's requests travel (default: fetch); tests may send them another way, e.g. with forged headers. */
+export type BrowserTransport = (url: URL, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<Response>;
+
+const fetchTransport: BrowserTransport = (url, init) => fetch(url, { ...init, redirect: 'manual' });
+
 export class TestBrowser {
   #cookies: Cookie[] = [];
+  readonly #transport: BrowserTransport;
+
+  constructor(transport: BrowserTransport = fetchTransport) {
+    this.#transport = transport;
+  }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<BrowserResponse> {
     const target = new URL(url);
@@ -23,9 +33,8 @@ export class TestBrowser {
       .filter((c) => c.origin === target.origin && target.pathname.startsWith(c.path))
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
-    const response = await fetch(target, {
+    const response = await this.#transport(target, {
       method: init.method ?? 'GET',
-      redirect: 'manual',
       headers: {
         ...(cookie ? { cookie } : {}),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),

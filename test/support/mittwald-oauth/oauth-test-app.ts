@@ -53,18 +53,20 @@ export async function startOAuthTestApp(options: {
   store: KeyValueStore;
   port?: number;
   clientMetadataFetch?: typeof fetch;
+  /** the façade's clock (epoch ms; default Date.now): tests move it instead of sleeping */
+  now?: () => number;
 }): Promise<OAuthTestApp> {
   const config = loadConfig(options.env);
   const metrics = createMetrics();
   const logger = createLogger({ level: 'error', format: 'json' });
-  const facade = createOAuthFacade({ config, store: options.store, logger, metrics, clientMetadataFetch: options.clientMetadataFetch });
+  const facade = createOAuthFacade({ config, store: options.store, logger, metrics, clientMetadataFetch: options.clientMetadataFetch, now: options.now });
 
   const app = express();
   app.use(facade.routes);
   app.use(facade.providerHandler);
   const port = options.port ?? (await freePort());
-  const server: Server = await new Promise((resolve) => {
-    const started = app.listen(port, '127.0.0.1', () => resolve(started));
+  const server: Server = await new Promise((resolve, reject) => {
+    const started = app.listen(port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(started)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -79,17 +81,17 @@ export async function startOAuthTestApp(options: {
   };
 }
 
-export interface OAuthTestDeployment {
+export interface OAuthTestDeployment<S extends KeyValueStore = MemoryStore> {
   app: OAuthTestApp;
   mittwald: MittwaldOAuthSimulator;
-  store: MemoryStore;
+  store: S;
   close(): Promise<void>;
 }
 
-/** One façade on a memory store in front of a fresh mittwald simulator that knows `scopes`. */
-export async function startOAuthTestDeployment(
-  options: { scopes?: string[]; env?: Record<string, string>; clientMetadataFetch?: typeof fetch } = {},
-): Promise<OAuthTestDeployment> {
+/** One façade (on a memory store unless given one) in front of a fresh mittwald simulator that knows `scopes`. */
+export async function startOAuthTestDeployment<S extends KeyValueStore = MemoryStore>(
+  options: { scopes?: string[]; env?: Record<string, string>; clientMetadataFetch?: typeof fetch; now?: () => number; store?: S } = {},
+): Promise<OAuthTestDeployment<S>> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const mittwald = await startMittwaldOAuthSimulator({
@@ -97,13 +99,21 @@ export async function startOAuthTestDeployment(
     redirectUri: `${publicUrl}/mittwald/callback`,
     scopes: options.scopes ?? ['user:read', 'customer:read', 'project:read', 'app:read'],
   });
-  const store = new MemoryStore();
-  const app = await startOAuthTestApp({
-    env: testEnvironment(mittwald, publicUrl, options.env),
-    store,
-    port,
-    clientMetadataFetch: options.clientMetadataFetch,
-  });
+  const store = options.store ?? (new MemoryStore() as KeyValueStore as S);
+  let app: OAuthTestApp;
+  try {
+    app = await startOAuthTestApp({
+      env: testEnvironment(mittwald, publicUrl, options.env),
+      store,
+      port,
+      clientMetadataFetch: options.clientMetadataFetch,
+      now: options.now,
+    });
+  } catch (error) {
+    // nothing of a failed set-up may stay listening (the suite's worker could not exit)
+    await mittwald.close();
+    throw error;
+  }
   return {
     app,
     mittwald,

@@ -113,9 +113,29 @@ export async function startMittwaldOAuthSimulator(options: MittwaldOAuthSimulato
     back({ code });
   }
 
+  /**
+   * A slow answer: true after `slowMs`, false as soon as the client gave up (or the simulator
+   * closes). A request nobody waits for is dropped, and no timer outlives the simulator.
+   */
+  const slowDelays = new Set<() => void>();
+  function answerLate(res: Response): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (answered: boolean) => {
+        clearTimeout(timer);
+        res.off('close', abandon);
+        slowDelays.delete(abandon);
+        resolve(answered);
+      };
+      const abandon = () => finish(false);
+      const timer = setTimeout(() => finish(true), slowMs);
+      res.once('close', abandon);
+      slowDelays.add(abandon);
+    });
+  }
+
   async function token(req: Request, res: Response) {
     if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'form-encoded body required');
-    if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
+    if (slowMs && !(await answerLate(res))) return;
     if (down) return res.status(503).send('service unavailable');
     const body = req.body as Record<string, string | undefined>;
     if (body.client_id !== options.clientId) return oauthError(res, 401, 'invalid_client', 'unknown client');
@@ -177,6 +197,7 @@ export async function startMittwaldOAuthSimulator(options: MittwaldOAuthSimulato
     lastRequestedScope: () => lastScope,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const abandon of [...slowDelays]) abandon();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
