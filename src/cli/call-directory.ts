@@ -33,7 +33,12 @@ export async function createCallDirectory(parent: string, owner?: { uid: number;
   try {
     const created = [dirs.cwd, dirs.configDir, dirs.tmpDir];
     await Promise.all(created.map((dir) => mkdir(dir, { mode: 0o700 })));
-    if (owner) await Promise.all([home, ...created].map((dir) => chown(dir, owner.uid, owner.gid)));
+    // The inner directories first: once the child's uid owns the 0700 top, we (without
+    // CAP_DAC_READ_SEARCH, as in the container) can no longer reach what is inside it.
+    if (owner) {
+      await Promise.all(created.map((dir) => chown(dir, owner.uid, owner.gid)));
+      await chown(home, owner.uid, owner.gid);
+    }
   } catch (error) {
     await rm(home, { recursive: true, force: true });
     throw error;

@@ -21,7 +21,7 @@ const LOCAL_INPUTS = ['conversation create --message-from', 'conversation create
 /**
  * config/tools.json with the flag policy (layer 1) switched off, so the attacks reach the child and
  * the layers below are what stops them: the catalogue's policy (its `inputs`) offers an input it was
- * told is plain. Without that policy in config/tools.json the catalogue offers them anyway.
+ * told is plain, and without its rule for a message, a call may leave mw to start its editor.
  * `stand-in allocate` becomes a tool (the memory-hungry command).
  */
 export function overridesWithoutFlagPolicy(): string {
@@ -32,7 +32,9 @@ export function overridesWithoutFlagPolicy(): string {
   const overrides = JSON.parse(readFileSync(join(projectRoot, 'config', 'tools.json'), 'utf8'));
   overrides.scopes['stand-in allocate'] = ['project:read'];
   // layer 1 off: the one line that switches the flag policy off for the attack inputs
-  if (overrides.inputs) for (const input of LOCAL_INPUTS) overrides.inputs[input] = { kind: 'plain', reason: 'isolation tests: layer 1 off' };
+  for (const input of LOCAL_INPUTS) overrides.inputs[input] = { kind: 'plain', reason: 'isolation tests: layer 1 off' };
+  // and the rule that keeps mw's editor path out of reach (a message is required)
+  for (const command of ['conversation create', 'conversation reply']) delete overrides.inputRules[command];
   writeFileSync(path, JSON.stringify(overrides));
   return path;
 }

@@ -130,6 +130,8 @@ export function buildToolCatalogue(
   const tools = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   return {
     cliVersion: commandSet.cliVersion,
+    // every input went through the input policy (input-policy.ts): nothing local is offered unless config says so
+    inputPolicy: 'flag-policy',
     tools,
     excluded,
     warnings,
