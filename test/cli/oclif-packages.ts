@@ -32,7 +32,8 @@ export function copyStandInCli(parent: string): string {
   const root = join(parent, 'mw-stand-in');
   const source = join(projectRoot, 'test', 'support', 'mw-cli');
   cpSync(source, root, { recursive: true, filter: (path) => !path.endsWith('oclif.manifest.json') });
-  for (const name of ['@oclif/core', '@mittwald/api-client']) linkProjectDependency(root, name);
+  const { dependencies } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of Object.keys(dependencies)) linkProjectDependency(root, name);
   return root;
 }
 

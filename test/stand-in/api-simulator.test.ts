@@ -120,6 +120,52 @@ describe('mittwald API simulator', () => {
     expect((await call(`/v2/mysql-databases/${database.body.id}`, { token: ALICE })).status).toBe(404);
   });
 
+  it('keeps each conversation and its messages to the user who opened it', async () => {
+    api.grantToken('bob', api.users[1].userId);
+    const [general] = (await call('/v2/conversation-categories', { token: ALICE })).body;
+    const created = await call('/v2/conversations', { method: 'POST', token: ALICE, body: JSON.stringify({ title: 'Help', categoryId: general.categoryId }) });
+    expect(created.status).toBe(201);
+    const { conversationId } = created.body;
+    const message = await call(`/v2/conversations/${conversationId}/messages`, { method: 'POST', token: ALICE, body: JSON.stringify({ messageContent: 'hi' }) });
+    expect(message.status).toBe(201);
+
+    expect((await call(`/v2/conversations/${conversationId}/messages`, { token: ALICE })).body.map((m: { messageContent: string }) => m.messageContent)).toEqual(['hi']);
+    expect((await call(`/v2/conversations/${conversationId}/messages`, { token: 'bob' })).status).toBe(403);
+    expect((await call(`/v2/conversations/${conversationId}/messages`, { method: 'POST', token: 'bob', body: '{"messageContent":"x"}' })).status).toBe(403);
+    expect((await call('/v2/conversations', { token: 'bob' })).body).toEqual([]);
+  });
+
+  it('new projects and backups become ready only after the configured delay', async () => {
+    const alice = api.users[0];
+    api.setReadinessDelay(300);
+    try {
+      const project = await call(`/v2/servers/${alice.serverId}/projects`, { method: 'POST', token: ALICE, body: '{"description":"slow"}' });
+      const backup = await call(`/v2/projects/${alice.projects[0].id}/backups`, { method: 'POST', token: ALICE, body: JSON.stringify({ expirationTime: '2030-01-01T00:00:00Z' }) });
+      expect((await call(`/v2/projects/${project.body.id}`, { token: ALICE })).body).toMatchObject({ readiness: 'creating', isReady: false });
+      expect((await call(`/v2/project-backups/${backup.body.id}`, { token: ALICE })).body.status).toBe('Pending');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect((await call(`/v2/projects/${project.body.id}`, { token: ALICE })).body).toMatchObject({ readiness: 'ready', isReady: true });
+      expect((await call(`/v2/project-backups/${backup.body.id}`, { token: ALICE })).body.status).toBe('Completed');
+    } finally {
+      api.setReadinessDelay(0);
+    }
+    const atOnce = await call(`/v2/servers/${alice.serverId}/projects`, { method: 'POST', token: ALICE, body: '{"description":"fast"}' });
+    expect((await call(`/v2/projects/${atOnce.body.id}`, { token: ALICE })).body.readiness).toBe('ready');
+  });
+
+  it('stores the containers declared on a project stack, for that project’s users only', async () => {
+    const [alice, bob] = api.users;
+    const declared = await call(`/v2/stacks/${alice.projects[0].id}`, {
+      method: 'PATCH',
+      token: ALICE,
+      body: JSON.stringify({ services: { db: { image: 'mariadb', envs: { ROOT_PASSWORD: 'x' } } } }),
+    });
+    expect(declared.status).toBe(200);
+    const services = (await call(`/v2/projects/${alice.projects[0].shortId}/services`, { token: ALICE })).body;
+    expect(services).toEqual([expect.objectContaining({ serviceName: 'db', stackId: alice.projects[0].id, pendingState: expect.objectContaining({ envs: { ROOT_PASSWORD: 'x' } }) })]);
+    expect((await call(`/v2/stacks/${bob.projects[0].id}`, { method: 'PATCH', token: ALICE, body: '{"services":{}}' })).status).toBe(403);
+  });
+
   it('unknown paths are 404, never 5xx', async () => {
     expect((await call('/v2/does-not-exist', { token: ALICE })).status).toBe(404);
   });

@@ -28,7 +28,9 @@ describe('stand-in manifest', () => {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
 
     expect(manifest.version).toBe(loaded.version);
-    expect(Object.keys(manifest.commands).sort()).toEqual(loaded.commands.map((c) => c.id).sort());
+    // oclif lists an alias (project backup create) as a command of its own; a manifest lists it under its command
+    const aliases = new Set(loaded.commands.flatMap((c) => c.aliases));
+    expect(Object.keys(manifest.commands).sort()).toEqual(loaded.commands.map((c) => c.id).filter((id) => !aliases.has(id)).sort());
     expect(manifest.commands['project:list'].flags.token).toMatchObject({ type: 'option', helpGroup: 'AUTHENTICATION' });
     expect(manifest.commands['project:list'].flags.output.options).toEqual(['txt', 'json', 'yaml', 'csv', 'tsv']);
     expect(Object.keys(manifest.commands['project:delete'].args)).toEqual(['project-id']);

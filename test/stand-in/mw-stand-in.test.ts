@@ -1,6 +1,7 @@
 // The stand-in `mw` against the API simulator: the behaviours of the real CLI the server relies on.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMittwaldApiSimulator, type MittwaldApiSimulator } from '../support/mittwald-api/simulator.ts';
 import { makeConfigDir, runStandIn, spawnStandIn } from './run-stand-in.ts';
@@ -83,11 +84,19 @@ describe('stand-in mw: reading', () => {
   });
 
   it('--token overrides the environment token', async () => {
-    const result = await runStandIn(['user', 'get', '-o', 'json', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
+    const result = await runStandIn(['project', 'list', '-o', 'json', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
 
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).userId).toBe(bob().userId);
+    expect(JSON.parse(result.stdout).map((p: { id: string }) => p.id)).toEqual([bob().projects[0].id]);
     expect(new Set(api.requests.map((r) => r.token))).toEqual(new Set([BOB_TOKEN]));
+  });
+
+  it('has --token only where the real mw has it (user get has none in the surface)', async () => {
+    const result = await runStandIn(['user', 'get', '--token', BOB_TOKEN], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Nonexistent flag: --token');
+    expect(api.requests).toEqual([]);
   });
 
   it('without --token or env it reads <configDir>/token', async () => {
@@ -215,6 +224,146 @@ describe('stand-in mw: writing', () => {
   });
 });
 
+describe('stand-in mw: inputs that read or run things on the machine running mw', () => {
+  const conversationsOf = async (token: string) =>
+    JSON.parse((await runStandIn(['conversation', 'list', '-o', 'json'], envFor(token))).stdout) as Array<{ conversationId: string; title: string }>;
+
+  it('conversation create --message-from=<file> sends the whole file, which conversation show returns, to its author only', async () => {
+    const file = path.join(configDir, 'message.txt');
+    const content = 'first line\nsecond line with ümlauts\n\nlast line\n';
+    await writeFile(file, content);
+
+    const created = await runStandIn(['conversation', 'create', '--title', 'From a file', `--message-from=${file}`], envFor(ALICE_TOKEN));
+    expect(created.code).toBe(0);
+    expect(created.stdout).toBe('');
+    const conversation = (await conversationsOf(ALICE_TOKEN)).find((c) => c.title === 'From a file')!;
+    expect(api.state.conversationMessages.get(conversation.conversationId)!.map((m) => m.messageContent)).toEqual([content]);
+
+    const shown = await runStandIn(['conversation', 'show', conversation.conversationId], envFor(ALICE_TOKEN));
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(content);
+
+    const byBob = await runStandIn(['conversation', 'show', conversation.conversationId], envFor(BOB_TOKEN));
+    expect(byBob.code).toBe(1);
+    expect(byBob.stdout).toContain('403');
+    expect(byBob.stdout).not.toContain('second line');
+    expect((await conversationsOf(BOB_TOKEN)).map((c) => c.conversationId)).not.toContain(conversation.conversationId);
+  });
+
+  it('conversation reply --editor=<program> starts the program on a temp file and sends what it wrote there', async () => {
+    const created = await runStandIn(['conversation', 'create', '--title', 'Edited', '--message', 'hello'], envFor(ALICE_TOKEN));
+    expect(created.code).toBe(0);
+    const conversation = (await conversationsOf(ALICE_TOKEN)).find((c) => c.title === 'Edited')!;
+    const editor = path.join(configDir, 'editor.sh');
+    await writeFile(editor, '#!/bin/sh\nprintf "written by the editor, args: %s" "$*" > "$1"\n', { mode: 0o755 });
+    const tempFilesBefore = (await readdir(tmpdir())).filter((name) => name.endsWith('.md'));
+
+    const replied = await runStandIn(['conversation', 'reply', conversation.conversationId, `--editor=${editor}`], envFor(ALICE_TOKEN));
+
+    expect(replied.code).toBe(0);
+    const messages = api.state.conversationMessages.get(conversation.conversationId)!.map((m) => m.messageContent!);
+    expect(messages[0]).toBe('hello');
+    expect(messages[1]).toMatch(/^written by the editor, args: \/\S+\.md$/);
+    // the temp file is gone again
+    expect((await readdir(tmpdir())).filter((name) => name.endsWith('.md'))).toEqual(tempFilesBefore);
+  });
+
+  it('--message and --message-from together are refused before anything is sent', async () => {
+    const before = api.state.conversations.size;
+    const result = await runStandIn(['conversation', 'create', '--title', 'x', '--message', 'a', '--message-from', '/etc/hostname'], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('cannot also be provided');
+    expect(api.requests).toEqual([]);
+    expect(api.state.conversations.size).toBe(before);
+  });
+
+  it('container run --env-file=<file> reads the file into the container environment; container update replaces it', async () => {
+    const project = alice().projects[0];
+    const envFile = path.join(configDir, 'app.env');
+    await writeFile(envFile, '# comment\nDB_PASSWORD=from-the-file\nQUOTED="with spaces"\n');
+
+    const run = await runStandIn(['container', 'run', '-p', project.shortId, `--env-file=${envFile}`, '-e', 'EXTRA=1', '--name', 'web', '-q', 'nginx:1.27'], envFor(ALICE_TOKEN));
+    expect(run.code).toBe(0);
+    const serviceId = run.stdout.trim();
+    expect(api.state.containerServices.get(serviceId)?.pendingState.envs).toEqual({ EXTRA: '1', DB_PASSWORD: 'from-the-file', QUOTED: 'with spaces' });
+
+    const listed = await runStandIn(['container', 'list', '-p', project.id, '-o', 'json'], envFor(ALICE_TOKEN));
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ id: serviceId, serviceName: 'web' }));
+
+    const otherFile = path.join(configDir, 'other.env');
+    await writeFile(otherFile, 'ONLY=this\n');
+    const updated = await runStandIn(['container', 'update', 'web', '--project-id', project.id, '--env-file', otherFile], envFor(ALICE_TOKEN));
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/^Step 3: updating container configuration\.\.\. completed$/m);
+    expect(api.state.containerServices.get(serviceId)?.pendingState.envs).toEqual({ ONLY: 'this' });
+
+    // mw answers "Env file not found"; Node 24 itself already stops at an --env-file naming a
+    // missing file anywhere in argv (exit 9, before mw starts). Either way nothing is sent.
+    api.clearRequests();
+    const missing = await runStandIn(['container', 'update', 'web', '--project-id', project.id, '--env-file', path.join(configDir, 'nope.env')], envFor(ALICE_TOKEN));
+    expect(missing.code).not.toBe(0);
+    expect(`${missing.stdout}${missing.stderr}`).toMatch(/not found/);
+    expect(api.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(api.state.containerServices.get(serviceId)?.pendingState.envs).toEqual({ ONLY: 'this' });
+  });
+});
+
+describe('stand-in mw: --wait on long-running commands', () => {
+  afterEach(() => api.setReadinessDelay(0));
+
+  it('backup create --wait prints the step lines and polls until the simulator says the backup is complete', async () => {
+    api.setReadinessDelay(2500);
+    const project = alice().projects[0];
+    const result = await runStandIn(['backup', 'create', '-p', project.id, '--expires', '30d', '--wait', '--wait-timeout', '90s'], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      'Starting: Creating backup',
+      '',
+      'Step 1: creating backup... completed',
+      'Step 2: waiting for backup to be complete... completed',
+      'Completed: Process completed successfully',
+      '',
+      'Summary: Backup successfully created.',
+      '',
+    ]);
+    const polls = api.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v2/project-backups/'));
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    expect(api.state.backups.get(polls[0].path.split('/').at(-1)!)?.status).toBe('Completed');
+  });
+
+  it('gives up after --wait-timeout with exit 1, the waiting step left open', async () => {
+    api.setReadinessDelay(60_000);
+    const result = await runStandIn(['backup', 'create', '-p', alice().projects[0].id, '--expires', '30d', '--wait', '--wait-timeout=1s'], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Step 2: waiting for backup to be complete... ╭');
+    expect(result.stdout).toContain('expected condition was not reached after 1 seconds');
+  });
+
+  it('project create --wait waits for readiness; with -q it prints only the id', async () => {
+    api.setReadinessDelay(1500);
+    const loud = await runStandIn(['project', 'create', '-s', alice().serverId, '-d', 'Waited for', '--wait'], envFor(ALICE_TOKEN));
+    expect(loud.code).toBe(0);
+    expect(loud.stdout).toMatch(/^Step 1: creating a new project\.\.\. completed\nInfo: project ID: \S+\nStep 2: waiting for project to be ready\.\.\. completed$/m);
+
+    const quiet = await runStandIn(['project', 'create', '-s', alice().serverId, '-d', 'Quietly waited for', '--wait', '-q'], envFor(ALICE_TOKEN));
+    expect(quiet.code).toBe(0);
+    expect(api.state.projects.get(quiet.stdout.trim())?.readiness).toBe('ready');
+    expect(quiet.stdout).toBe(`${quiet.stdout.trim()}\n`);
+  });
+
+  it('an unreadable duration is refused before anything is created', async () => {
+    const before = api.state.projects.size;
+    const result = await runStandIn(['project', 'create', '-s', alice().serverId, '-d', 'x', '--wait', '--wait-timeout', 'soon'], envFor(ALICE_TOKEN));
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('--wait-timeout');
+    expect(api.state.projects.size).toBe(before);
+  });
+});
+
 describe('stand-in mw: faults for the runner', () => {
   it('stand-in hang is still running after 1 s, with a grandchild that dies with its process group', async () => {
     const child = spawnStandIn(['stand-in', 'hang'], envFor(undefined), { detached: true });
@@ -242,6 +391,15 @@ describe('stand-in mw: faults for the runner', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout.length).toBe(3 * 1024 * 1024);
+  });
+
+  it('stand-in allocate takes the memory it is asked for', async () => {
+    const result = await runStandIn(['stand-in', 'allocate', '--megabytes', '64'], envFor(undefined));
+
+    expect(result.code).toBe(0);
+    const [, megabytes, rss] = /allocated (\d+) MB, rss (\d+) MB/.exec(result.stdout)!;
+    expect(Number(megabytes)).toBe(64);
+    expect(Number(rss)).toBeGreaterThan(64);
   });
 
   it('stand-in crash dies from a signal, or with exit 1 on an uncaught error', async () => {

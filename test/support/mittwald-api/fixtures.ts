@@ -2,6 +2,7 @@
 // every project has one app installation, MySQL database (+ main user), cronjob, backup and mail address.
 import type {
   App,
+  ConversationCategory,
   AppInstallation,
   Backup,
   Cronjob,
@@ -38,7 +39,7 @@ export function seedUuid(kind: number, n: number): string {
   return `${String(kind).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 
-const KIND = { user: 1, customer: 2, server: 3, project: 4, app: 5, installation: 6, database: 7, dbUser: 8, cronjob: 9, backup: 10, mail: 11 };
+const KIND = { user: 1, customer: 2, server: 3, project: 4, app: 5, installation: 6, database: 7, dbUser: 8, cronjob: 9, backup: 10, mail: 11, conversationCategory: 12 };
 
 export const SEED_USERS: readonly SeedUser[] = [
   {
@@ -84,6 +85,12 @@ export const SEED_APPS: readonly App[] = [
   { id: seedUuid(KIND.app, 2), name: 'TYPO3', tags: ['cms'] },
 ];
 
+export const SEED_CONVERSATION_CATEGORIES: readonly ConversationCategory[] = [
+  { categoryId: seedUuid(KIND.conversationCategory, 1), name: 'general', referenceType: ['unspecified'] },
+  { categoryId: seedUuid(KIND.conversationCategory, 2), name: 'technical', referenceType: ['project', 'server'] },
+  { categoryId: seedUuid(KIND.conversationCategory, 3), name: 'billing', referenceType: ['organisation'] },
+];
+
 export function createSeedState(): SimulatorState {
   const state: SimulatorState = {
     users: new Map(),
@@ -98,6 +105,10 @@ export function createSeedState(): SimulatorState {
     cronjobs: new Map(),
     backups: new Map(),
     mailAddresses: new Map(),
+    conversationCategories: new Map(SEED_CONVERSATION_CATEGORIES.map((c) => [c.categoryId, structuredClone(c)])),
+    conversations: new Map(),
+    conversationMessages: new Map(),
+    containerServices: new Map(),
   };
   let projectNumber = 0;
   SEED_USERS.forEach((seed, userIndex) => {

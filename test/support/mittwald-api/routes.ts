@@ -11,8 +11,11 @@ import {
   visibleProjects,
 } from './access.ts';
 import { ApiError, type ValidationIssue } from './api-error.ts';
+import { createContainerRoutes } from './container-routes.ts';
+import { createConversationRoutes } from './conversation-routes.ts';
 import { newMailAddress, newMysqlDatabase, newProject } from './fixtures.ts';
-import type { SimulatorState } from './state.ts';
+import type { Readiness } from './readiness.ts';
+import type { Backup, SimulatorState } from './state.ts';
 
 export const SUPPORTED_MYSQL_VERSIONS = ['5.7', '8.0', '8.4'];
 
@@ -41,7 +44,7 @@ const shortId = (prefix: string): string => `${prefix}-${randomBytes(3).toString
 
 function deleteProjectWithResources(state: SimulatorState, projectId: string): void {
   state.projects.delete(projectId);
-  for (const resources of [state.appInstallations, state.mysqlDatabases, state.cronjobs, state.backups, state.mailAddresses]) {
+  for (const resources of [state.appInstallations, state.mysqlDatabases, state.cronjobs, state.backups, state.mailAddresses, state.containerServices]) {
     for (const [id, resource] of resources as Map<string, { projectId?: string }>) {
       if (resource.projectId === projectId) resources.delete(id);
     }
@@ -51,7 +54,7 @@ function deleteProjectWithResources(state: SimulatorState, projectId: string): v
   }
 }
 
-export function createApiRoutes(state: SimulatorState): Router {
+export function createApiRoutes(state: SimulatorState, readiness: Readiness): Router {
   const router = Router();
 
   router.get('/v2/users/:userId', (req, res) => {
@@ -100,7 +103,9 @@ export function createApiRoutes(state: SimulatorState): Router {
       server,
       createdAt: new Date().toISOString(),
     });
+    if (readiness.delayMs > 0) Object.assign(project, { isReady: false, readiness: 'creating', status: 'pending' });
     state.projects.set(project.id, project);
+    readiness.schedule(() => Object.assign(project, { isReady: true, readiness: 'ready', status: 'ready', statusSetAt: new Date().toISOString() }));
     res.status(201).json({ id: project.id });
   });
 
@@ -121,6 +126,31 @@ export function createApiRoutes(state: SimulatorState): Router {
   listInProject('cronjobs', state.cronjobs);
   listInProject('backups', state.backups);
   listInProject('mail-addresses', state.mailAddresses);
+
+  router.post('/v2/projects/:projectId/backups', (req, res) => {
+    const project = requireProject(state, userOf(res), param(req, 'projectId'));
+    const expirationTime = expectString(req.body, 'expirationTime', []);
+    if (!expirationTime || Number.isNaN(Date.parse(expirationTime))) {
+      throw ApiError.validation([{ path: 'expirationTime', message: 'expirationTime must be a date-time', type: 'format' }]);
+    }
+    const now = new Date().toISOString();
+    const backup: Backup = {
+      id: randomUUID(),
+      projectId: project.id,
+      description: typeof req.body?.description === 'string' ? req.body.description : undefined,
+      status: readiness.delayMs > 0 ? 'Pending' : 'Completed',
+      deletable: true,
+      requestedAt: now,
+      expiresAt: new Date(expirationTime).toISOString(),
+    };
+    state.backups.set(backup.id, backup);
+    readiness.schedule(() => Object.assign(backup, { status: 'Completed', createdAt: new Date().toISOString() }));
+    res.status(201).json({ id: backup.id });
+  });
+
+  router.get('/v2/project-backups/:id', (req, res) => {
+    res.json(requireProjectResource(state, userOf(res), state.backups, param(req, 'id'), 'project backup', (b) => b.projectId));
+  });
 
   router.get('/v2/app-installations/:id', (req, res) => {
     res.json(requireProjectResource(state, userOf(res), state.appInstallations, param(req, 'id'), 'app installation', (i) => i.projectId));
@@ -199,6 +229,9 @@ export function createApiRoutes(state: SimulatorState): Router {
     state.mailAddresses.set(mail.id, mail);
     res.status(201).json({ id: mail.id });
   });
+
+  router.use(createConversationRoutes(state));
+  router.use(createContainerRoutes(state));
 
   router.use((req) => {
     throw ApiError.notFound(`${req.method} ${req.path}`);

@@ -5,10 +5,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError, sendApiError } from './api-error.ts';
 import { createSeedState, SEED_USERS, type SeedUser } from './fixtures.ts';
+import { createReadiness } from './readiness.ts';
 import { createApiRoutes } from './routes.ts';
 import type { SimulatorState } from './state.ts';
 
-export { SEED_USERS, SEED_APPS, seedUuid } from './fixtures.ts';
+export { SEED_USERS, SEED_APPS, SEED_CONVERSATION_CATEGORIES, seedUuid } from './fixtures.ts';
 export type { SeedUser, SeedProject } from './fixtures.ts';
 
 export interface RecordedRequest {
@@ -27,6 +28,8 @@ export interface MittwaldApiSimulatorOptions {
   port?: number;
   /** tokens valid from the start: token → userId */
   tokens?: Record<string, string>;
+  /** how long a project or backup created through the API stays not ready (default 0: ready at once) */
+  readinessDelayMs?: number;
 }
 
 export interface MittwaldApiSimulator {
@@ -41,6 +44,8 @@ export interface MittwaldApiSimulator {
   state: SimulatorState;
   grantToken(token: string, userId: string): void;
   revokeToken(token: string): void;
+  /** from now on, new projects and backups become ready after this many ms (what `--wait` polls for) */
+  setReadinessDelay(delayMs: number): void;
   /** while down, new connections are destroyed and open ones closed */
   setDown(down: boolean): void;
   close(): Promise<void>;
@@ -55,6 +60,7 @@ function tokenOf(req: Request): string | undefined {
 
 export async function startMittwaldApiSimulator(options: MittwaldApiSimulatorOptions = {}): Promise<MittwaldApiSimulator> {
   const state = createSeedState();
+  const readiness = createReadiness(options.readinessDelayMs);
   const tokens = new Map<string, string>(Object.entries(options.tokens ?? {}));
   const requests: RecordedRequest[] = [];
 
@@ -69,7 +75,7 @@ export async function startMittwaldApiSimulator(options: MittwaldApiSimulatorOpt
     next();
   });
   app.use(express.json({ limit: '1mb' }));
-  app.use(createApiRoutes(state));
+  app.use(createApiRoutes(state, readiness));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof ApiError) return sendApiError(res, error);
     // body-parser errors (malformed JSON, too large) carry a 4xx status: the caller's fault, never a 5xx
@@ -98,12 +104,14 @@ export async function startMittwaldApiSimulator(options: MittwaldApiSimulatorOpt
     state,
     grantToken: (token, userId) => void tokens.set(token, userId),
     revokeToken: (token) => void tokens.delete(token),
+    setReadinessDelay: (delayMs) => void (readiness.delayMs = delayMs),
     setDown(isDown) {
       down = isDown;
       if (isDown) for (const socket of sockets) socket.destroy();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        readiness.close();
         for (const socket of sockets) socket.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

@@ -13,6 +13,10 @@ export type MysqlUser = MittwaldAPIV2.Components.Schemas.DatabaseMySqlUser;
 export type Cronjob = MittwaldAPIV2.Components.Schemas.CronjobCronjob;
 export type Backup = MittwaldAPIV2.Components.Schemas.BackupProjectBackup;
 export type MailAddress = MittwaldAPIV2.Components.Schemas.MailMailAddress;
+export type ConversationCategory = MittwaldAPIV2.Components.Schemas.ConversationCategory;
+export type Conversation = MittwaldAPIV2.Components.Schemas.ConversationConversation;
+export type ConversationMessage = MittwaldAPIV2.Components.Schemas.ConversationMessage;
+export type ContainerService = MittwaldAPIV2.Components.Schemas.ContainerServiceResponse;
 
 export interface SimulatorState {
   users: Map<string, User>;
@@ -29,4 +33,12 @@ export interface SimulatorState {
   cronjobs: Map<string, Cronjob>;
   backups: Map<string, Backup>;
   mailAddresses: Map<string, MailAddress>;
+  /** the support categories, the same for everyone */
+  conversationCategories: Map<string, ConversationCategory>;
+  /** support conversations; each is seen only by the user who opened it (mainUser) */
+  conversations: Map<string, Conversation>;
+  /** conversationId → its messages, oldest first */
+  conversationMessages: Map<string, ConversationMessage[]>;
+  /** containers; every project has one default stack whose id is the project id */
+  containerServices: Map<string, ContainerService>;
 }

@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+// Starts as mw's bin/run.js does: oclif runs the command; the error handler (and with it Ink and
+// React) is loaded up front.
+import { flush, run } from '@oclif/core';
+import { handleError } from '../lib/handle-error.js';
 
-await execute({ dir: import.meta.url });
+try {
+  await run(process.argv.slice(2), import.meta.url);
+  await flush();
+  process.exit(0);
+} catch (error) {
+  handleError(error);
+}

@@ -1,19 +1,16 @@
-// Like mw's BaseCommand: every authenticated command gets --token and an API client for the resolved token.
-import { Command, Errors, Flags } from '@oclif/core';
+// Like mw's base commands: every command that talks to the API gets a client for the token resolved
+// as mw resolves it; errors go on to bin/run.js (mw's error box). Args and flags are not defined
+// here: commands.js gives every command those of the real mw (data/mw-surface.json).
+import { Command } from '@oclif/core';
 import { MittwaldAPIV2Client } from '@mittwald/api-client';
-import { renderErrorBox } from './error-box.js';
 import { resolveApiToken } from './token.js';
 
-export class BaseCommand extends Command {
-  static baseFlags = {
-    token: Flags.string({
-      helpGroup: 'AUTHENTICATION',
-      description:
-        'API token to use for authentication. Overrides environment and config file. NOTE: watch out that tokens passed via this flag might be logged in your shell history.',
-      required: false,
-    }),
-  };
+export class StandInCommand extends Command {
+  /** per flag or arg name, { summary, description, env, default } for help; see surface.js */
+  static texts = {};
+}
 
+export class BaseCommand extends StandInCommand {
   async init() {
     await super.init();
     const { flags } = await this.parse();
@@ -23,10 +20,12 @@ export class BaseCommand extends Command {
     // Allow pointing the CLI at a local API (the same switch upstream mw offers for testing).
     if (process.env.MITTWALD_API_BASE_URL) this.apiClient.axios.defaults.baseURL = process.env.MITTWALD_API_BASE_URL;
   }
+}
 
-  async catch(error) {
-    if (error instanceof Errors.ExitError) throw error;
-    process.stdout.write(renderErrorBox(error));
-    this.exit(1);
+/** A real mw command the API simulator has no endpoints for: it parses its input as mw would, then says so. */
+export class UnservedCommand extends StandInCommand {
+  async run() {
+    await this.parse();
+    throw new Error(`The stand-in mw does not implement "mw ${this.id.replaceAll(':', ' ')}": the API simulator does not serve it.`);
   }
 }

@@ -1,24 +1,16 @@
 // Like mw's DeleteBaseCommand: confirm (auto-confirmed without a TTY!), delete, report.
-import { Flags } from '@oclif/core';
 import { BaseCommand } from './base-command.js';
-import { quietFlag } from './flags.js';
-import { Progress } from './progress.js';
+import { makeProcessRenderer } from './process-renderer.js';
 
 export class DeleteCommand extends BaseCommand {
-  static baseFlags = {
-    ...BaseCommand.baseFlags,
-    quiet: quietFlag,
-    force: Flags.boolean({ char: 'f', description: 'do not ask for confirmation' }),
-  };
-
   /** e.g. "project" */
   static resourceName = 'resource';
 
   async run() {
     const { args, flags } = await this.parse();
-    const progress = new Progress(flags.quiet);
+    const p = makeProcessRenderer(flags, `Deleting ${this.ctor.resourceName}`);
     const label = await this.describeResource(args, flags);
-    if (!flags.force) progress.confirm(`confirm deletion of ${this.ctor.resourceName} ${label}`);
+    if (!flags.force) p.addConfirmation(`confirm deletion of ${this.ctor.resourceName} ${label}`);
     await this.deleteResource(args, flags);
     if (!flags.quiet) process.stdout.write(`The ${this.ctor.resourceName} ${label} was successfully deleted.\n`);
   }

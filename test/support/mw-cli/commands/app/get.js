@@ -1,13 +1,8 @@
-import { Args } from '@oclif/core';
 import { assertStatus } from '../../lib/api.js';
-import { GetCommand, outputFlag } from '../../lib/get-command.js';
+import { GetCommand } from '../../lib/get-command.js';
 
 export default class AppGet extends GetCommand {
   static summary = 'Get details about an app installation';
-  static baseFlags = { ...GetCommand.baseFlags, output: outputFlag(['txt', 'json']) };
-  static args = {
-    'installation-id': Args.string({ description: 'ID or short ID of an app installation; this argument is optional if a default app installation is set in the context' }),
-  };
   static fields = [
     ['ID', (i) => i.id],
     ['Short ID', (i) => i.shortId],

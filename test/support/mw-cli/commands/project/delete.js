@@ -1,14 +1,10 @@
-import { Args } from '@oclif/core';
 import { assertStatus } from '../../lib/api.js';
 import { DeleteCommand } from '../../lib/delete-command.js';
-import { normalizeProjectId } from '../../lib/flags.js';
+import { normalizeProjectId } from '../../lib/normalize-id.js';
 
 export default class ProjectDelete extends DeleteCommand {
   static summary = 'Delete a project';
   static resourceName = 'project';
-  static args = {
-    'project-id': Args.string({ description: 'ID or short ID of a project; this argument is optional if a default project is set in the context' }),
-  };
 
   async describeResource(args) {
     this.projectId = await normalizeProjectId(this.apiClient, args['project-id']);

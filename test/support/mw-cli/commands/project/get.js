@@ -1,14 +1,9 @@
-import { Args } from '@oclif/core';
 import { assertStatus } from '../../lib/api.js';
-import { normalizeProjectId } from '../../lib/flags.js';
-import { GetCommand, outputFlag } from '../../lib/get-command.js';
+import { normalizeProjectId } from '../../lib/normalize-id.js';
+import { GetCommand } from '../../lib/get-command.js';
 
 export default class ProjectGet extends GetCommand {
   static summary = 'Get details of a project';
-  static baseFlags = { ...GetCommand.baseFlags, output: outputFlag(['txt', 'json']) };
-  static args = {
-    'project-id': Args.string({ description: 'ID or short ID of a project; this argument is optional if a default project is set in the context' }),
-  };
   static fields = [
     ['ID', (p) => p.id],
     ['Short ID', (p) => p.shortId],

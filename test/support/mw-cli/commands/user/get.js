@@ -1,10 +1,9 @@
-import { Args } from '@oclif/core';
 import { assertStatus } from '../../lib/api.js';
 import { GetCommand } from '../../lib/get-command.js';
 
 export default class UserGet extends GetCommand {
   static summary = 'Get profile information for a user.';
-  static args = { 'user-id': Args.string({ description: 'The user ID to get information for; omit to get your own', default: 'self' }) };
+  static texts = { 'user-id': { description: 'The user ID to get information for; omit to get your own' } };
   static fields = [
     ['ID', (u) => u.userId],
     ['Name', (u) => `${u.person.firstName} ${u.person.lastName}`],

@@ -1,11 +1,10 @@
-import { Args } from '@oclif/core';
 import { assertStatus } from '../../../lib/api.js';
 import { DeleteCommand } from '../../../lib/delete-command.js';
 
 export default class DatabaseMysqlDelete extends DeleteCommand {
   static summary = 'Delete a MySQL database';
   static resourceName = 'MySQL database';
-  static args = { 'database-id': Args.string({ description: 'The ID or name of the database', required: true }) };
+  static texts = { 'database-id': { description: 'The ID or name of the database' } };
 
   async describeResource(args) {
     const database = assertStatus(await this.apiClient.database.getMysqlDatabase({ mysqlDatabaseId: args['database-id'] }), 200);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Flags } from '@oclif/core';
 import { assertStatus } from '../../../lib/api.js';
 import { BaseCommand } from '../../../lib/base-command.js';
-import { normalizeProjectId, projectIdFlag, quietFlag } from '../../../lib/flags.js';
-import { Progress } from '../../../lib/progress.js';
+import { normalizeProjectId } from '../../../lib/normalize-id.js';
+import { makeProcessRenderer } from '../../../lib/process-renderer.js';
 
 const UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30 };
 
@@ -16,21 +15,19 @@ function parseByteSize(text) {
 
 export default class MailAddressCreate extends BaseCommand {
   static summary = 'Create a new mail address';
-  static flags = {
-    'project-id': projectIdFlag,
-    quiet: quietFlag,
-    address: Flags.string({ char: 'a', summary: 'mail address', required: true }),
-    'catch-all': Flags.boolean({ description: 'make this a catch-all mail address' }),
-    'enable-spam-protection': Flags.boolean({ description: 'enable spam protection for this mailbox', default: true, allowNo: true }),
-    quota: Flags.string({ summary: 'mailbox quota', default: '1GiB' }),
-    password: Flags.string({ summary: 'mailbox password' }),
-    'random-password': Flags.boolean({ summary: 'generate a random password', exclusive: ['password'] }),
-    'forward-to': Flags.string({ summary: 'forward mail to other addresses', multiple: true }),
+  static texts = {
+    address: { summary: 'mail address' },
+    'catch-all': { description: 'make this a catch-all mail address' },
+    'enable-spam-protection': { description: 'enable spam protection for this mailbox' },
+    quota: { summary: 'mailbox quota' },
+    password: { summary: 'mailbox password' },
+    'random-password': { summary: 'generate a random password' },
+    'forward-to': { summary: 'forward mail to other addresses' },
   };
 
   async run() {
-    const { flags } = await this.parse(MailAddressCreate);
-    const progress = new Progress(flags.quiet);
+    const { flags } = await this.parse();
+    const p = makeProcessRenderer(flags, 'Creating mail address');
     const projectId = await normalizeProjectId(this.apiClient, flags['project-id']);
     const data = flags['forward-to']
       ? { address: flags.address, forwardAddresses: flags['forward-to'] }
@@ -38,13 +35,15 @@ export default class MailAddressCreate extends BaseCommand {
           address: flags.address,
           isCatchAll: flags['catch-all'],
           mailbox: {
-            password: flags.password ?? (flags['random-password'] ? randomBytes(12).toString('base64url') : progress.requireInput('mailbox password')),
+            password: flags.password ?? (flags['random-password'] ? randomBytes(12).toString('base64url') : p.addInput('mailbox password', true)),
             quotaInBytes: parseByteSize(flags.quota),
-            enableSpamProtection: flags['enable-spam-protection'],
+            enableSpamProtection: flags['enable-spam-protection'] ?? true,
           },
         };
-    const { id } = assertStatus(await this.apiClient.mail.createMailAddress({ projectId, data }), 201);
-    progress.step('creating mail address');
-    process.stdout.write(flags.quiet ? `${id}\n` : `The mail address ${flags.address} was created: ${id}\n`);
+    const { id } = await p.runStep('creating mail address', async () =>
+      assertStatus(await this.apiClient.mail.createMailAddress({ projectId, data }), 201),
+    );
+    p.complete();
+    if (flags.quiet) process.stdout.write(`${id}\n`);
   }
 }
