@@ -1,16 +1,17 @@
 // Build step (Dockerfile, stage cli): fills the `mw` children's V8 compile cache by running real
 // command paths, so the first tool calls after a start do not compile the CLI's ~330 modules again.
-// `mw --version` alone loads half of what a command needs; a list command against a throwaway API
-// on loopback (every request answers `[]`) loads the command, the API client and the output code.
+// `mw --version` alone loads half of what a command needs; commands against a throwaway API on
+// loopback (every request answers `[]`) load the command, the API client and the output code, and
+// where `[]` is not what a command expects, the error path (mw draws its errors with Ink and React).
 //
-//   node prime-compile-cache.ts <cache dir> <mw executable> [uid or first-last range of the children ...]
+//   node prime-compile-cache.ts <cache dir> <mw executable> [uid, first-last range or "off" ...]
 //
 // Node keeps the cache per uid (<dir>/v<node>-<arch>-<v8 tag>-<uid>), so the entries are written once
 // and every further uid gets a symlink to them: children of those uids read the cache, and since the
 // directory is not theirs (nor writable in a read-only root), none of them can change what another runs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,8 +25,8 @@ const PRIMING_COMMANDS = [
 ];
 
 const [cacheDir, executable, ...uidArguments] = process.argv.slice(2);
-if (!cacheDir || !executable || !uidArguments.every((uid) => /^\d+(-\d+)?$/.test(uid))) {
-  console.error('usage: node prime-compile-cache.ts <cache dir> <mw executable> [uid or first-last ...]');
+if (!cacheDir || !executable || !uidArguments.every((uid) => /^(\d+(-\d+)?|off)$/.test(uid))) {
+  console.error('usage: node prime-compile-cache.ts <cache dir> <mw executable> [uid, first-last or off ...]');
   process.exit(64);
 }
 const ownUid = String(process.getuid!());
@@ -49,14 +50,17 @@ if (written.length !== 1) throw new Error(`expected one compile cache directory 
 const entries = (await readdir(join(cacheDir, written[0]))).length;
 if (entries === 0) throw new Error('the compile cache is empty: mw did not start');
 
-// One directory for every uid: the entries under a name of their own, one symlink per uid.
+// One directory for every uid: the entries under a name of their own, one symlink per uid. Node
+// writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
 const tag = written[0].slice(0, -`-${ownUid}`.length);
 const shared = `${tag}-primed`;
 await rename(join(cacheDir, written[0]), join(cacheDir, shared));
+for (const entry of await readdir(join(cacheDir, shared))) await chmod(join(cacheDir, shared, entry), 0o644);
 for (const uid of uids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
 console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, for ${uids.size} uid(s): ${[...uids].join(' ')}`);
 
 function expandUids(argument: string): string[] {
+  if (argument === 'off') return [];
   const [first, last = first] = argument.split('-').map(Number);
   if (last < first || last - first > 65535) throw new Error(`not a uid range: ${argument}`);
   return Array.from({ length: last - first + 1 }, (_, i) => String(first + i));
