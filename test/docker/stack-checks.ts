@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     });
 
     await check('docker compose up -d --wait: returns once healthy', async () => {
-      const up = await compose(['up', '-d', '--no-build', '--wait']);
+      const up = await compose(['up', '-d', '--no-build', '--wait'], { allowFailure: true });
+      if (up.code !== 0) throw new Error(`${up.stderr.trim()}\n${(await compose(['logs', '--no-color', '--tail', '20', 'mcp'])).stdout}`);
       return `${up.seconds.toFixed(0)} s`;
     });
     const mcp = (await compose(['ps', '-q', 'mcp'])).stdout.trim();
@@ -228,8 +229,8 @@ async function main(): Promise<void> {
 
       const client = new Client({ name: 'test:docker', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${publicUrl}/mcp`), { authProvider: session.provider }));
-      const result = (await client.callTool({ name: 'mittwald_user_get', arguments: {} })) as CallToolResult;
-      expectThat(!result.isError && text(result).includes(alice.email), `tool call after restart: ${text(result)}`);
+      const result = (await client.callTool({ name: 'mittwald_project_list', arguments: {} })) as CallToolResult;
+      expectThat(!result.isError && text(result).includes(alice.projects[0].id), `tool call after restart: ${text(result)}`);
       await client.close();
 
       const sdkClient = { client_id: session.provider.clientInfo!.client_id, redirect_uris: [], token_endpoint_auth_method: 'none' };

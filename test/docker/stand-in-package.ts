@@ -6,7 +6,7 @@
 // dependencies does, and is caught here before a build installs a stale tree.
 //   node test/docker/stand-in-package.ts --lock   (npm run docker:stand-in-lock) writes the lockfile
 import { execFile } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -57,8 +57,10 @@ export async function checkStandInLock(pkg: PackageJson): Promise<void> {
 /** Resolves the stand-in's dependency tree afresh (needs the npm registry) and writes the lockfile. */
 export async function writeStandInLock(): Promise<string> {
   const pkg = await packStandIn();
-  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: standInInstallDir });
   const lockFile = join(standInInstallDir, 'package-lock.json');
+  // From nothing: with an old lockfile npm would keep the tree it names for an unchanged version.
+  await rm(lockFile, { force: true });
+  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: standInInstallDir });
   const lock = await readJson<{ packages: Record<string, Record<string, unknown>> }>(lockFile);
   // The tarball is rebuilt from the checkout for every build: pin its tree, not its bytes.
   delete lock.packages[lockEntry].integrity;
