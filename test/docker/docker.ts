@@ -16,15 +16,15 @@ export class CommandError extends Error {
 export async function runCommand(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {},
 ): Promise<CommandResult> {
   const started = performance.now();
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // no stdin: a command that exits without reading it would end this process with EPIPE
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  child.stdin.end(options.input ?? '');
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);
@@ -38,6 +38,6 @@ export async function runCommand(
 }
 
 /** `docker …` with the engine's DOCKER_HOST and DOCKER_CONFIG. */
-export function docker(args: string[], options: { allowFailure?: boolean; input?: string } = {}): Promise<CommandResult> {
+export function docker(args: string[], options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
   return runCommand('docker', args, options);
 }
