@@ -25,12 +25,14 @@ export async function startTlsProxy(options: { key: string; cert: string; target
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(outgoing); // streamed: MCP answers may be event streams
+        answer.on('error', () => outgoing.destroy()); // the server went away mid-answer (a restart)
       },
     );
     upstream.on('error', () => {
       if (outgoing.headersSent) outgoing.destroy();
       else outgoing.writeHead(502).end();
     });
+    incoming.on('error', () => upstream.destroy());
     incoming.pipe(upstream);
   });
   return listen(server, '127.0.0.1');
