@@ -4,14 +4,15 @@
 // loopback (every request answers `[]`) load the command, the API client and the output code, and
 // where `[]` is not what a command expects, the error path (mw draws its errors with Ink and React).
 //
-//   node prime-compile-cache.ts <cache dir> <mw executable> [uid, first-last range or "off" ...]
+//   node prime-compile-cache.ts <cache dir> <mw executable> [child uid, first-last range or "off" ...]
 //
-// Node keeps the cache per uid (<dir>/v<node>-<arch>-<v8 tag>-<uid>), so the entries are written once
-// and every further uid gets a symlink to them: children of those uids read the cache, and since the
-// directory is not theirs (nor writable in a read-only root), none of them can change what another runs.
+// Node keeps the cache per uid (<dir>/v<node>-<arch>-<v8 tag>-<uid>): run as the server's uid, this
+// writes that uid's directory, and every child uid gets a symlink to it, the layout the launcher
+// expects (src/cli/sandbox/shared-compile-cache.ts). The children only read it: the directory is not
+// theirs, nor writable in a read-only root, so none of them can change what another one runs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ if (!cacheDir || !executable || !uidArguments.every((uid) => /^(\d+(-\d+)?|off)$
   process.exit(64);
 }
 const ownUid = String(process.getuid!());
-const uids = new Set([ownUid, ...uidArguments.flatMap(expandUids)]);
+const childUids = new Set(uidArguments.flatMap(expandUids).filter((uid) => uid !== ownUid));
 
 const api = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'));
 api.listen(0, '127.0.0.1');
@@ -50,14 +51,12 @@ if (written.length !== 1) throw new Error(`expected one compile cache directory 
 const entries = (await readdir(join(cacheDir, written[0]))).length;
 if (entries === 0) throw new Error('the compile cache is empty: mw did not start');
 
-// One directory for every uid: the entries under a name of their own, one symlink per uid. Node
-// writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
-const tag = written[0].slice(0, -`-${ownUid}`.length);
-const shared = `${tag}-primed`;
-await rename(join(cacheDir, written[0]), join(cacheDir, shared));
+// Node writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
+const shared = written[0];
+const tag = shared.slice(0, -`-${ownUid}`.length);
 for (const entry of await readdir(join(cacheDir, shared))) await chmod(join(cacheDir, shared, entry), 0o644);
-for (const uid of uids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
-console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, for ${uids.size} uid(s): ${[...uids].join(' ')}`);
+for (const uid of childUids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
+console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, linked for ${childUids.size} more uid(s)`);
 
 function expandUids(argument: string): string[] {
   if (argument === 'off') return [];
