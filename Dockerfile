@@ -53,13 +53,17 @@ RUN cli="$(node -p 'Object.keys(require("./package.json").dependencies).join(" "
  && OCLIF_SKIP_NEW_VERSION_CHECK=1 /opt/oclif/node_modules/.bin/oclif manifest --no-jit . \
  && test -s oclif.manifest.json
 
-# The children's compile cache, filled by real command paths as the runtime user (see the script).
-# CLI_CHILD_UIDS: further uids (first-last) the children run as; each reads the same entries.
-ARG CLI_CHILD_UIDS=""
+# The children's compile cache, filled by real command paths as the server's uid and linked for every
+# uid the launcher runs children under (see the script). Both build arguments are the runtime
+# settings of the same names (docker-compose.yml passes them from .env). The directory itself is root's.
+ARG CLI_SERVER_UID=60000
+ARG CLI_CHILD_UIDS=60100-60199
 COPY docker/prime-compile-cache.ts /opt/prime/
-RUN mkdir -p /var/cache/mittwald-mcp/compile-cache && chown node:node /var/cache/mittwald-mcp/compile-cache
-USER node
+RUN install -d -o "${CLI_SERVER_UID%%:*}" -g "${CLI_SERVER_UID##*:}" /var/cache/mittwald-mcp/compile-cache
+USER ${CLI_SERVER_UID}
 RUN node /opt/prime/prime-compile-cache.ts /var/cache/mittwald-mcp/compile-cache /opt/mw/node_modules/.bin/mw ${CLI_CHILD_UIDS}
+USER root
+RUN chown 0:0 /var/cache/mittwald-mcp/compile-cache
 
 
 # Debian with node's binary and nothing else from the node image: no npm, npx, corepack or yarn.
@@ -68,21 +72,20 @@ FROM ${DEBIAN_IMAGE} AS runtime
 ARG TINI_VERSION=0.19.0-1+b3
 RUN apt-get update \
  && apt-get install -y --no-install-recommends "tini=${TINI_VERSION}" \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
- && groupadd --gid 1000 node \
- && useradd --uid 1000 --gid node --shell /usr/sbin/nologin --create-home node
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
 COPY --from=server-deps /usr/local/bin/node /usr/local/bin/node
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     MW_CLI=mw \
-    CLI_COMPILE_CACHE_DIR=/var/cache/mittwald-mcp/compile-cache
+    CLI_COMPILE_CACHE_DIR=/var/cache/mittwald-mcp/compile-cache \
+    STATE_DIR=/var/lib/mittwald-mcp
 
-# Files stay root-owned (read-only for the server); the compile cache belongs to the server's user,
-# so the children (another uid, or a read-only root) can read it and not change it.
+# Read-only for the server and the children, the compile cache included (its entries are the
+# server uid's, as the launcher lays it out): no child can change what another one runs.
 COPY --from=cli /opt/mw/node_modules /opt/mw/node_modules
-COPY --from=cli --chown=node:node /var/cache/mittwald-mcp/compile-cache /var/cache/mittwald-mcp/compile-cache
+COPY --from=cli /var/cache/mittwald-mcp/compile-cache /var/cache/mittwald-mcp/compile-cache
 RUN ln -s /opt/mw/node_modules/.bin/mw /usr/local/bin/mw
 
 WORKDIR /app
@@ -93,7 +96,9 @@ COPY src ./src
 # lets operators without Node 24 generate keys: docker compose run --rm --no-deps mcp node scripts/generate-keys.ts
 COPY scripts/generate-keys.ts ./scripts/
 
-USER node
+# No USER: started as root, `node src/main.ts` is the launcher (privilege separation), which runs the
+# server as CLI_SERVER_UID (60000) and each `mw` child under a uid of its own from CLI_CHILD_UIDS;
+# docker-compose.yml leaves it four capabilities and nothing else (README, "Hardening").
 EXPOSE 3000
 # slim has no curl: probe readiness with node's fetch
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \

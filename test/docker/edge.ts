@@ -11,6 +11,12 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+export interface Forwarder extends Listener {
+  /** hold new connections until resume(): a call waits on its API request for as long as needed */
+  pause(): void;
+  resume(): void;
+}
+
 /** https://127.0.0.1:<port> → http://127.0.0.1:<target>, sending Host and X-Forwarded-* as nginx does. */
 export async function startTlsProxy(options: { key: string; cert: string; targetPort: number }): Promise<Listener> {
   const server = createHttpsServer({ key: options.key, cert: options.cert }, (incoming, outgoing) => {
@@ -39,8 +45,9 @@ export async function startTlsProxy(options: { key: string; cert: string; target
 }
 
 /** 0.0.0.0:<port> → 127.0.0.1:<target>: inside the engine's network namespace, for the containers only. */
-export async function startForwarder(targetPort: number): Promise<Listener> {
-  const server = createServer((socket) => {
+export async function startForwarder(targetPort: number): Promise<Forwarder> {
+  let held: Socket[] | undefined;
+  const forward = (socket: Socket) => {
     const upstream = connect(targetPort, '127.0.0.1');
     socket.pipe(upstream).pipe(socket);
     const end = () => {
@@ -49,8 +56,19 @@ export async function startForwarder(targetPort: number): Promise<Listener> {
     };
     socket.on('error', end);
     upstream.on('error', end);
-  });
-  return listen(server, '0.0.0.0');
+    socket.resume();
+  };
+  const server = createServer({ pauseOnConnect: true }, (socket) => (held ? held.push(socket) : forward(socket)));
+  const listener = await listen(server, '0.0.0.0');
+  return {
+    ...listener,
+    pause: () => void (held ??= []),
+    resume() {
+      const waiting = held ?? [];
+      held = undefined;
+      waiting.forEach(forward);
+    },
+  };
 }
 
 async function listen(server: Server, host: string): Promise<Listener> {

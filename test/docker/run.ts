@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommandError, docker, runCommand } from './docker.ts';
-import { CLASSIC_IMAGE, IMAGE } from './images.ts';
+import { CHILD_UIDS, CLASSIC_IMAGE, IMAGE, SERVER_UID } from './images.ts';
 import { check, CheckFailed, expectThat, seconds } from './report.ts';
 import { checkStandInLock, packStandIn } from './stand-in-package.ts';
 
@@ -90,19 +90,24 @@ async function buildPhase(script: string): Promise<void> {
     return `${lines[0]}; image ${(size / 1e6).toFixed(0)} MB`;
   });
 
-  await check('compile cache primed at build time serves mw under the runtime uid, read-only', async () => {
+  await check('compile cache primed at build time serves mw under a child uid, read-only', async () => {
     const env = (await docker(['image', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', IMAGE])).stdout;
     const cacheDir = /^CLI_COMPILE_CACHE_DIR=(.+)$/m.exec(env)?.[1];
     expectThat(cacheDir, 'the image sets no CLI_COMPILE_CACHE_DIR');
     // A real command path that fails fast: the API address refuses connections.
-    const run = await docker(['run', '--rm', '--network', 'none', '--read-only', '--tmpfs', '/tmp', '--user', '1000:1000',
+    const run = await docker(['run', '--rm', '--network', 'none', '--read-only', '--tmpfs', '/tmp', '--user', `${CHILD_UIDS.first}:${CHILD_UIDS.first}`,
       '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', '-e', `NODE_COMPILE_CACHE=${cacheDir}`, '-e', 'HOME=/tmp', '-e', 'MW_SKIP_NEW_VERSION_CHECK=1',
       '-e', 'MITTWALD_API_TOKEN=not-a-token', '-e', 'MITTWALD_API_BASE_URL=http://127.0.0.1:9',
       '--entrypoint', 'mw', IMAGE, 'project', 'list', '--output=json'], { allowFailure: true });
     const accepted = (run.stderr.match(/ was accepted/g) ?? []).length;
     const missed = (run.stderr.match(/ was (not initialized|rejected)/g) ?? []).length;
     expectThat(accepted > 0 && missed <= accepted / 10, `compile cache: ${accepted} modules from the cache, ${missed} compiled afresh`);
-    return `${accepted} modules from the cache, ${missed} compiled`;
+    // the launcher's layout: the directory root's, the entries the server uid's, a link per child uid
+    const layout = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
+      `cd ${cacheDir} && stat -c '%u %A' . && stat -L -c '%u %A' *-${CHILD_UIDS.first} && readlink *-${CHILD_UIDS.first}`]);
+    const [top, shared, target] = layout.stdout.trim().split('\n');
+    expectThat(top === '0 drwxr-xr-x' && shared === `${SERVER_UID} drwxr-xr-x` && target.endsWith(`-${SERVER_UID}`), `layout of ${cacheDir}:\n${layout.stdout}`);
+    return `uid ${CHILD_UIDS.first}: ${accepted} modules from the cache, ${missed} compiled; ${target} (uid ${SERVER_UID}) in a directory of root's`;
   });
 }
 

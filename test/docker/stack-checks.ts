@@ -19,7 +19,7 @@ import { freePort } from '../support/redis-server.ts';
 import { connectWithOAuth } from '../support/sdk-oauth-client.ts';
 import { docker } from './docker.ts';
 import { type Listener, startForwarder, startTlsProxy } from './edge.ts';
-import { CLASSIC_IMAGE, IMAGE } from './images.ts';
+import { CHILD_UIDS, CLASSIC_IMAGE, IMAGE, SERVER_UID } from './images.ts';
 import { check, CheckFailed, expectThat } from './report.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -72,6 +72,37 @@ async function readiness(url: string): Promise<{ status: number; body: Record<st
 
 const inspect = async (container: string, format: string) => (await docker(['inspect', '--format', format, container])).stdout.trim();
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+/** Every process in the container, read from /proc inside it, as an attacker with a shell there would. */
+async function processesIn(container: string): Promise<ContainerProcess[]> {
+  const listing = await docker(['exec', container, 'node', '-e', `
+    const fs = require('fs');
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p) && p !== String(process.pid))) {
+      try {
+        const status = fs.readFileSync('/proc/' + pid + '/status', 'utf8');
+        const field = (name) => new RegExp('^' + name + ':\\\\s+(\\\\S+)', 'm').exec(status)[1];
+        const cmdline = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').filter(Boolean);
+        console.log(JSON.stringify({ uid: Number(field('Uid')), capEff: field('CapEff'), capPrm: field('CapPrm'), capBnd: field('CapBnd'), noNewPrivs: field('NoNewPrivs'), cmdline }));
+      } catch {}
+    }`]);
+  return listing.stdout.trim().split('\n').filter(Boolean).map((line) => {
+    const raw = JSON.parse(line) as { uid: number; capEff: string; capPrm: string; capBnd: string; noNewPrivs: string; cmdline: string[] };
+    const caps = (hex: string) => BigInt(`0x${hex}`);
+    return { ...raw, capEff: caps(raw.capEff), capPrm: caps(raw.capPrm), capBnd: caps(raw.capBnd), noNewPrivs: raw.noNewPrivs === '1' };
+  });
+}
+
+interface ContainerProcess {
+  uid: number;
+  capEff: bigint;
+  capPrm: bigint;
+  capBnd: bigint;
+  noNewPrivs: boolean;
+  cmdline: string[];
+}
+
+/** CHOWN, DAC_READ_SEARCH, SETGID, SETUID: docker-compose.yml's cap_add */
+const LAUNCHER_CAPS = [0n, 2n, 6n, 7n].reduce((caps, bit) => caps | (1n << bit), 0n);
 
 async function main(): Promise<void> {
   const listeners: Listener[] = [];
@@ -142,6 +173,7 @@ async function main(): Promise<void> {
       return `${up.seconds.toFixed(0)} s`;
     });
     const mcp = (await compose(['ps', '-q', 'mcp'])).stdout.trim();
+    const startLog = (await compose(['logs', '--no-color', 'mcp'])).stdout;
     const redis = (await compose(['ps', '-q', 'redis'])).stdout.trim();
 
     await check('healthy; the published port follows PORT; /readyz names the CLI version', async () => {
@@ -152,10 +184,15 @@ async function main(): Promise<void> {
       const { status, body } = await readiness(publicUrl);
       expectThat(status === 200 && body.checks.store === 'ok', `/readyz: ${status} ${JSON.stringify(body)}`);
       expectThat(body.checks.cli?.version === standInVersion, `/readyz names CLI ${JSON.stringify(body.checks.cli)}, not ${standInVersion}`);
-      return `127.0.0.1:${port}, ${JSON.stringify(body.checks)}`;
+      const { isolation } = body.checks;
+      expectThat(
+        isolation?.uid === 'per-call' && isolation.fs === 'permission-model' && isolation.limits === 'on' && isolation.callDirectory === 'ok',
+        `/readyz isolation layers: ${JSON.stringify(isolation)}`,
+      );
+      return `127.0.0.1:${port}, cli ${body.checks.cli.version}, isolation ${JSON.stringify(isolation)}`;
     });
 
-    await check('hardening as configured: read-only root, no capabilities, no-new-privileges, limits, log rotation', async () => {
+    await check('hardening as configured: read-only root, capabilities dropped, no-new-privileges, limits, log rotation', async () => {
       const host = JSON.parse(await inspect(mcp, '{{json .HostConfig}}')) as Record<string, any>;
       expectThat(host.ReadonlyRootfs === true, 'root file system is writable');
       expectThat(JSON.stringify(host.CapDrop) === '["ALL"]', `cap_drop: ${JSON.stringify(host.CapDrop)}`);
@@ -165,27 +202,19 @@ async function main(): Promise<void> {
       return `memory ${host.Memory / 2 ** 20} MiB, pids ${host.PidsLimit}, cap_add ${JSON.stringify(host.CapAdd ?? [])}, logs ${host.LogConfig.Config['max-size']} × ${host.LogConfig.Config['max-file']}`;
     });
 
-    await check('every process in the container: uid, capabilities, no_new_privs', async () => {
-      // read from inside, as an attacker who got a shell there would
-      const listing = await docker(['exec', mcp, 'node', '-e', `
-        const fs = require('fs');
-        for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p) && p !== String(process.pid))) {
-          try {
-            const s = fs.readFileSync('/proc/' + pid + '/status', 'utf8');
-            const f = (k) => new RegExp('^' + k + ':\\\\s+(\\\\S+)', 'm').exec(s)[1];
-            console.log([f('Name'), f('Uid'), f('CapEff'), f('CapPrm'), f('NoNewPrivs')].join(' '));
-          } catch {}
-        }`]);
-      const processes = listing.stdout.trim().split('\n').map((line) => {
-        const [name, uid, capEff, capPrm, noNewPrivs] = line.split(' ');
-        return { name, uid: Number(uid), capEff: BigInt(`0x${capEff}`), capPrm: BigInt(`0x${capPrm}`), noNewPrivs };
-      });
-      expectThat(processes.length >= 2, `processes: ${listing.stdout}`);
+    await check('every process in the container: only tini and the launcher are root, with cap_add\'s four; the server is not', async () => {
+      const processes = await processesIn(mcp);
+      const named = (p: ContainerProcess) => p.cmdline.join(' ').replace(/^\/usr\/(local\/)?bin\//, '');
       for (const p of processes) {
-        expectThat(p.noNewPrivs === '1', `${p.name} can gain privileges`);
-        expectThat(p.uid !== 0 && p.capEff === 0n && p.capPrm === 0n, `${p.name}: uid ${p.uid}, capabilities ${p.capEff.toString(16)}`);
+        expectThat(p.noNewPrivs, `${named(p)} can gain privileges`);
+        expectThat(p.capBnd === LAUNCHER_CAPS, `${named(p)}: bounding set ${p.capBnd.toString(16)}`);
+        if (p.uid === 0) expectThat((p.capEff | p.capPrm) === LAUNCHER_CAPS, `${named(p)}: root with ${p.capEff.toString(16)}`);
+        else expectThat(p.capEff === 0n && p.capPrm === 0n, `${named(p)}: uid ${p.uid} holds capabilities ${p.capEff.toString(16)}`);
       }
-      return processes.map((p) => `${p.name} uid ${p.uid} caps ${p.capEff.toString(16)}`).join(', ');
+      const server = processes.find((p) => p.cmdline.includes('--under-launcher'));
+      expectThat(server?.uid === SERVER_UID, `the server: ${server ? `uid ${server.uid}` : 'not found'}`);
+      const root = processes.filter((p) => p.uid === 0).map(named);
+      return `uid 0 with ${LAUNCHER_CAPS.toString(16)}: ${root.join('; ')}; the server: uid ${server.uid}, no capabilities`;
     });
 
     await check('read-only root, even for root in the container; /tmp is a tmpfs', async () => {
@@ -206,7 +235,27 @@ async function main(): Promise<void> {
       expectThat(JSON.stringify(items.map((p) => p.id).sort()) === JSON.stringify(alice.projects.map((p) => p.id).sort()), `projects: ${text(result)}`);
       const calls = api.requests.filter((r) => r.userId === alice.userId);
       expectThat(calls.length > 0 && api.requests.every((r) => r.userId === alice.userId), `API requests: ${JSON.stringify(api.requests)}`);
-      return `${items.length} projects of ${alice.email}; the API saw ${calls.map((r) => `${r.method} ${r.path}`).join(', ')}`;
+      // each call's directory is gone once it has finished (the launcher cleans up as the child's uid)
+      await waitFor('call directories removed', async () => {
+        const listing = (await docker(['exec', mcp, 'sh', '-c', 'ls -A /var/lib/mittwald-mcp/calls-*'])).stdout;
+        return /mw-call-/.test(listing) ? undefined : true;
+      }, 10_000);
+      return `${items.length} projects of ${alice.email}; the API saw ${calls.map((r) => `${r.method} ${r.path}`).join(', ')}; no call directory left`;
+    });
+
+    await check('a running mw child: a uid of its own (not root, not the server), no capabilities, no_new_privs, permission model', async () => {
+      // Its API request waits at the forwarder while the child is looked at from inside the container.
+      toApi.pause();
+      const call = session.client.callTool({ name: 'mittwald_project_list', arguments: {} }) as Promise<CallToolResult>;
+      const child = await waitFor('a running mw child', async () => {
+        return (await processesIn(mcp)).find((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+      }, 30_000).finally(() => toApi.resume());
+      const result = await call;
+      expectThat(!result.isError, `tool error: ${text(result)}`);
+      expectThat(child.uid >= CHILD_UIDS.first && child.uid <= CHILD_UIDS.last, `the child runs as uid ${child.uid}`);
+      expectThat(child.capEff === 0n && child.capPrm === 0n && child.noNewPrivs, `child: uid ${child.uid}, capabilities ${child.capEff.toString(16)}`);
+      expectThat(child.cmdline.includes('--permission'), `the child runs without the permission model: ${child.cmdline.join(' ')}`);
+      return `uid ${child.uid}, capabilities 0, no_new_privs, ${child.cmdline.filter((w) => w.startsWith('--allow-fs')).length} --allow-fs paths`;
     });
 
     await check('a registration and a grant survive docker compose restart', async () => {
@@ -260,6 +309,13 @@ async function main(): Promise<void> {
       const logs = (await compose(['logs', '--no-color', 'mcp'])).stdout;
       expectThat(/PUBLIC_URL must be https/.test(logs), `log: ${logs.slice(-500)}`);
       return `exit ${up.code} after ${up.seconds.toFixed(0)} s: ${up.stderr.trim().split('\n').pop()}`;
+    });
+
+    // last, so that everything above is known whatever this says
+    await check('the launcher hands the image\'s compile cache to the children (read-only root)', async () => {
+      const refused = /launcher: mw children run without a compile cache: ([^"]*)/.exec(startLog);
+      expectThat(!refused, `the launcher refused it: ${refused?.[1]}`);
+      return 'the start log names no refusal';
     });
   } finally {
     await compose(['down', '--volumes', '--remove-orphans'], { allowFailure: true });
