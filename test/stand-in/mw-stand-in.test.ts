@@ -266,6 +266,11 @@ describe('stand-in mw: inputs that read or run things on the machine running mw'
     expect(messages[1]).toMatch(/^written by the editor, args: \/\S+\.md$/);
     // the temp file is gone again
     expect((await readdir(tmpdir())).filter((name) => name.endsWith('.md'))).toEqual(tempFilesBefore);
+
+    // without --editor (and without a message) it starts $EDITOR, as mw does
+    const viaEnv = await runStandIn(['conversation', 'reply', conversation.conversationId], { ...envFor(ALICE_TOKEN), EDITOR: editor });
+    expect(viaEnv.code).toBe(0);
+    expect(api.state.conversationMessages.get(conversation.conversationId)!.at(-1)?.messageContent).toMatch(/^written by the editor/);
   });
 
   it('--message and --message-from together are refused before anything is sent', async () => {

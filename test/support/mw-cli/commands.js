@@ -75,15 +75,15 @@ const FAULTS = {
 function surfaceCommandClass({ id }) {
   const Implementation = IMPLEMENTED[id];
   const { args, baseFlags, flags, aliases, strict } = fromSurface(id, Implementation?.texts);
-  const Base = Implementation ?? UnservedCommand;
-  return class extends Base {
-    static summary = Implementation ? Implementation.summary : `mw ${id.replaceAll(':', ' ')} (not served by the stand-in)`;
+  const command = class extends (Implementation ?? UnservedCommand) {
     static args = args;
     static baseFlags = baseFlags;
     static flags = flags;
     static aliases = aliases;
     static strict = strict;
   };
+  if (!Implementation) command.summary = `mw ${id.replaceAll(':', ' ')} (not served by the stand-in)`;
+  return command;
 }
 
 export const COMMANDS = {

@@ -20,17 +20,21 @@ export const MESSAGE_TEXTS = {
   editor: {
     description:
       "The editor to use when opening the message for editing; will respect your EDITOR environment variable, and fall back on 'vim' if that is not set.",
-    // mw's default is the EDITOR of the process that loads the command, then vim
-    default: process.env.EDITOR || 'vim',
   },
 };
 
-export function retrieveMessage(flags) {
+/**
+ * flags and metadata as this.parse() returns them. mw's --editor default is the EDITOR of the
+ * process that runs, else vim; the stand-in's metadata says "vim" (as the surface does) so that it
+ * does not change with the environment it is read in, and EDITOR applies when the command runs.
+ */
+export function retrieveMessage(flags, metadata) {
   if (flags.message) return flags.message;
   if (flags['message-from']) {
     return readFileSync(flags['message-from'] === '-' ? process.stdin.fd : flags['message-from'], 'utf-8');
   }
-  return retrieveMessageFromEditor(flags.editor);
+  const editorFromDefault = metadata?.flags?.editor?.setFromDefault ?? false;
+  return retrieveMessageFromEditor(editorFromDefault ? process.env.EDITOR || flags.editor : flags.editor);
 }
 
 function retrieveMessageFromEditor(editor) {

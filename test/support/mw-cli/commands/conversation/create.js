@@ -14,8 +14,8 @@ export default class ConversationCreate extends BaseCommand {
   };
 
   async run() {
-    const { flags } = await this.parse();
-    const messageContent = retrieveMessage(flags);
+    const { flags, metadata } = await this.parse();
+    const messageContent = retrieveMessage(flags, metadata);
     const categories = assertStatus(await this.apiClient.conversation.listCategories(), 200);
     const category = categories.find((c) => c.name === flags.category);
     if (!category) throw new Error(`category ${flags.category} not found`);

@@ -9,9 +9,9 @@ export default class ConversationReply extends BaseCommand {
   static texts = MESSAGE_TEXTS;
 
   async run() {
-    const { args, flags } = await this.parse();
+    const { args, flags, metadata } = await this.parse();
     const conversationId = await normalizeConversationId(this.apiClient, args['conversation-id']);
-    const messageContent = retrieveMessage(flags);
+    const messageContent = retrieveMessage(flags, metadata);
     ux.action.start(`replying to ${conversationId}`);
     assertStatus(await this.apiClient.conversation.createMessage({ conversationId, data: { messageContent } }), 201);
     ux.action.stop();
