@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
 import { generateKeys, toEnvFile } from '../../scripts/generate-keys.ts';
+import { parseDockerEnvFile } from '../support/docker-env-file.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const envExample = readFileSync(resolve(repoRoot, '.env.example'), 'utf8');
@@ -47,6 +48,11 @@ describe('.env.example', () => {
     expect(config.publicUrl).toBe('https://mcp.example.com');
     expect(config.trustProxy).toBe(1);
     expect(config.keys.generated).toBe(false);
+  });
+
+  it('with generated keys appended, reads the same for docker run --env-file as for Docker Compose and Node', () => {
+    const file = envExample + toEnvFile(generateKeys());
+    expect(parseDockerEnvFile(file)).toEqual(parseEnv(file));
   });
 
   it('commented defaults are the defaults: uncommenting them changes nothing', () => {

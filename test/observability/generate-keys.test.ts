@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseEnv, promisify } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
 import { generateKeys, toEnvFile } from '../../scripts/generate-keys.ts';
+import { parseDockerEnvFile } from '../support/docker-env-file.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://mcp.example.com' };
@@ -27,6 +28,14 @@ describe('generated keys', () => {
     const parsed = parseEnv(toEnvFile(keys));
     expect(parsed).toEqual(keys);
     expect(loadConfig({ ...production, ...parsed }, repoRoot).keys.generated).toBe(false);
+  });
+
+  it('read the same with docker run --env-file, which keeps quotes, as with dotenv parsers', () => {
+    const keys = generateKeys();
+    const file = toEnvFile(keys);
+    expect(parseDockerEnvFile(file)).toEqual(keys);
+    expect(parseDockerEnvFile(file)).toEqual(parseEnv(file));
+    expect(loadConfig({ ...production, ...parseDockerEnvFile(file) }, repoRoot).keys.jwks.keys).toHaveLength(1);
   });
 
   it('hold a signing key that signs ES256 and verifies with its public half', () => {

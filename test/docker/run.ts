@@ -1,0 +1,146 @@
+// npm run test:docker: the image and the compose stack built and run as a user builds and runs them,
+// on this machine's Docker engine (../shared/tools/local-docker.sh, or the script LOCAL_DOCKER_SH
+// names), with the stand-in `mw` CLI and the mittwald simulators. Not part of `npm test`: it needs
+// root (the engine, its network namespace), takes minutes, and stops the engine it starts.
+//   1. the engine with host networking, so builds reach the npm registry and Debian's mirror:
+//      the stand-in packed, the image built with BuildKit and with the classic builder, then checked;
+//   2. the engine in its loopback-only network namespace, where compose's own network and published
+//      ports work as on a real host: stack-checks.ts runs there (docker run, compose, a tool call).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CommandError, docker, runCommand } from './docker.ts';
+import { CHILD_UIDS, CLASSIC_IMAGE, IMAGE, SERVER_UID } from './images.ts';
+import { check, CheckFailed, expectThat, seconds } from './report.ts';
+import { checkStandInLock, packStandIn } from './stand-in-package.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const BASE_IMAGES = ['node:24.22.3-slim', 'debian:bookworm-slim', 'redis:7-alpine'];
+const BUILD_ARGS = ['--network', 'host', '--build-arg', 'MW_CLI_INSTALL=test/docker/cli'];
+/** the network namespace local-docker.sh's start-isolated runs the engine in */
+const NETNS = process.env.LOCAL_DOCKER_NETNS ?? 'mcpdock';
+
+function localDockerScript(): string {
+  const candidates = process.env.LOCAL_DOCKER_SH
+    ? [resolve(process.env.LOCAL_DOCKER_SH)]
+    : ['../shared/tools/local-docker.sh', '../../shared/tools/local-docker.sh'].map((path) => resolve(repoRoot, path));
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`local-docker.sh not found (looked for ${candidates.join(', ')}); set LOCAL_DOCKER_SH`);
+  return found;
+}
+
+const engine = (script: string, ...steps: string[]) => runCommand('bash', [script, ...steps]);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  if (process.getuid?.() !== 0) throw new Error('test:docker needs root: it starts dockerd and a network namespace');
+  const script = localDockerScript();
+  // DOCKER_HOST and DOCKER_CONFIG of that engine, for every docker call from here on
+  for (const [, name, value] of execFileSync('bash', [script, 'shell-env'], { encoding: 'utf8' }).matchAll(/(\w+)=(\S+)/g)) {
+    process.env[name] = value;
+  }
+  const work = await mkdtemp(join(tmpdir(), 'mittwald-mcp-test-docker-'));
+  try {
+    await buildPhase(script);
+    await runPhase(script, work);
+    console.log(`\ntest:docker passed in ${seconds(started)} s`);
+  } finally {
+    await engine(script, 'stop').catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function buildPhase(script: string): Promise<void> {
+  await check('engine with host networking (for the builds)', async () => {
+    const installed = (await runCommand('sh', ['-c', 'command -v dockerd && docker compose version'], { allowFailure: true })).code === 0;
+    if (!installed) await engine(script, 'install');
+    await engine(script, 'start');
+    const missing = [];
+    for (const image of BASE_IMAGES) if ((await docker(['image', 'inspect', image], { allowFailure: true })).code !== 0) missing.push(image);
+    if (missing.length) await engine(script, 'bases');
+    return `${(await docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim()}${installed ? '' : ', installed'}${missing.length ? ', base images built' : ''}`;
+  });
+
+  let standInVersion = '';
+  await check('stand-in CLI packed; test/docker/cli/package-lock.json pins its tree', async () => {
+    const pkg = await packStandIn();
+    await checkStandInLock(pkg);
+    standInVersion = pkg.version;
+    return `mw-stand-in@${pkg.version}`;
+  });
+  process.env.TEST_DOCKER_STAND_IN_VERSION = standInVersion;
+
+  await check('image builds with BuildKit (what docker compose build uses)', async () => {
+    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', IMAGE, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: '1' } });
+    return `${build.seconds.toFixed(0)} s`;
+  });
+  await check('image builds with the classic builder', async () => {
+    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', CLASSIC_IMAGE, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    return `${build.seconds.toFixed(0)} s`;
+  });
+
+  await check('runtime image: no npm, npx, yarn or corepack, no lockfile; mw on PATH', async () => {
+    const found = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
+      'for c in npm npx yarn corepack; do command -v $c; done; find / -xdev \\( -name package-lock.json -o -name .package-lock.json \\) -print; mw --version']);
+    const lines = found.stdout.trim().split('\n');
+    expectThat(lines.length === 1 && lines[0].startsWith(`mw-stand-in/${standInVersion} `), `unexpected in the image:\n${found.stdout}`);
+    const size = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', IMAGE])).stdout);
+    return `${lines[0]}; image ${(size / 1e6).toFixed(0)} MB`;
+  });
+
+  await check('compile cache primed at build time serves mw under a child uid, read-only', async () => {
+    const env = (await docker(['image', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', IMAGE])).stdout;
+    const cacheDir = /^CLI_COMPILE_CACHE_DIR=(.+)$/m.exec(env)?.[1];
+    expectThat(cacheDir, 'the image sets no CLI_COMPILE_CACHE_DIR');
+    // A real command path that fails fast: the API address refuses connections.
+    const run = await docker(['run', '--rm', '--network', 'none', '--read-only', '--tmpfs', '/tmp', '--user', `${CHILD_UIDS.first}:${CHILD_UIDS.first}`,
+      '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', '-e', `NODE_COMPILE_CACHE=${cacheDir}`, '-e', 'HOME=/tmp', '-e', 'MW_SKIP_NEW_VERSION_CHECK=1',
+      '-e', 'MITTWALD_API_TOKEN=not-a-token', '-e', 'MITTWALD_API_BASE_URL=http://127.0.0.1:9',
+      '--entrypoint', 'mw', IMAGE, 'project', 'list', '--output=json'], { allowFailure: true });
+    const accepted = (run.stderr.match(/ was accepted/g) ?? []).length;
+    const missed = (run.stderr.match(/ was (not initialized|rejected)/g) ?? []).length;
+    expectThat(accepted > 0 && missed <= accepted / 10, `compile cache: ${accepted} modules from the cache, ${missed} compiled afresh`);
+    // the launcher's layout: the directory root's, the entries the server uid's, a link per child uid
+    const layout = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
+      `cd ${cacheDir} && stat -c '%u %A' . && stat -L -c '%u %A' *-${CHILD_UIDS.first} && readlink *-${CHILD_UIDS.first}`]);
+    const [top, shared, target] = layout.stdout.trim().split('\n');
+    expectThat(top === '0 drwxr-xr-x' && shared === `${SERVER_UID} drwxr-xr-x` && target.endsWith(`-${SERVER_UID}`), `layout of ${cacheDir}:\n${layout.stdout}`);
+    return `uid ${CHILD_UIDS.first}: ${accepted} modules from the cache, ${missed} compiled; ${target} (uid ${SERVER_UID}) in a directory of root's`;
+  });
+}
+
+async function runPhase(script: string, work: string): Promise<void> {
+  await check('engine in its loopback-only network namespace (for compose)', async () => {
+    await engine(script, 'start-isolated');
+    // The images built above are in the same data root.
+    await docker(['image', 'inspect', IMAGE, CLASSIC_IMAGE]);
+    return NETNS;
+  });
+
+  // PUBLIC_URL is https: a certificate for the TLS proxy in front of the published port.
+  const key = join(work, 'proxy-key.pem');
+  const cert = join(work, 'proxy-cert.pem');
+  await runCommand('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+
+  // Its report lines appear as they happen.
+  const checks = spawn('nsenter', [`--net=/run/netns/${NETNS}`, process.execPath, join(import.meta.dirname, 'stack-checks.ts')], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: cert,
+      TEST_DOCKER_WORK: work,
+      TEST_DOCKER_TLS_KEY: await readFile(key, 'utf8'),
+      TEST_DOCKER_TLS_CERT: await readFile(cert, 'utf8'),
+    },
+  });
+  const code = await new Promise<number | null>((resolve) => checks.once('close', resolve));
+  if (code !== 0) throw new CheckFailed(`the checks in network namespace ${NETNS} failed (exit ${code})`);
+}
+
+main().catch((error: Error) => {
+  console.error(`\ntest:docker failed: ${error instanceof CheckFailed || error instanceof CommandError ? error.message : error.stack}`);
+  process.exit(1);
+});
