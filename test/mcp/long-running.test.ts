@@ -1,115 +1,94 @@
-// Long-running commands (`--wait`) through the whole MCP side with the real runner: a call that
-// asks to wait gets the time its wait needs (not CLI_TIMEOUT_MS), capped by CLI_MAX_TIMEOUT_MS;
-// the client sees progress while it runs; cancelling it kills the child.
-// The CLI is a fixture that waits like `mw backup create --wait` (test/mcp/fixtures/waiting-mw.mjs):
-// once the stand-in CLI has --wait with a configurable readiness delay, this can run against it.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { delimiter, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Long-running commands (`--wait`) through the whole product: the stand-in's `backup create --wait`
+// polls the API simulator until the backup is ready (its readiness delay). A call that asks to wait
+// gets the time its wait needs, not CLI_TIMEOUT_MS, capped by CLI_MAX_TIMEOUT_MS; the client sees
+// progress while it runs (a heartbeat with the elapsed time: with --quiet mw prints no step lines);
+// cancelling it kills the child.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
-import { createCliRunner } from '../../src/cli/runner.ts';
-import { listenOnLoopback, type Listening } from '../support/listen.ts';
-import { fakeVerifier, testConfig } from './support/fakes.ts';
-import { buildMcpApp, declareTool, surfaceCatalogue } from './support/mcp-app.ts';
+import { authorizeClient, standInProcesses, waitFor } from '../reliability/helpers.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
-const waitingMw = fileURLToPath(new URL('./fixtures/waiting-mw.mjs', import.meta.url));
-const childPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
-const verifier = fakeVerifier({ 'token-backup': { scopes: ['project:read', 'backup:read', 'backup:write'] } });
-const servers: Listening[] = [];
+const SCOPE = 'project:read backup:read backup:write';
+const stacks: Stack[] = [];
 
 afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
+  await Promise.all(stacks.map((stack) => stack.close()));
 });
 
-/** The MCP side with the real runner on the fixture CLI; the default limit is far below the fixture's 2.5 s. */
-async function start(env: Record<string, string>) {
-  const config = testConfig({ CLI_TIMEOUT_MS: '1000', ...env });
-  const catalogue = surfaceCatalogue(config);
-  declareTool(catalogue, 'mittwald_backup_create', { wait: { property: 'wait', timeoutProperty: 'wait_timeout', defaultTimeoutSeconds: 600 } });
-  const runner = createCliRunner({
-    executable: waitingMw,
-    path: childPath,
-    timeoutMs: config.cli.timeoutMs,
-    maxTimeoutMs: config.cli.maxTimeoutMs,
-    maxConcurrent: 4,
-    maxPerUser: 2,
-    maxQueue: 10,
-    maxOutputBytes: 1024 * 1024,
-    killGraceMs: 300,
-  });
-  const { app } = buildMcpApp({ verifier, runner, config, catalogue, progressIntervalMs: 400 });
-  const server = await listenOnLoopback(app);
-  servers.push(server);
-  const client = new Client({ name: 'long-running', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer token-backup' } } }));
-  return client;
+async function deployment(env: Record<string, string>) {
+  const stack = await startStack({ env });
+  stacks.push(stack);
+  const { accessToken } = await authorizeClient(stack.url, { scope: SCOPE });
+  const connect = async () => {
+    const client = new Client({ name: 'long-running', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+    return client;
+  };
+  return { stack, connect, projectId: stack.api.users[0].projects[0].id };
 }
 
-const backup = (args: Record<string, unknown>) => ({ name: 'mittwald_backup_create', arguments: { project_id: 'p-1', expires: '7d', ...args } });
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+const errorCode = (result: CallToolResult) => (result.structuredContent as { error?: { code: string } } | undefined)?.error?.code;
 
 describe('a call that waits for its work', () => {
-  it('runs past CLI_TIMEOUT_MS as its wait allows, reporting the CLI\'s lines and a heartbeat with the elapsed time', async () => {
-    const client = await start({});
+  // The default limit is far below the backup's readiness delay; the server's maximum is not.
+  let waiting: Awaited<ReturnType<typeof deployment>>;
+  beforeAll(async () => {
+    waiting = await deployment({ CLI_TIMEOUT_MS: '4000', CLI_MAX_TIMEOUT_MS: '90000' });
+  }, 60_000);
+
+  it('runs past CLI_TIMEOUT_MS as its wait allows, with a heartbeat carrying the elapsed time', async () => {
+    waiting.stack.api.setReadinessDelay(12_000);
+    const client = await waiting.connect();
     const progress: Progress[] = [];
-    const result = (await client.callTool(backup({ wait: true, wait_timeout: '20s' }), undefined, {
-      onprogress: (p) => progress.push(p),
-      timeout: 60_000,
-    })) as CallToolResult;
-    expect(text(result)).toBe('id: b-ready');
+    const result = (await client.callTool(
+      { name: 'mittwald_backup_create', arguments: { project_id: waiting.projectId, expires: '7d', wait: true, wait_timeout: '60s' } },
+      undefined,
+      { onprogress: (p) => progress.push(p), timeout: 85_000 },
+    )) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toMatch(/^id: \S+$/);
     const messages = progress.map((p) => p.message);
-    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^started backup \(pid \d+\)$/), expect.stringMatching(/^waiting for the backup to be ready \(\d+\)$/)]));
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^still running \(\d+ s\)$/)]));
     // progress is the elapsed time in seconds and grows with every notification
     const values = progress.map((p) => p.progress);
     expect(values.every((value, i) => i === 0 || value > values[i - 1])).toBe(true);
-    expect(values.at(-1)).toBeGreaterThanOrEqual(1);
     await client.close();
-  }, 60_000);
-
-  it('is stopped at CLI_MAX_TIMEOUT_MS, and told that the work may still finish at mittwald', async () => {
-    const client = await start({ CLI_MAX_TIMEOUT_MS: '1500' });
-    const result = (await client.callTool(backup({ wait: true, wait_timeout: '20s' }), undefined, { timeout: 60_000 })) as CallToolResult;
-    expect(result.isError).toBe(true);
-    expect((result.structuredContent as { error: { code: string } }).error.code).toBe('timeout');
-    expect(text(result)).toMatch(/may still finish at mittwald/);
-    await client.close();
-  }, 60_000);
+  }, 90_000);
 
   it('is killed, with its process, when the client cancels it', async () => {
-    const client = await start({});
+    waiting.stack.api.setReadinessDelay(600_000);
+    const client = await waiting.connect();
     const abort = new AbortController();
-    let pid: number | undefined;
-    const started = new Promise<void>((resolve) => {
-      void client
-        .callTool(backup({ wait: true }), undefined, {
-          signal: abort.signal,
-          timeout: 60_000,
-          onprogress: ({ message }) => {
-            const match = /pid (\d+)/.exec(message ?? '');
-            if (match) {
-              pid = Number(match[1]);
-              resolve();
-            }
-          },
-        })
-        .catch(() => undefined);
-    });
-    await started;
-    expect(() => process.kill(pid!, 0)).not.toThrow();
+    const call = client
+      .callTool({ name: 'mittwald_backup_create', arguments: { project_id: waiting.projectId, expires: '7d', wait: true } }, undefined, {
+        signal: abort.signal,
+        timeout: 85_000,
+      })
+      .catch((error: Error) => error);
+    await waitFor(() => standInProcesses(waiting.stack.api.url).length > 0, 30_000, 'the waiting mw');
     abort.abort('the user gave up');
-    const gone = () => {
-      try {
-        process.kill(pid!, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    for (let i = 0; i < 200 && !gone(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(gone()).toBe(true);
+    await waitFor(() => standInProcesses(waiting.stack.api.url).length === 0, 30_000, 'the cancelled mw to be gone');
+    expect(await call).toBeInstanceOf(Error);
     await client.close();
-  }, 60_000);
+  }, 90_000);
+});
+
+describe('a wait beyond the server\'s maximum', () => {
+  it('is stopped at CLI_MAX_TIMEOUT_MS, and the model is told that the work may still finish at mittwald', async () => {
+    const { stack, connect, projectId } = await deployment({ CLI_TIMEOUT_MS: '2000', CLI_MAX_TIMEOUT_MS: '3000' });
+    stack.api.setReadinessDelay(600_000);
+    const client = await connect();
+    const result = (await client.callTool(
+      { name: 'mittwald_backup_create', arguments: { project_id: projectId, expires: '7d', wait: true, wait_timeout: '20m' } },
+      undefined,
+      { timeout: 60_000 },
+    )) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(errorCode(result)).toBe('timeout');
+    expect(text(result)).toMatch(/may still finish at mittwald/);
+    await client.close();
+  }, 90_000);
 });
