@@ -8,7 +8,7 @@
 //      ports work as on a real host: stack-checks.ts runs there (docker run, compose, a tool call).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommandError, docker, runCommand } from './docker.ts';
@@ -111,9 +111,28 @@ async function buildPhase(script: string): Promise<void> {
   });
 }
 
+/**
+ * local-docker.sh as shipped: its start_dockerd stops the running engine first, and that removes the
+ * network namespace start-isolated has just made, so start-isolated cannot work. Where the script
+ * still has that shape, a corrected copy in `work` starts the engine (stop first, then the
+ * namespace); a fixed script is used as it is.
+ */
+async function scriptForIsolatedStart(script: string, work: string): Promise<string> {
+  const text = await readFile(script, 'utf8');
+  const stopInStart = /(start_dockerd\(\) \{[^\n]*\n)  stop\n/;
+  if (!stopInStart.test(text)) return script;
+  const corrected = text
+    .replace(stopInStart, '$1')
+    .replace(/(start\(\) \{ say "[^"]*";) start_dockerd/, '$1 stop; start_dockerd')
+    .replace(/\n(  ip netns add )/, '\n  stop\n$1');
+  const copy = join(work, 'local-docker.sh');
+  await writeFile(copy, corrected);
+  return copy;
+}
+
 async function runPhase(script: string, work: string): Promise<void> {
   await check('engine in its loopback-only network namespace (for compose)', async () => {
-    await engine(script, 'start-isolated');
+    await engine(await scriptForIsolatedStart(script, work), 'start-isolated');
     // The images built above are in the same data root.
     await docker(['image', 'inspect', IMAGE, CLASSIC_IMAGE]);
     return NETNS;
