@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
 import { postMcp, REDIRECT_URI, rpc, standInProcesses, toolCall, waitFor, type AuthorizedClient } from '../reliability/helpers.ts';
@@ -137,8 +137,19 @@ export async function holdChild(deployment: Deployment, client: AuthorizedClient
   const before = new Set(deployment.children());
   const done = deployment.call(client, 'mittwald_stand_in_allocate', { megabytes: '4', hold_seconds: String(seconds) });
   let pid: number | undefined;
-  await waitFor(() => (pid = deployment.children().find((p) => !before.has(p))) !== undefined, 30_000, 'the held child to start');
+  // a new child once it is node itself: before that its pid still runs the prlimit/setpriv wrappers
+  // (as the launcher's uid, before the switch)
+  const runningNode = (p: number) => !before.has(p) && basename(argv0Of(p)).startsWith('node');
+  await waitFor(() => (pid = deployment.children().find(runningNode)) !== undefined, 30_000, 'the held child to start');
   return { pid: pid!, done };
+}
+
+function argv0Of(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return ''; // gone meanwhile
+  }
 }
 
 /** The server process proper: under a launcher, the launcher's child. */
