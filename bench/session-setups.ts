@@ -138,7 +138,7 @@ export async function benchSessionSetups(profile: Profile, deployments: Deployme
     return {
       sections: [
         {
-          title: `7. ${tokens.length} clients setting up sessions at once (initialize + tools/list), ${profile.sessionRounds} in a row each`,
+          title: `8. ${tokens.length} clients setting up sessions at once (initialize + tools/list), ${profile.sessionRounds} in a row each`,
           columns: ['server memory', 'heap used', 'heap reserved', 'external', 'RSS', '`mw` children (RSS)'],
           rows: [
             heapRow('idle, after GC', idle, idleRss),
