@@ -57,8 +57,14 @@ export interface Deployment {
   call(client: AuthorizedClient, tool: string, args?: Record<string, unknown>): Promise<ToolOutcome>;
   /** every message the API simulator holds, of every user */
   messages(): string[];
-  /** pids of this deployment's running mw children */
+  /** pids of this deployment's mw children running a call */
   children(): number[];
+  /** pids of its warm children waiting for a call */
+  waitingChildren(): number[];
+  /** calls so far that ran in a warm child and in a cold one (/metrics) */
+  starts(): Promise<{ warm: number; cold: number }>;
+  /** resolves once the pool has this many children ready (/readyz) */
+  warmChildrenReady(count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +101,22 @@ export async function startDeployment(env: Record<string, string>, options: Serv
       },
       messages: () => [...stack.api.state.conversationMessages.values()].flat().map((m) => m.messageContent ?? ''),
       children: () => standInProcesses(stack.api.url).map((line) => Number(line.split(/\s+/)[0])),
+      waitingChildren: () => standInProcesses(stack.api.url, { waiting: true }).map((line) => Number(line.split(/\s+/)[0])),
+      async starts() {
+        const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+        const count = (start: string) => Number(new RegExp(`^mittwald_cli_starts_total\\{start="${start}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+        return { warm: count('warm'), cold: count('cold') };
+      },
+      async warmChildrenReady(count = 1) {
+        await waitFor(
+          async () => {
+            const ready = (await (await fetch(`${stack.url}/readyz`)).json()) as { checks?: { cli?: { warmChildren?: { ready?: number } } } };
+            return (ready.checks?.cli?.warmChildren?.ready ?? 0) >= count;
+          },
+          60_000,
+          `${count} warm child(ren) ready`,
+        );
+      },
       async stop() {
         await running.stop();
         await stack.close();
@@ -132,13 +154,26 @@ export async function toolNames(deployment: Deployment, client: AuthorizedClient
   return (listed.message?.result?.tools ?? []).map((tool: { name: string }) => tool.name);
 }
 
-/** Holds a child of `client` running (allocate a little, then wait), resolved once it runs. */
+/**
+ * Holds a child of `client` running (allocate a little, then wait), resolved once it runs: the
+ * running child whose HOME holds the mark `stand-in allocate` leaves while it holds (a warm child
+ * being started meanwhile is running too, but marks nothing).
+ */
 export async function holdChild(deployment: Deployment, client: AuthorizedClient, seconds: number): Promise<{ pid: number; done: Promise<ToolOutcome> }> {
-  const before = new Set(deployment.children());
+  const marked = new Set(deployment.children().filter(holdsTheMark));
   const done = deployment.call(client, 'mittwald_stand_in_allocate', { megabytes: '4', hold_seconds: String(seconds) });
   let pid: number | undefined;
-  await waitFor(() => (pid = deployment.children().find((p) => !before.has(p))) !== undefined, 30_000, 'the held child to start');
+  await waitFor(() => (pid = deployment.children().find((p) => !marked.has(p) && holdsTheMark(p))) !== undefined, 30_000, 'the held child to start');
   return { pid: pid!, done };
+}
+
+function holdsTheMark(pid: number): boolean {
+  try {
+    const home = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((entry) => entry.startsWith('HOME='))?.slice('HOME='.length);
+    return home !== undefined && readFileSync(join(home, 'holding'), 'utf8') === String(pid);
+  } catch {
+    return false;
+  }
 }
 
 /** The server process proper: under a launcher, the launcher's child. */
