@@ -223,7 +223,11 @@ class PooledChild extends EventEmitter implements StartedChild {
     super();
     this.inner = inner;
     this.cli = cli;
-    this.ended = new Promise((resolve) => inner.once('exit', () => resolve()));
+    // exit, or (a start that failed without one) its clean-up
+    this.ended = new Promise((resolve) => {
+      inner.once('exit', () => resolve());
+      void inner.cleanedUp.then(resolve);
+    });
     this.startOutcome = new Promise((resolve) => {
       inner.on('control', (message) => {
         if (this.backlog) this.backlog.push(message);
