@@ -65,6 +65,8 @@ export interface Deployment {
   starts(): Promise<{ warm: number; cold: number }>;
   /** resolves once the pool has this many children ready (/readyz) */
   warmChildrenReady(count?: number): Promise<void>;
+  /** resolves once the pool is full and still (/readyz: as many ready as it keeps, none starting, each one waiting): the pids */
+  warmChildrenSettled(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startDeployment(env: Record<string, string>, options: Serv
     stack.oauth.loginAs(bobUser.userId);
     const bob = await signIn(stack);
     const running = server;
+    const waitingChildren = () => standInProcesses(stack.api.url, { waiting: true }).map((line) => Number(line.split(/\s+/)[0]));
     return {
       stack,
       server: running,
@@ -101,7 +104,7 @@ export async function startDeployment(env: Record<string, string>, options: Serv
       },
       messages: () => [...stack.api.state.conversationMessages.values()].flat().map((m) => m.messageContent ?? ''),
       children: () => standInProcesses(stack.api.url).map((line) => Number(line.split(/\s+/)[0])),
-      waitingChildren: () => standInProcesses(stack.api.url, { waiting: true }).map((line) => Number(line.split(/\s+/)[0])),
+      waitingChildren,
       async starts() {
         const metrics = await (await fetch(`${stack.url}/metrics`)).text();
         const count = (start: string) => Number(new RegExp(`^mittwald_cli_starts_total\\{start="${start}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
@@ -116,6 +119,20 @@ export async function startDeployment(env: Record<string, string>, options: Serv
           60_000,
           `${count} warm child(ren) ready`,
         );
+      },
+      async warmChildrenSettled() {
+        let waiting: number[] = [];
+        await waitFor(
+          async () => {
+            const ready = (await (await fetch(`${stack.url}/readyz`)).json()) as { checks?: { cli?: { warmChildren?: { ready: number; starting: number; target: number } } } };
+            const pool = ready.checks?.cli?.warmChildren;
+            waiting = waitingChildren();
+            return pool !== undefined && pool.starting === 0 && pool.ready === pool.target && waiting.length === pool.ready;
+          },
+          60_000,
+          'the warm children settled',
+        );
+        return waiting;
       },
       async stop() {
         await running.stop();

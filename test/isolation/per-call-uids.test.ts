@@ -170,7 +170,8 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
 
   it('leaves no call directory and no child process of a call behind: what is left is the warm children, each alone under its uid', async () => {
     await waitFor(() => deployment.children().length === 0, 15_000, 'no mw child of a call left');
-    const waiting = deployment.waitingChildren();
+    // refills after the earlier calls start children (each with its call directory) until the pool is full
+    const waiting = await deployment.warmChildrenSettled();
     expect(waiting.length).toBeGreaterThan(0);
     await waitFor(() => readdirSync(join(scratch, 'state', 'calls-0')).length === waiting.length, 15_000, 'every call directory of a call removed');
     // clean-up helpers run as the child's uid a moment longer

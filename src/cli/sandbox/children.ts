@@ -10,9 +10,8 @@ import type { LauncherConnection } from '../launcher/launcher-client.ts';
 import type { LocatedCli } from '../locate-cli.ts';
 import { CliFailure } from '../types.ts';
 import type { StateDirectories } from './call-root.ts';
-import type { ResourceLimits } from './child-allowances.ts';
 import { createChildPool, type ChildPool } from './child-pool.ts';
-import { prepareChildSettings } from './child-settings.ts';
+import { prepareChildSettings, type SandboxRequest } from './child-settings.ts';
 import { cliFingerprint } from './cli-fingerprint.ts';
 import { NotANodeScriptError } from './cli-install-tree.ts';
 import { prepareLocalChildren, unavailableChildren } from './local-children.ts';
@@ -20,18 +19,11 @@ import { createLocalSpawner } from './local-spawner.ts';
 import { primeCompileCache } from './shared-compile-cache.ts';
 import type { ChildSpawner } from './spawner.ts';
 
-export interface ChildrenOptions {
+export interface ChildrenOptions extends Omit<SandboxRequest, 'cli'> {
   /** the located `mw`; undefined when none was found (every call then fails with cli_missing) */
   cli?: LocatedCli;
   directories: StateDirectories;
   launcher?: LauncherConnection;
-  path: string;
-  apiBaseUrl?: string;
-  compileCacheDir?: string;
-  fileSystem: boolean;
-  limits?: ResourceLimits;
-  extraReadPaths: string[];
-  passThrough: Record<string, string>;
   logger: Logger;
 }
 
