@@ -47,7 +47,8 @@ const ALL_VARIANTS: Variant[] = [
   { manifest: true, compileCache: true },
 ];
 
-async function setManifest(present: boolean): Promise<void> {
+/** Writes or removes the stand-in's oclif manifest (callers restore the state they found). */
+export async function setManifest(present: boolean): Promise<void> {
   if (present === existsSync(standInManifestPath)) return;
   if (present) await writeStandInManifest();
   else await removeStandInManifest();

@@ -6,6 +6,7 @@ import { keepAliveAgent, send } from './http-client.ts';
 import { callTool } from './mcp-tool-call.ts';
 import type { BenchmarkOutcome, Profile } from './profile.ts';
 import { summarise } from './stats.ts';
+import { startsDuring, startsText } from './cli-starts.ts';
 import { BENCH_TOOL } from './tool-call.ts';
 
 const GOAL_PEAK_RSS_BYTES = 250 * 1024 ** 2;
@@ -57,13 +58,16 @@ export async function benchCrowd(profile: Profile, deployments: DeploymentSource
 
     const sampling = startSampling(`${deployment.publicUrl}/metrics`, () => deployment.server.memory().rssBytes);
     const started = performance.now();
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: profile.crowdCalls }, async (_, index) => {
-        const sent = performance.now();
-        await callTool(agent, deployment.mcpUrl, tokens[index % tokens.length], BENCH_TOOL);
-        return performance.now() - sent;
-      }),
+    const burst = await startsDuring(deployment, () =>
+      Promise.allSettled(
+        Array.from({ length: profile.crowdCalls }, async (_, index) => {
+          const sent = performance.now();
+          await callTool(agent, deployment.mcpUrl, tokens[index % tokens.length], BENCH_TOOL);
+          return performance.now() - sent;
+        }),
+      ),
     );
+    const outcomes = burst.result;
     const completionMs = performance.now() - started;
     const samples = await sampling.stop();
     const peak = deployment.server.memory().peakBytes;
@@ -91,7 +95,7 @@ export async function benchCrowd(profile: Profile, deployments: DeploymentSource
             ],
           ],
           notes: [
-            `Each call is \`${BENCH_TOOL}\` (one \`mw\` child); queue and running figures are /metrics gauges sampled every ${SAMPLE_EVERY_MS} ms.` +
+            `Each call is \`${BENCH_TOOL}\` (one \`mw\` child: ${startsText(burst)}, warm children on as by default); queue and running figures are /metrics gauges sampled every ${SAMPLE_EVERY_MS} ms.` +
               (failed.length ? ` First error: ${failed[0]}` : ''),
           ],
         },

@@ -3,9 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { standInCliPath } from '../test/support/mw-cli/index.ts';
 import { productionNodeFlags } from '../test/support/server-process.ts';
 import { startBenchChild, type BenchChild } from './bench-child.ts';
-import { createCatalogueCli } from './catalogue-cli.ts';
 import { startLauncherChild } from './launcher-child.ts';
 import { authorizeAndRedeem, refresh, registerPublicClient, type RegisteredClient, type TokenSet } from './oauth-flow.ts';
 import { ALL_SCOPES, mittwaldEnvironment, planDeployment, startMittwald, type Mittwald } from './simulators.ts';
@@ -38,19 +38,14 @@ export async function startDeployment(env: Record<string, string> = {}, options:
   const mittwaldTokens = new Map<string, string>();
   mittwald.oauth.onTokenIssued((token, userId) => mittwaldTokens.set(userId, token));
   const compileCacheDir = await mkdtemp(join(tmpdir(), 'bench-server-compile-cache-'));
-  const cli = await createCatalogueCli();
-  const removeFiles = async () => {
-    await cli.remove();
-    await rm(compileCacheDir, { recursive: true, force: true });
-  };
+  const removeFiles = () => rm(compileCacheDir, { recursive: true, force: true });
   let server: BenchChild;
   try {
     const serverEnv = {
       ...plan.env,
       ...mittwaldEnvironment(mittwald, plan.publicUrl),
-      MW_CLI: cli.executable,
-      // its executable runs the stand-in from the project: the file sandbox must let it
-      CLI_SANDBOX_READ_PATHS: cli.readPaths.join(','),
+      // the stand-in has the whole mw command surface (192 commands with their real flags)
+      MW_CLI: standInCliPath,
       CLI_COMPILE_CACHE_DIR: compileCacheDir,
       ...env,
     };
@@ -71,7 +66,7 @@ export async function startDeployment(env: Record<string, string> = {}, options:
     publicUrl: plan.publicUrl,
     mcpUrl,
     client,
-    cliExecutable: cli.executable,
+    cliExecutable: standInCliPath,
     compileCacheDir,
     login(userId) {
       // The simulator logs in whoever was named last: callers never overlap logins of different users.

@@ -2,7 +2,8 @@
 // differ only in the layers their children get, samples taken in turns so a busy moment hits every
 // variant alike: none (file sandbox and limits off), the server's own (file sandbox + limits, as
 // `npm start` has them), and, when run as root, production's (`node src/main.ts`: the launcher, a uid
-// per child). Reported as ratios to "none" in the same run.
+// per child); each with warm children (the default) and with a child started per call
+// (CLI_POOL=off). Reported as ratios to "none" in the same run, warm to warm and cold to cold.
 import { nodeForEveryUid, perCallUidsUnavailable } from '../test/isolation/deployment.ts';
 import type { Deployment, DeploymentSource } from './deployment.ts';
 import { ms, ratio } from './format.ts';
@@ -12,6 +13,8 @@ import type { BenchmarkOutcome, Profile } from './profile.ts';
 import { summarise } from './stats.ts';
 
 const TOOL = 'mittwald_project_list';
+/** after each round, so that the warm variants' pools are full again: they measure warm calls */
+const PAUSE_MS = 500;
 
 interface Variant {
   name: string;
@@ -32,30 +35,40 @@ export async function benchIsolation(profile: Profile, deployments: DeploymentSo
       const { accessToken } = await deployment.login(userId);
       variants.push({ name, deployment, accessToken, layers: await layersOf(deployment), times: [] });
     };
-    await open('none (file sandbox and limits off)', await deployments.open({ CLI_SANDBOX_FS: 'off', CLI_LIMITS: 'off' }));
-    await open('file sandbox + limits (the server’s own children)', await deployments.open());
-    if (!uidsUnavailable) await open('+ a uid per child (launcher, as root)', await deployments.open({}, { launcherNode: node.path }));
+    for (const [pool, env] of [['warm', {}], ['cold', { CLI_POOL: 'off' }]] as const) {
+      await open(`${pool}: none (file sandbox and limits off)`, await deployments.open({ CLI_SANDBOX_FS: 'off', CLI_LIMITS: 'off', ...env }));
+      await open(`${pool}: file sandbox + limits (the server’s own children)`, await deployments.open(env));
+      if (!uidsUnavailable) await open(`${pool}: + a uid per child (launcher, as root)`, await deployments.open(env, { launcherNode: node.path }));
+    }
 
     const once = async (variant: Variant) => {
       const started = performance.now();
       await callTool(agent, variant.deployment.mcpUrl, variant.accessToken, TOOL);
       return performance.now() - started;
     };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, profile.smoke ? 0 : PAUSE_MS));
     for (let i = 0; i < profile.cliWarmupCalls; i++) for (const variant of variants) await once(variant);
-    for (let i = 0; i < profile.toolCalls; i++) for (const variant of variants) variant.times.push(await once(variant));
+    for (let i = 0; i < profile.toolCalls; i++) {
+      for (const variant of variants) variant.times.push(await once(variant));
+      await pause();
+    }
 
-    const none = summarise(variants[0].times);
+    const perPool = variants.length / 2;
     return {
       sections: [
         {
           title: `7. The wall between users: one tools/call (${TOOL}) with and without the isolation layers`,
           columns: ['children get', 'p50', 'p99', 'p50 vs none', 'p99 vs none'],
-          rows: variants.map((variant) => {
+          rows: variants.map((variant, index) => {
             const s = summarise(variant.times);
+            const none = summarise(variants[index < perPool ? 0 : perPool].times);
             return [variant.name, ms(s.p50Ms), ms(s.p99Ms), ratio(s.p50Ms / none.p50Ms), ratio(s.p99Ms / none.p99Ms)];
           }),
           notes: [
-            `${profile.toolCalls} samples per variant, taken in turns, after ${profile.cliWarmupCalls} warm-up calls each; /readyz of each: ${variants.map((v) => v.layers).join(' | ')}.`,
+            `${profile.toolCalls} samples per variant, taken in turns with a ${PAUSE_MS} ms pause after each round (warm variants: their pools refill), after ` +
+              `${profile.cliWarmupCalls} warm-up calls each; "vs none" compares warm with warm and cold with cold. With warm children a layer's cost at ` +
+              'the start of a child is off the call: what is left per call is its cost while the command runs. /readyz of each: ' +
+              `${variants.map((v) => v.layers).join(' | ')}.`,
             ...(uidsUnavailable ? [`no per-call uid variant: ${uidsUnavailable}`] : []),
           ],
         },

@@ -14,6 +14,7 @@ import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
 import { renderReport } from './report.ts';
 import { benchToolCall } from './tool-call.ts';
 import { benchToolsList } from './tools-list.ts';
+import { benchWarmChildren } from './warm-children.ts';
 
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
@@ -28,6 +29,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['memory', benchMemory],
   ['isolation', benchIsolation],
   ['session set-ups', benchSessionSetups],
+  ['warm children', benchWarmChildren],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */

@@ -117,7 +117,8 @@ export async function benchToolsList(profile: Profile, deployments: DeploymentSo
             `Response sizes: ${targets.map((t, i) => `${t.label.split(':')[0].split(',')[0]} ${kilobytes(sizes[i])}`).join(', ')}. ` +
               `Medians over ${profile.listRounds} rounds of ${profile.listRoundMs / 1000} s in which the servers take turns, after ${profile.warmupMs / 1000} s warm-up each; ` +
               'each server in its own process, the load generator in the bench process. ' +
-              'The tools are those of the real mw command surface (bench/catalogue-cli.ts), all scopes granted.',
+              'The tools are those of the real mw command surface (the stand-in CLI has all 192 commands), all scopes granted. ' +
+                '(a) declares its schemas in zod, which has no words for the rules between inputs (not, if/then): its listing lacks them.',
           ],
         },
       ],

@@ -6,9 +6,10 @@
 //
 //   node prime-compile-cache.ts <cache dir> <mw executable> [child uid, first-last range or "off" ...]
 //
-// Node keeps the cache per uid (<dir>/v<node>-<arch>-<v8 tag>-<uid>): run as the server's uid, this
-// writes that uid's directory, and every child uid gets a symlink to it, the layout the launcher
-// expects (src/cli/sandbox/shared-compile-cache.ts). The children only read it: the directory is not
+// Node keeps the cache per uid and V8 flags (<dir>/v<node>-<arch>-<v8 tag>-<uid>): run as the
+// server's uid, this writes that uid's directories, one for cold children and one for warm ones
+// (they run with WARM_NODE_FLAGS, src/cli/sandbox/child-allowances.ts), and every child uid gets a
+// symlink to each, the layout the launcher expects (src/cli/sandbox/shared-compile-cache.ts). The children only read it: the directory is not
 // theirs, nor writable in a read-only root, so none of them can change what another one runs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,25 +39,30 @@ api.listen(0, '127.0.0.1');
 await once(api, 'listening');
 const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
 
+// What warm children run with (child-allowances.ts: WARM_NODE_FLAGS), besides cold children's none.
+const NODE_FLAG_SETS = [[], ['--no-lazy']];
+
 const home = await mkdtemp(join(tmpdir(), 'mw-prime-'));
-for (const argv of PRIMING_COMMANDS) {
-  const exitCode = await run(argv);
-  console.log(`primed: mw ${argv.join(' ')} (exit ${exitCode})`);
+for (const flags of NODE_FLAG_SETS) {
+  for (const argv of PRIMING_COMMANDS) {
+    const exitCode = await run(flags, argv);
+    console.log(`primed: ${['node', ...flags].join(' ')} mw ${argv.join(' ')} (exit ${exitCode})`);
+  }
 }
 api.close();
 await rm(home, { recursive: true, force: true });
 
 const written = (await readdir(cacheDir)).filter((name) => name.endsWith(`-${ownUid}`));
-if (written.length !== 1) throw new Error(`expected one compile cache directory in ${cacheDir}, found ${written.length}`);
-const entries = (await readdir(join(cacheDir, written[0]))).length;
-if (entries === 0) throw new Error('the compile cache is empty: mw did not start');
-
-// Node writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
-const shared = written[0];
-const tag = shared.slice(0, -`-${ownUid}`.length);
-for (const entry of await readdir(join(cacheDir, shared))) await chmod(join(cacheDir, shared, entry), 0o644);
-for (const uid of childUids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
-console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, linked for ${childUids.size} more uid(s)`);
+if (written.length !== NODE_FLAG_SETS.length) throw new Error(`expected ${NODE_FLAG_SETS.length} compile cache directories in ${cacheDir}, found ${written.length}`);
+for (const shared of written) {
+  const entries = (await readdir(join(cacheDir, shared))).length;
+  if (entries === 0) throw new Error('the compile cache is empty: mw did not start');
+  // Node writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
+  const tag = shared.slice(0, -`-${ownUid}`.length);
+  for (const entry of await readdir(join(cacheDir, shared))) await chmod(join(cacheDir, shared, entry), 0o644);
+  for (const uid of childUids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
+  console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, linked for ${childUids.size} more uid(s)`);
+}
 
 function expandUids(argument: string): string[] {
   if (argument === 'off') return [];
@@ -66,8 +72,8 @@ function expandUids(argument: string): string[] {
 }
 
 /** One mw run with the environment the server gives its children (src/cli/child-environment.ts). */
-async function run(argv: string[]): Promise<number | null> {
-  const child = spawn(executable, argv, {
+async function run(nodeFlags: string[], argv: string[]): Promise<number | null> {
+  const child = spawn(process.execPath, [...nodeFlags, executable, ...argv], {
     cwd: home,
     stdio: ['ignore', 'ignore', 'ignore'],
     env: {

@@ -3,6 +3,7 @@
 import express from 'express';
 import type { AppConfig } from './config.ts';
 import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
+import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
 import type { CliCommandSet, CliRunner } from './cli/types.ts';
 import { createMcpRouter } from './mcp/router.ts';
@@ -35,6 +36,8 @@ export interface ChildrenStatus {
   callRoot: string;
   /** rejects when no call directory can be created: no tool call could run */
   checkCallDirectory(): Promise<void>;
+  /** the pool of warm children now (sandbox/child-pool.ts), or off */
+  warmChildren?: () => ChildPoolStatus | 'off';
 }
 
 export interface App {
@@ -75,7 +78,7 @@ export function createApp(deps: AppDependencies): App {
         store: () => store.ping(),
         cli: async () => {
           if (deps.cli.problem) throw new Error(deps.cli.problem);
-          return { version: deps.cli.commands.cliVersion };
+          return { version: deps.cli.commands.cliVersion, warmChildren: children?.warmChildren?.() };
         },
         keys: () => config.keys.jwks.keys.length > 0 && config.keys.tokenEncryptionKeys.length > 0,
         isolation:

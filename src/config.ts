@@ -61,6 +61,11 @@ const environmentSchema = {
     CLI_MAX_QUEUE: { type: 'integer', minimum: 0 },
     CLI_MAX_OUTPUT_BYTES: positiveInt,
     CLI_COMPILE_CACHE_DIR: { type: 'string', minLength: 1 },
+    CLI_POOL: onOff,
+    CLI_POOL_MIN: { type: 'integer', minimum: 0 },
+    CLI_POOL_MAX: positiveInt,
+    CLI_POOL_IDLE_MS: { type: 'integer', minimum: 1000 },
+    CLI_POOL_PRELOAD: { enum: ['config', 'commands'] },
     STATE_DIR: { type: 'string', pattern: '^/' },
     CLI_SANDBOX_FS: onOff,
     CLI_SANDBOX_READ_PATHS: { type: 'string', pattern: '^/[^,]*(,\\s*/[^,]*)*$' },
@@ -151,10 +156,24 @@ export interface AppConfig {
     /** proxy and CA variables handed to the children as they are (they hold no user secret) */
     passThroughEnvironment: Record<string, string>;
     isolation: IsolationConfig;
+    /** warm children (CLI_POOL=off: undefined) */
+    pool?: PoolConfig;
   };
   tools: { overridesPath: string; readOnly: boolean; topics?: string[] };
   metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
   shutdownGraceMs: number;
+}
+
+/** Warm `mw` children started ahead of need (README, "Warm children"). */
+export interface PoolConfig {
+  /** kept ready even when idle */
+  min: number;
+  /** at most this many ready and starting (≤ CLI_MAX_CONCURRENT) */
+  max: number;
+  /** a period this long without a call ends one waiting child, down to `min` */
+  idleMs: number;
+  /** what a warm child loads before it waits */
+  preload: 'config' | 'commands';
 }
 
 /** What the operator asks of the wall between users (issue "a wall between users", layers 2 to 6). */
@@ -197,7 +216,9 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
 
   const fileSetting = (name: string, shipped: string) => resolve(cwd, str(name) ?? join(PROJECT_ROOT, shipped));
   const scopePath = fileSetting('MITTWALD_SCOPE_CONFIG_PATH', 'scopes.json');
-  const isolation = isolationConfig(raw, env, num('CLI_MAX_CONCURRENT', 8));
+  const maxConcurrent = num('CLI_MAX_CONCURRENT', 8);
+  const pool = poolConfig(raw, maxConcurrent);
+  const isolation = isolationConfig(raw, env, maxConcurrent, pool?.max ?? 0);
   const metricsUser = str('METRICS_USER');
   const metricsPass = str('METRICS_PASS');
   if (Boolean(metricsUser) !== Boolean(metricsPass)) {
@@ -251,7 +272,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       executable: str('MW_CLI') ?? 'mw',
       timeoutMs: num('CLI_TIMEOUT_MS', 60_000),
       maxTimeoutMs: Math.max(num('CLI_MAX_TIMEOUT_MS', 15 * 60_000), num('CLI_TIMEOUT_MS', 60_000)),
-      maxConcurrent: num('CLI_MAX_CONCURRENT', 8),
+      maxConcurrent,
       maxPerUser: num('CLI_MAX_PER_USER', 3),
       maxQueue: num('CLI_MAX_QUEUE', 100),
       maxOutputBytes: num('CLI_MAX_OUTPUT_BYTES', 4 * 1024 * 1024),
@@ -259,6 +280,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       compileCacheDir: resolve(cwd, str('CLI_COMPILE_CACHE_DIR') ?? join(isolation.stateDir, 'compile-cache')),
       passThroughEnvironment: passThroughEnvironment(env),
       isolation,
+      pool,
     },
     tools: {
       overridesPath: fileSetting('TOOLS_OVERRIDES_PATH', 'config/tools.json'),
@@ -280,7 +302,17 @@ function passThroughEnvironment(env: Environment): Record<string, string> {
   return Object.fromEntries(PASS_THROUGH.filter((name) => env[name]?.trim()).map((name) => [name, env[name]!.trim()]));
 }
 
-function isolationConfig(raw: Record<string, unknown>, env: Environment, maxConcurrent: number): IsolationConfig {
+function poolConfig(raw: Record<string, unknown>, maxConcurrent: number): PoolConfig | undefined {
+  if (raw.CLI_POOL === 'off') return undefined;
+  const num = (name: string) => raw[name] as number | undefined;
+  const max = num('CLI_POOL_MAX') ?? Math.min(4, maxConcurrent);
+  const min = num('CLI_POOL_MIN') ?? Math.min(1, max);
+  if (max > maxConcurrent) throw new ConfigError(`CLI_POOL_MAX=${max} is more than CLI_MAX_CONCURRENT=${maxConcurrent}: a warm child is there for a call`);
+  if (min > max) throw new ConfigError(`CLI_POOL_MIN=${min} is more than CLI_POOL_MAX=${max}`);
+  return { min, max, idleMs: num('CLI_POOL_IDLE_MS') ?? 120_000, preload: (raw.CLI_POOL_PRELOAD as PoolConfig['preload'] | undefined) ?? 'commands' };
+}
+
+function isolationConfig(raw: Record<string, unknown>, env: Environment, maxConcurrent: number, poolMax: number): IsolationConfig {
   const str = (name: string) => raw[name] as string | undefined;
   const num = (name: string, fallback: number) => (raw[name] as number | undefined) ?? fallback;
   const mb = 1024 * 1024;
@@ -288,8 +320,11 @@ function isolationConfig(raw: Record<string, unknown>, env: Environment, maxConc
   const childUids = parseUidRange(str('CLI_CHILD_UIDS') ?? '60100-60199');
   if (childUids) {
     const size = childUids.last - childUids.first + 1;
-    // Each running child holds a uid, and its clean-up holds it a moment longer.
-    if (size < 2 * maxConcurrent) throw new ConfigError(`CLI_CHILD_UIDS: ${size} uids are too few for CLI_MAX_CONCURRENT=${maxConcurrent} (at least ${2 * maxConcurrent})`);
+    // Each running child holds a uid, its clean-up holds it a moment longer, and so does each warm child.
+    const needed = 2 * maxConcurrent + poolMax;
+    if (size < needed) {
+      throw new ConfigError(`CLI_CHILD_UIDS: ${size} uids are too few for CLI_MAX_CONCURRENT=${maxConcurrent} and CLI_POOL_MAX=${poolMax} (at least ${needed})`);
+    }
     if (serverUid >= childUids.first && serverUid <= childUids.last) throw new ConfigError('CLI_SERVER_UID must not be one of CLI_CHILD_UIDS');
   }
   return {

@@ -166,7 +166,7 @@ function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, 
     }
     if (message.type === 'start') {
       if (!spawner || children.has(message.id)) return tell({ type: 'start-failed', id: message.id, kind: 'cli_missing', message: 'no child can be started' });
-      spawner.start().then(
+      spawner.start({ preload: message.preload }).then(
         (child) => {
           children.set(message.id, child);
           relay(message.id, child);

@@ -12,7 +12,7 @@ import { createCliRunner } from './cli/runner.ts';
 import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
 import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
 import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
-import { startChildren } from './cli/sandbox/children.ts';
+import { startChildren, startWarmChildren } from './cli/sandbox/children.ts';
 import type { CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -65,8 +65,15 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     passThrough: config.cli.passThroughEnvironment,
     logger,
   });
+  const pool = cli && config.cli.pool ? startWarmChildren({ spawner: children, cli, pool: config.cli.pool, logger, metrics }) : undefined;
+  logger.info(
+    pool && config.cli.pool
+      ? `warm mw children: on, ${config.cli.pool.min} to ${config.cli.pool.max} (preload: ${config.cli.pool.preload})`
+      : `warm mw children: off${cli ? ' (CLI_POOL=off)' : ''}`,
+  );
   const runner = createCliRunner({
     spawner: children,
+    pool,
     timeoutMs: config.cli.timeoutMs,
     maxTimeoutMs: config.cli.maxTimeoutMs,
     maxConcurrent: config.cli.maxConcurrent,
@@ -83,7 +90,17 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     store,
     logger,
     metrics,
-    cli: { runner, commands, problem, children: { isolation: children.isolation, callRoot: directories.calls, checkCallDirectory: () => children.checkCallDirectory() } },
+    cli: {
+      runner,
+      commands,
+      problem,
+      children: {
+        isolation: children.isolation,
+        callRoot: directories.calls,
+        checkCallDirectory: () => children.checkCallDirectory(),
+        warmChildren: () => pool?.status() ?? 'off',
+      },
+    },
     mittwald: options.mittwald,
   });
   if (app.isolation) {
@@ -91,6 +108,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const missing = missingRequiredLayers(app.isolation);
     if (config.production && missing.length > 0 && cli) {
       if (!isolation.allowUnisolated) {
+        await pool?.close();
         await app.close();
         await store.close();
         throw new IsolationError(
@@ -114,7 +132,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
-      await Promise.all([stopped, runner.drain()]);
+      await Promise.all([stopped, runner.drain(), pool?.close()]);
       clearTimeout(forced);
       await app.close();
       await store.close();

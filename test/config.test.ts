@@ -23,6 +23,33 @@ describe('configuration', () => {
     expect(config.mittwald.scopes.defaults).toEqual(['user:read', 'customer:read', 'project:read', 'app:read']);
   });
 
+  it('keeps warm mw children by default, within CLI_MAX_CONCURRENT, and none when the pool is off', () => {
+    expect(loadConfig({}).cli.pool).toEqual({ min: 1, max: 4, idleMs: 120_000, preload: 'commands' });
+    expect(loadConfig({ CLI_MAX_CONCURRENT: '2' }).cli.pool).toMatchObject({ min: 1, max: 2 });
+    expect(loadConfig({ CLI_POOL_MIN: '0', CLI_POOL_MAX: '6', CLI_POOL_IDLE_MS: '5000', CLI_POOL_PRELOAD: 'config' }).cli.pool).toEqual({
+      min: 0,
+      max: 6,
+      idleMs: 5000,
+      preload: 'config',
+    });
+    expect(loadConfig({ CLI_POOL: 'off' }).cli.pool).toBeUndefined();
+  });
+
+  it.each([
+    ['more warm children than calls may run', { CLI_POOL_MAX: '9' }, /CLI_POOL_MAX=9 is more than CLI_MAX_CONCURRENT=8/],
+    ['a minimum above the maximum', { CLI_POOL_MIN: '3', CLI_POOL_MAX: '2' }, /CLI_POOL_MIN=3 is more than CLI_POOL_MAX=2/],
+    ['an idle time below a second', { CLI_POOL_IDLE_MS: '10' }, /CLI_POOL_IDLE_MS/],
+    ['a preload it does not know', { CLI_POOL_PRELOAD: 'everything' }, /CLI_POOL_PRELOAD/],
+    ['too few child uids for the running calls, their clean-ups and the warm children', { CLI_CHILD_UIDS: '60100-60118' }, /19 uids are too few for CLI_MAX_CONCURRENT=8 and CLI_POOL_MAX=4 \(at least 20\)/],
+  ])('refuses %s', (_what, env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('needs no uids for warm children when the pool is off', () => {
+    expect(() => loadConfig({ CLI_CHILD_UIDS: '60100-60115', CLI_POOL: 'off' })).not.toThrow();
+  });
+
   it('derives the redirect URI and resource from PUBLIC_URL without a trailing slash', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/' });
     expect(config.publicUrl).toBe('https://mcp.example.com');

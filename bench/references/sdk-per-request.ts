@@ -1,8 +1,6 @@
 // Reference (a): the plain MCP SDK pattern for a stateless server, as the SDK's README shows it: a
 // new McpServer with every tool registered and a new transport for each request. Schemas are
-// converted to zod once, as an app would declare them once at module level. zod cannot express the
-// rules between inputs (`allOf` of `not`/`anyOf`, `dependentRequired`), so the reference lists the
-// tools without them: its answer is a little smaller than ours, never larger.
+// converted to zod once, as an app would declare them once at module level.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -10,9 +8,22 @@ import express from 'express';
 import { z } from 'zod';
 import { listenOnLoopback, type Listening } from '../../test/support/listen.ts';
 
-function withoutInputRules(schema: Tool['inputSchema']): Tool['inputSchema'] {
-  const { allOf: _allOf, dependentRequired: _dependentRequired, ...plain } = schema as Tool['inputSchema'] & { allOf?: unknown; dependentRequired?: unknown };
-  return plain;
+/** What zod's fromJSONSchema cannot take (our schemas use them for rules between inputs): left out here. */
+const UNSUPPORTED = new Set(['not', 'if', 'then', 'else', 'dependentRequired', 'dependentSchemas']);
+
+function supportedPart(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(supportedPart);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => !UNSUPPORTED.has(key)).map(([key, value]) => [key, supportedPart(value)]));
+}
+
+/** The tool's schema as the zod an app would declare, without the rules zod has no words for. */
+function zodOf(inputSchema: Tool['inputSchema']): z.ZodObject {
+  try {
+    return z.fromJSONSchema(inputSchema as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodObject;
+  } catch {
+    return z.fromJSONSchema(supportedPart(inputSchema) as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodObject;
+  }
 }
 
 export async function startSdkPerRequestServer(tools: readonly Tool[]): Promise<Listening> {
@@ -21,7 +32,7 @@ export async function startSdkPerRequestServer(tools: readonly Tool[]): Promise<
     config: {
       title: tool.title,
       description: tool.description,
-      inputSchema: z.fromJSONSchema(withoutInputRules(tool.inputSchema) as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodObject,
+      inputSchema: zodOf(tool.inputSchema),
       annotations: tool.annotations,
     },
   }));

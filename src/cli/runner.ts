@@ -1,5 +1,6 @@
-// Runs one `mw` command for one user: wait for a slot, take a sandboxed child from the spawner
-// (local, or the privileged launcher), hand it the request, enforce the limits, record what happened.
+// Runs one `mw` command for one user: wait for a slot, take a sandboxed child (a warm one from the
+// pool, else a new one from the spawner: local, or the privileged launcher), hand it the request,
+// enforce the limits, record what happened.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
@@ -14,12 +15,15 @@ import { sandboxFailure } from './sandbox/child-outcome.ts';
 import { prepareChildSettings } from './sandbox/child-settings.ts';
 import type { PermissionDenial } from './sandbox/control-channel.ts';
 import { createLocalSpawner } from './sandbox/local-spawner.ts';
-import type { ChildSpawner } from './sandbox/spawner.ts';
+import type { ChildPool } from './sandbox/child-pool.ts';
+import type { ChildSpawner, StartedChild } from './sandbox/spawner.ts';
 import { CliFailure, type CliRunRequest, type CliRunResult, type CliRunner } from './types.ts';
 
 export interface CliRunnerOptions {
   /** how children start (the server's own, or the launcher's); without one a local spawner is built from the options below */
   spawner?: ChildSpawner | Promise<ChildSpawner>;
+  /** warm children of the same spawner, taken first (sandbox/child-pool.ts) */
+  pool?: ChildPool;
   /** path of the `mw` executable (see locateCli) or a name on `path` */
   executable?: string;
   /** PATH for the children */
@@ -84,14 +88,15 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
   const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? options.timeoutMs, options.timeoutMs);
   const timeLimitOf = (request: CliRunRequest) => Math.min(request.timeoutMs ?? options.timeoutMs, maxTimeoutMs);
 
-  const runIsolated = async (request: CliRunRequest, command: string): Promise<CliRunResult> => {
-    if (request.signal?.aborted) throw new CliFailure('cancelled', 'the command was cancelled');
-    const child = await (await spawnerOnce()).start();
+  /** Hands the request to `child` and supervises it; `accepted`: the child read the request (it ran the command). */
+  const runOn = async (child: StartedChild, request: CliRunRequest) => {
     // Off the caller's path: the result does not wait for the clean-up (drain() does).
     track(child.cleanedUp);
     const denials: PermissionDenial[] = [];
+    let accepted = false;
     child.on('control', (message) => {
       if (message.type === 'denied') denials.push(message);
+      if (message.type === 'accepted') accepted = true;
     });
     // The token reaches the child over its control pipe only: never argv, never its start environment.
     child.send({ argv: request.argv, env: { MITTWALD_API_TOKEN: request.mittwaldToken } });
@@ -103,6 +108,22 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       onOutput: request.onOutput,
       what: 'the mw CLI',
     });
+    return { outcome, denials, accepted };
+  };
+
+  const runIsolated = async (request: CliRunRequest, command: string): Promise<CliRunResult> => {
+    if (request.signal?.aborted) throw new CliFailure('cancelled', 'the command was cancelled');
+    const spawner = await spawnerOnce();
+    const warm = options.pool?.take();
+    let run = await runOn(warm ?? (await spawner.start()), request);
+    let start: 'warm' | 'cold' = warm ? 'warm' : 'cold';
+    if (warm && !run.accepted) {
+      // It ended before it read the request, so it ran nothing: the call starts cold, as if none had been ready.
+      run = await runOn(await spawner.start(), request);
+      start = 'cold';
+    }
+    metrics?.cliStarts.inc({ start });
+    const { outcome, denials } = run;
     const failure = sandboxFailure(outcome, denials);
     if (denials.length > 0) {
       // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).

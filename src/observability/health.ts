@@ -7,12 +7,18 @@ import { redactText } from './redact.ts';
 export interface HealthChecks {
   /** resolves when the key-value store answers */
   store: () => Promise<void>;
-  /** resolves with the version of the `mw` CLI when it can be started */
-  cli: () => Promise<{ version: string }>;
+  /** resolves with the version of the `mw` CLI when it can be started, and its warm children */
+  cli: () => Promise<CliReadiness>;
   /** whether signing, cookie and encryption keys are loaded */
   keys: () => boolean;
   /** the layers of the wall between users in force; rejects when no call directory can be created */
   isolation?: () => Promise<IsolationReadiness>;
+}
+
+export interface CliReadiness {
+  version: string;
+  /** the pool of warm children: its bounds and counts now, or off */
+  warmChildren?: { min: number; max: number; target: number; ready: number; starting: number } | 'off';
 }
 
 /** The wall between users as /readyz shows it (issue "a wall between users", layer 6). */
@@ -40,7 +46,7 @@ interface Readiness {
   ready: boolean;
   checks: {
     store: CheckOutcome<'ok'>;
-    cli: CheckOutcome<{ version: string }>;
+    cli: CheckOutcome<CliReadiness>;
     keys: CheckOutcome<'ok'>;
     isolation?: CheckOutcome<IsolationReadiness & { callDirectory: 'ok' }>;
   };
@@ -79,7 +85,7 @@ async function readiness(checks: HealthChecks, timeoutMs: number): Promise<Readi
   const isolationCheck = checks.isolation;
   const [store, cli, keys, isolation] = await Promise.all([
     outcome(() => checks.store().then(() => 'ok' as const), timeoutMs),
-    outcome(() => checks.cli().then(({ version }) => ({ version })), timeoutMs),
+    outcome(() => checks.cli().then(({ version, warmChildren }) => ({ version, ...(warmChildren ? { warmChildren } : {}) })), timeoutMs),
     outcome(async () => {
       if (!checks.keys()) throw new Error('signing, cookie or encryption keys are not loaded');
       return 'ok' as const;

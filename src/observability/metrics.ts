@@ -37,6 +37,25 @@ export function createMetrics() {
     }),
     cliInFlight: new Gauge({ name: 'mittwald_cli_in_flight', help: 'mw processes running', registers }),
     cliQueued: new Gauge({ name: 'mittwald_cli_queued', help: 'mw calls waiting for a slot', registers }),
+    cliStarts: new Counter({
+      name: 'mittwald_cli_starts_total',
+      help: 'mw calls by the child they ran in: warm (from the pool) or cold (started for the call)',
+      labelNames: ['start'] as const,
+      registers,
+    }),
+    cliPoolChildren: new Gauge({
+      name: 'mittwald_cli_pool_children',
+      help: 'warm mw children: ready (waiting for a call) or starting',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    cliPoolTarget: new Gauge({ name: 'mittwald_cli_pool_target', help: 'warm mw children the pool keeps ready now', registers }),
+    cliPoolDiscarded: new Counter({
+      name: 'mittwald_cli_pool_discarded_total',
+      help: 'warm mw children ended without a call, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     authorizationRequests: new Counter({
       name: 'oauth_authorization_requests_total',
       help: 'Authorization flows by outcome',

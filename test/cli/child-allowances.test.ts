@@ -2,7 +2,7 @@
 // nothing, which uid and limits it gets. Checked on the plan itself, so a change of the boundary
 // shows up here as a change of a line, not only as an end-to-end failure.
 import { describe, expect, it } from '@jest/globals';
-import { fileReach, limitArgs, permissionFlags, planChild, uidArgs, DEFAULT_LIMITS, type ChildPlanInput } from '../../src/cli/sandbox/child-allowances.ts';
+import { fileReach, limitArgs, permissionFlags, planChild, uidArgs, DEFAULT_LIMITS, WARM_NODE_FLAGS, type ChildPlanInput } from '../../src/cli/sandbox/child-allowances.ts';
 import type { CallDirectory } from '../../src/cli/call-directory.ts';
 
 const directory: CallDirectory = {
@@ -70,7 +70,7 @@ describe('the command line of a child', () => {
     expect(words.slice(0, prlimitEnd)).toEqual(['/usr/bin/prlimit', ...limitArgs(DEFAULT_LIMITS, true)]);
     expect(words.slice(prlimitEnd + 1, setprivEnd)).toEqual(['/usr/bin/setpriv', ...uidArgs(60101, 60101)]);
     expect(words.slice(setprivEnd + 1, setprivEnd + 3)).toEqual(['/usr/local/bin/node', '--permission']);
-    expect(words.slice(-2)).toEqual(['/app/src/cli/sandbox/child-bootstrap.mts', '/app/test/support/mw-cli/bin/run.js']);
+    expect(words.slice(-3)).toEqual(['/app/src/cli/sandbox/child-bootstrap.mts', '--preload=none', '/app/test/support/mw-cli/bin/run.js']);
     expect(plan.cwd).toBe(directory.cwd);
     expect(plan.env.MITTWALD_API_TOKEN).toBeUndefined();
   });
@@ -86,7 +86,18 @@ describe('the command line of a child', () => {
 
   it('without the layers, is node with the bootstrap alone', () => {
     const plan = planChild(input({ sandbox: { fileSystem: false } }));
-    expect([plan.command, ...plan.args]).toEqual(['/usr/local/bin/node', '/app/src/cli/sandbox/child-bootstrap.mts', '/app/test/support/mw-cli/bin/run.js']);
+    expect([plan.command, ...plan.args]).toEqual(['/usr/local/bin/node', '/app/src/cli/sandbox/child-bootstrap.mts', '--preload=none', '/app/test/support/mw-cli/bin/run.js']);
+  });
+
+  it('of a warm child is that of a cold one but for what it preloads and how V8 compiles it: the same reach, limits, uid and environment', () => {
+    const sandbox = { fileSystem: true, limits: { values: DEFAULT_LIMITS, prlimit: '/usr/bin/prlimit' }, uid: { uid: 60101, gid: 60101, setpriv: '/usr/bin/setpriv' } };
+    const cold = planChild(input({ sandbox }));
+    const warm = planChild(input({ sandbox, preload: 'commands' }));
+    const differing = (a: string[], b: string[]) => a.filter((word) => !b.includes(word));
+    expect(differing([warm.command, ...warm.args], [cold.command, ...cold.args])).toEqual([...WARM_NODE_FLAGS, '--preload=commands']);
+    expect(differing([cold.command, ...cold.args], [warm.command, ...warm.args])).toEqual(['--preload=none']);
+    expect(warm.env).toEqual(cold.env);
+    expect(warm.cwd).toBe(cold.cwd);
   });
 
   it('passes the proxy and CA variables through, and nothing else of the server', () => {

@@ -235,27 +235,37 @@ async function main(): Promise<void> {
       expectThat(JSON.stringify(items.map((p) => p.id).sort()) === JSON.stringify(alice.projects.map((p) => p.id).sort()), `projects: ${text(result)}`);
       const calls = api.requests.filter((r) => r.userId === alice.userId);
       expectThat(calls.length > 0 && api.requests.every((r) => r.userId === alice.userId), `API requests: ${JSON.stringify(api.requests)}`);
-      // each call's directory is gone once it has finished (the launcher cleans up as the child's uid)
-      await waitFor('call directories removed', async () => {
+      // each call's directory is gone once it has finished (the launcher cleans up as the child's uid):
+      // the ones left are the warm children's, one each, and every child left is a warm one
+      const left = await waitFor('call directories removed', async () => {
         const listing = (await docker(['exec', mcp, 'sh', '-c', 'ls -A /var/lib/mittwald-mcp/calls-*'])).stdout;
-        return /mw-call-/.test(listing) ? undefined : true;
+        const children = (await processesIn(mcp)).filter((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+        const directories = (listing.match(/mw-call-/g) ?? []).length;
+        const allWarm = children.every((child) => child.cmdline.includes('--preload=commands'));
+        return allWarm && directories === children.length ? directories : undefined;
       }, 10_000);
-      return `${items.length} projects of ${alice.email}; the API saw ${calls.map((r) => `${r.method} ${r.path}`).join(', ')}; no call directory left`;
+      return `${items.length} projects of ${alice.email}; the API saw ${calls.map((r) => `${r.method} ${r.path}`).join(', ')}; no call directory left but the ${left} of the warm children`;
     });
 
-    await check('a running mw child: a uid of its own (not root, not the server), no capabilities, no_new_privs, permission model', async () => {
+    await check('every mw child, running or warm: a uid of its own (not root, not the server), no capabilities, no_new_privs, permission model', async () => {
       // Its API request waits at the forwarder while the child is looked at from inside the container.
       toApi.pause();
       const call = session.client.callTool({ name: 'mittwald_project_list', arguments: {} }) as Promise<CallToolResult>;
-      const child = await waitFor('a running mw child', async () => {
-        return (await processesIn(mcp)).find((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+      // the call's child and the warm ones waiting beside it
+      const children = await waitFor('a running mw child beside the warm ones', async () => {
+        const found = (await processesIn(mcp)).filter((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+        return found.length >= 2 ? found : undefined;
       }, 30_000).finally(() => toApi.resume());
       const result = await call;
       expectThat(!result.isError, `tool error: ${text(result)}`);
-      expectThat(child.uid >= CHILD_UIDS.first && child.uid <= CHILD_UIDS.last, `the child runs as uid ${child.uid}`);
-      expectThat(child.capEff === 0n && child.capPrm === 0n && child.noNewPrivs, `child: uid ${child.uid}, capabilities ${child.capEff.toString(16)}`);
-      expectThat(child.cmdline.includes('--permission'), `the child runs without the permission model: ${child.cmdline.join(' ')}`);
-      return `uid ${child.uid}, capabilities 0, no_new_privs, ${child.cmdline.filter((w) => w.startsWith('--allow-fs')).length} --allow-fs paths`;
+      for (const child of children) {
+        expectThat(child.uid >= CHILD_UIDS.first && child.uid <= CHILD_UIDS.last, `a child runs as uid ${child.uid}`);
+        expectThat(child.capEff === 0n && child.capPrm === 0n && child.noNewPrivs, `child: uid ${child.uid}, capabilities ${child.capEff.toString(16)}`);
+        expectThat(child.cmdline.includes('--permission'), `a child runs without the permission model: ${child.cmdline.join(' ')}`);
+      }
+      const uids = children.map((child) => child.uid);
+      expectThat(new Set(uids).size === uids.length, `two children share a uid: ${uids.join(', ')}`);
+      return `${children.length} children, uids ${uids.join(', ')}, capabilities 0, no_new_privs, ${children[0].cmdline.filter((w) => w.startsWith('--allow-fs')).length} --allow-fs paths`;
     });
 
     await check('a registration and a grant survive docker compose restart', async () => {

@@ -22,8 +22,9 @@ beforeAll(async () => {
   stack = await startStack({ env: { REDIS_URL: redis.url } });
   // The stack's own server does the OAuth flow; A and B are further processes of the same deployment
   // (which also offer the stand-in's never-ending command, for the cancellation; it starts a
-  // grandchild, which the file sandbox refuses: CLI_SANDBOX_FS=off, the tree is what is killed here).
-  const env = { ...stack.env, TOOLS_OVERRIDES_PATH: overridesWithFaultTools(), CLI_SANDBOX_FS: 'off' };
+  // grandchild, which the file sandbox refuses: CLI_SANDBOX_FS=off, the tree is what is killed here;
+  // its processes are counted as they start: no warm children starting beside them, CLI_POOL=off).
+  const env = { ...stack.env, TOOLS_OVERRIDES_PATH: overridesWithFaultTools(), CLI_SANDBOX_FS: 'off', CLI_POOL: 'off' };
   [asking, answering] = await Promise.all([
     startServerProcess({ ...env, PORT: String(await freePort()) }),
     startServerProcess({ ...env, PORT: String(await freePort()) }),

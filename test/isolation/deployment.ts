@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
 import { postMcp, REDIRECT_URI, rpc, standInProcesses, toolCall, waitFor, type AuthorizedClient } from '../reliability/helpers.ts';
@@ -57,8 +57,16 @@ export interface Deployment {
   call(client: AuthorizedClient, tool: string, args?: Record<string, unknown>): Promise<ToolOutcome>;
   /** every message the API simulator holds, of every user */
   messages(): string[];
-  /** pids of this deployment's running mw children */
+  /** pids of this deployment's mw children running a call */
   children(): number[];
+  /** pids of its warm children waiting for a call */
+  waitingChildren(): number[];
+  /** calls so far that ran in a warm child and in a cold one (/metrics) */
+  starts(): Promise<{ warm: number; cold: number }>;
+  /** resolves once the pool has this many children ready (/readyz) */
+  warmChildrenReady(count?: number): Promise<void>;
+  /** resolves once the pool is full and still (/readyz: as many ready as it keeps, none starting, each one waiting): the pids */
+  warmChildrenSettled(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +87,7 @@ export async function startDeployment(env: Record<string, string>, options: Serv
     stack.oauth.loginAs(bobUser.userId);
     const bob = await signIn(stack);
     const running = server;
+    const waitingChildren = () => standInProcesses(stack.api.url, { waiting: true }).map((line) => Number(line.split(/\s+/)[0]));
     return {
       stack,
       server: running,
@@ -95,6 +104,36 @@ export async function startDeployment(env: Record<string, string>, options: Serv
       },
       messages: () => [...stack.api.state.conversationMessages.values()].flat().map((m) => m.messageContent ?? ''),
       children: () => standInProcesses(stack.api.url).map((line) => Number(line.split(/\s+/)[0])),
+      waitingChildren,
+      async starts() {
+        const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+        const count = (start: string) => Number(new RegExp(`^mittwald_cli_starts_total\\{start="${start}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+        return { warm: count('warm'), cold: count('cold') };
+      },
+      async warmChildrenReady(count = 1) {
+        await waitFor(
+          async () => {
+            const ready = (await (await fetch(`${stack.url}/readyz`)).json()) as { checks?: { cli?: { warmChildren?: { ready?: number } } } };
+            return (ready.checks?.cli?.warmChildren?.ready ?? 0) >= count;
+          },
+          60_000,
+          `${count} warm child(ren) ready`,
+        );
+      },
+      async warmChildrenSettled() {
+        let waiting: number[] = [];
+        await waitFor(
+          async () => {
+            const ready = (await (await fetch(`${stack.url}/readyz`)).json()) as { checks?: { cli?: { warmChildren?: { ready: number; starting: number; target: number } } } };
+            const pool = ready.checks?.cli?.warmChildren;
+            waiting = waitingChildren();
+            return pool !== undefined && pool.starting === 0 && pool.ready === pool.target && waiting.length === pool.ready;
+          },
+          60_000,
+          'the warm children settled',
+        );
+        return waiting;
+      },
       async stop() {
         await running.stop();
         await stack.close();
@@ -132,23 +171,25 @@ export async function toolNames(deployment: Deployment, client: AuthorizedClient
   return (listed.message?.result?.tools ?? []).map((tool: { name: string }) => tool.name);
 }
 
-/** Holds a child of `client` running (allocate a little, then wait), resolved once it runs. */
+/**
+ * Holds a child of `client` running (allocate a little, then wait), resolved once it runs: the
+ * running child whose HOME holds the mark `stand-in allocate` leaves while it holds (a warm child
+ * being started meanwhile is running too, but marks nothing).
+ */
 export async function holdChild(deployment: Deployment, client: AuthorizedClient, seconds: number): Promise<{ pid: number; done: Promise<ToolOutcome> }> {
-  const before = new Set(deployment.children());
+  const marked = new Set(deployment.children().filter(holdsTheMark));
   const done = deployment.call(client, 'mittwald_stand_in_allocate', { megabytes: '4', hold_seconds: String(seconds) });
   let pid: number | undefined;
-  // a new child once it is node itself: before that its pid still runs the prlimit/setpriv wrappers
-  // (as the launcher's uid, before the switch)
-  const runningNode = (p: number) => !before.has(p) && basename(argv0Of(p)).startsWith('node');
-  await waitFor(() => (pid = deployment.children().find(runningNode)) !== undefined, 30_000, 'the held child to start');
+  await waitFor(() => (pid = deployment.children().find((p) => !marked.has(p) && holdsTheMark(p))) !== undefined, 30_000, 'the held child to start');
   return { pid: pid!, done };
 }
 
-function argv0Of(pid: number): string {
+function holdsTheMark(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    const home = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((entry) => entry.startsWith('HOME='))?.slice('HOME='.length);
+    return home !== undefined && readFileSync(join(home, 'holding'), 'utf8') === String(pid);
   } catch {
-    return ''; // gone meanwhile
+    return false;
   }
 }
 

@@ -4,7 +4,7 @@
 // server's secrets. Every attack ends as a sandbox_denied tool error, leaves nothing in a message
 // the attacker could read back, and shows up in the server's log with the refused path.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { holdChild, prlimitMissing, secretsFileNextToTheServer, serverPids, startDeployment, type Deployment } from './deployment.ts';
@@ -82,4 +82,20 @@ describe('the file sandbox alone (flag policy off, shared uid)', () => {
     expect(bob.isError).toBe(false);
     expect(alice.text).not.toEqual(bob.text);
   });
+
+  it('refuses the same attacks through a warm child, which held no token before its call', async () => {
+    for (const target of [...serverPids(deployment.server).map((pid) => `/proc/${pid}/environ`), secrets.path]) {
+      await deployment.warmChildrenReady();
+      for (const pid of deployment.waitingChildren()) {
+        expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toContain(deployment.mittwaldToken('alice'));
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'latin1')).not.toContain(deployment.mittwaldToken('alice'));
+      }
+      const before = await deployment.starts();
+      const outcome = await deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(target));
+      expect({ target, ...(await deployment.starts()) }).toEqual({ target, warm: before.warm + 1, cold: before.cold });
+      expect({ target, isError: outcome.isError, code: outcome.code }).toEqual({ target, isError: true, code: 'sandbox_denied' });
+      expect(outcome.text).not.toContain(deployment.serverSecret);
+    }
+    expect(deployment.messages().join('\n')).not.toContain(deployment.serverSecret);
+  }, 90_000);
 });

@@ -93,6 +93,36 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(everything).not.toContain('MW_CONFIG_DIR');
   }, 90_000);
 
+  it('keeps warm children waiting under uids of their own, with no token, and refuses an attack through one as through a cold one', async () => {
+    await deployment.warmChildrenReady();
+    const waiting = deployment.waitingChildren();
+    for (const pid of waiting) {
+      expect(inChildRange(uidOf(pid))).toBe(true);
+      expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toMatch(/MITTWALD_API_TOKEN=/);
+      expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toContain(deployment.mittwaldToken('alice'));
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'latin1')).not.toContain(deployment.mittwaldToken('alice'));
+    }
+    const [, serverPid] = serverPids(deployment.server);
+    const before = await deployment.starts();
+    const outcome = await deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(`/proc/${serverPid}/environ`));
+    expect(await deployment.starts()).toEqual({ warm: before.warm + 1, cold: before.cold });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toMatch(/EACCES|permission denied/i);
+    expect(outcome.text).not.toContain(deployment.serverSecret);
+  }, 90_000);
+
+  it('replaces a waiting child that was killed; the next call runs warm', async () => {
+    await deployment.warmChildrenReady();
+    const [killed] = deployment.waitingChildren();
+    process.kill(killed, 'SIGKILL');
+    await waitFor(() => !isRunning(killed), 15_000, 'the waiting child gone');
+    await deployment.warmChildrenReady();
+    expect(deployment.waitingChildren()).not.toContain(killed);
+    const before = await deployment.starts();
+    expect((await deployment.call(deployment.bob, 'mittwald_project_list')).isError).toBe(false);
+    expect(await deployment.starts()).toEqual({ warm: before.warm + 1, cold: before.cold });
+  }, 90_000);
+
   it('lets an editor start (only the file sandbox stops that) but as a uid that can read nothing of the server, and leaves nothing running', async () => {
     const [, serverPid] = serverPids(deployment.server);
     const editor = join(scratch, 'editor.sh');
@@ -126,23 +156,30 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
   }, 90_000);
 
-  it('shares a compile cache the server’s uid fills and the children only read', async () => {
+  it('shares compile caches the server’s uid fills and the children only read: one for cold children, one for warm ones', async () => {
     const cache = join(scratch, 'state', 'compile-cache');
-    await waitFor(() => readdirSync(cache).some((name) => name.endsWith(`-${SERVER_UID}`) && readdirSync(join(cache, name)).length > 0), 30_000, 'the primed cache');
-    const entries = readdirSync(cache);
-    const shared = entries.find((name) => name.endsWith(`-${SERVER_UID}`))!;
-    const childLink = entries.find((name) => name.endsWith(`-${CHILD_UIDS.first}`))!;
-    expect(readlinkSync(join(cache, childLink))).toBe(shared);
-    const owners = readdirSync(join(cache, shared)).map((file) => statSync(join(cache, shared, file)).uid);
-    expect(owners.every((owner) => owner === SERVER_UID)).toBe(true);
+    const primed = () => readdirSync(cache).filter((name) => name.endsWith(`-${SERVER_UID}`) && readdirSync(join(cache, name)).length > 0);
+    await waitFor(() => primed().length === 2, 60_000, 'both primed caches');
+    for (const shared of primed()) {
+      const prefix = shared.slice(0, -`-${SERVER_UID}`.length);
+      expect(readlinkSync(join(cache, `${prefix}-${CHILD_UIDS.first}`))).toBe(shared);
+      const owners = readdirSync(join(cache, shared)).map((file) => statSync(join(cache, shared, file)).uid);
+      expect(owners.every((owner) => owner === SERVER_UID)).toBe(true);
+    }
   });
 
-  it('leaves no call directory and no child process behind', async () => {
-    await waitFor(() => deployment.children().length === 0, 15_000, 'no mw child left');
-    await waitFor(() => readdirSync(join(scratch, 'state', 'calls-0')).length === 0, 15_000, 'every call directory removed');
+  it('leaves no call directory and no child process of a call behind: what is left is the warm children, each alone under its uid', async () => {
+    await waitFor(() => deployment.children().length === 0, 15_000, 'no mw child of a call left');
+    // refills after the earlier calls start children (each with its call directory) until the pool is full
+    const waiting = await deployment.warmChildrenSettled();
+    expect(waiting.length).toBeGreaterThan(0);
+    await waitFor(() => readdirSync(join(scratch, 'state', 'calls-0')).length === waiting.length, 15_000, 'every call directory of a call removed');
     // clean-up helpers run as the child's uid a moment longer
     const anyLeft = () => Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat();
-    await waitFor(() => anyLeft().length === 0, 15_000, 'no process of a child uid left');
+    await waitFor(() => anyLeft().length === waiting.length, 15_000, 'no process of a child uid left but the waiting children');
+    expect(anyLeft().sort()).toEqual([...waiting].sort());
+    expect(new Set(waiting.map(uidOf)).size).toBe(waiting.length);
+    expect(waiting.map(uidOf).every(inChildRange)).toBe(true);
   });
 
   it('when the server crashes, the launcher ends every child, cleans up and exits', async () => {

@@ -18,7 +18,8 @@ afterAll(async () => {
 });
 
 async function deployment(env: Record<string, string>) {
-  const stack = await startStack({ env });
+  // the waiting mw is counted as it starts: no warm children starting beside it (CLI_POOL=off)
+  const stack = await startStack({ env: { CLI_POOL: 'off', ...env } });
   stacks.push(stack);
   const { accessToken } = await authorizeClient(stack.url, { scope: SCOPE });
   const connect = async () => {

@@ -104,12 +104,29 @@ let nextId = 1;
 export const rpc = (method: string, params?: unknown) => ({ jsonrpc: '2.0', id: nextId++, method, ...(params === undefined ? {} : { params }) });
 export const toolCall = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args });
 
+/** read(2)'s number here: a warm child waiting for its request is blocked reading its control pipe */
+const READ_SYSCALL = ({ x64: 0, arm64: 63 } as Record<string, number>)[process.arch];
+
 /**
- * `mw` stand-in processes (and their sleeping grandchildren) still running for the deployment whose
- * API simulator is at `apiUrl`: told apart by the API origin in their environment, so suites (and
- * benchmarks) running beside this one do not count, and an orphaned grandchild still does.
+ * A warm child of the pool waiting for its request (src/cli/sandbox/child-pool.ts): blocked in
+ * read(2) on fd 3, its control pipe, which a child reads once and never again after its request.
  */
-export function standInProcesses(apiUrl: string): string[] {
+export function waitingForItsRequest(pid: number): boolean {
+  try {
+    const [syscall, fd] = readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ');
+    return Number(syscall) === READ_SYSCALL && fd === '0x3';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `mw` stand-in processes (and their sleeping grandchildren) of calls still running for the
+ * deployment whose API simulator is at `apiUrl`: told apart by the API origin in their environment,
+ * so suites (and benchmarks) running beside this one do not count, and an orphaned grandchild still
+ * does. Warm children waiting for a call are not a call's (`{ waiting: true }` lists those).
+ */
+export function standInProcesses(apiUrl: string, { waiting = false } = {}): string[] {
   const table = execFileSync('ps', ['-eo', 'pid,pgid,args'], { encoding: 'utf8' });
   const marker = `MITTWALD_API_BASE_URL=${apiUrl}\0`;
   return table
@@ -122,7 +139,8 @@ export function standInProcesses(apiUrl: string): string[] {
         return false; // gone meanwhile
       }
     })
-    .map((line) => line.trim());
+    .map((line) => line.trim())
+    .filter((line) => waitingForItsRequest(Number(line.split(/\s+/)[0])) === waiting);
 }
 
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

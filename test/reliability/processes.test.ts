@@ -35,7 +35,8 @@ async function start(env: Record<string, string>): Promise<ServerProcess> {
 
 describe('a restart (SIGTERM, start again) during use', () => {
   it('ends in-flight calls cleanly, leaves no child behind, and keeps every token', async () => {
-    let server = await start(stack.env);
+    // counts the processes of calls as they start: no warm children starting beside them (CLI_POOL=off)
+    let server = await start({ ...stack.env, CLI_POOL: 'off' });
     const client = await authorizeClient(stack.url);
     expect((await postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list'))).status).toBe(200);
 
@@ -63,7 +64,7 @@ describe('a restart (SIGTERM, start again) during use', () => {
     if (hang.outcome) expect(hang.outcome.message?.result?.isError ?? hang.outcome.status >= 400).toBe(true);
     await waitFor(() => standInProcesses(stack.api.url).length === 0, 10_000, 'no mw child left after the shutdown');
 
-    server = await start(stack.env);
+    server = await start({ ...stack.env, CLI_POOL: 'off' });
     const after = await postMcp(stack.mcpUrl, client.accessToken, toolCall('mittwald_project_list'));
     expect(after.status).toBe(200);
     expect(after.message?.result?.isError).toBeFalsy();
@@ -71,6 +72,13 @@ describe('a restart (SIGTERM, start again) during use', () => {
     expect((await postMcp(stack.mcpUrl, client.accessToken, rpc('tools/list'))).status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
+
+  it('ends the warm children with the server', async () => {
+    const server = await start(stack.env);
+    await waitFor(() => standInProcesses(stack.api.url, { waiting: true }).length > 0, 30_000, 'a warm child waiting');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect([...standInProcesses(stack.api.url), ...standInProcesses(stack.api.url, { waiting: true })]).toEqual([]);
+  }, 60_000);
 });
 
 describe('two processes behind one origin and one Redis', () => {

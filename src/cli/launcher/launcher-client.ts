@@ -87,12 +87,12 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
   function spawner(isolation: ChildIsolation): ChildSpawner {
     return {
       isolation,
-      start() {
+      start(options = {}) {
         if (disconnected) return Promise.reject(new CliFailure('cli_missing', 'the launcher is gone'));
         const id = randomUUID();
         const child = new RemoteChild(id, (message) => channel.send(message));
         children.set(id, child);
-        channel.send({ type: 'start', id });
+        channel.send({ type: 'start', id, preload: options.preload ?? 'none' });
         return child.started;
       },
       checkCallDirectory() {

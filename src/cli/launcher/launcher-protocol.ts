@@ -4,10 +4,10 @@
 // Every message from the server is checked here before the launcher acts on it.
 import type { StateDirectories } from '../sandbox/call-root.ts';
 import type { ControlMessage } from '../sandbox/control-channel.ts';
-import type { ChildIsolation } from '../sandbox/spawner.ts';
+import { PRELOAD_LEVELS, type ChildIsolation, type PreloadLevel } from '../sandbox/spawner.ts';
 
 export type ServerMessage =
-  | { type: 'start'; id: string }
+  | { type: 'start'; id: string; preload: PreloadLevel }
   | { type: 'request'; id: string; argv: string[]; env: Record<string, string> }
   | { type: 'signal'; id: string; signal: 'SIGTERM' | 'SIGKILL' }
   | { type: 'check-call-directory'; id: string };
@@ -33,7 +33,7 @@ const MAX_ARGV_WORDS = 1000;
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
 const FIELDS: Record<ServerMessage['type'], string[]> = {
-  start: ['type', 'id'],
+  start: ['type', 'id', 'preload'],
   'check-call-directory': ['type', 'id'],
   signal: ['type', 'id', 'signal'],
   request: ['type', 'id', 'argv', 'env'],
@@ -49,6 +49,7 @@ export function parseServerMessage(value: unknown): ServerMessage | undefined {
   const id = message.id;
   switch (message.type) {
     case 'start':
+      return PRELOAD_LEVELS.includes(message.preload as PreloadLevel) ? { type: 'start', id, preload: message.preload as PreloadLevel } : undefined;
     case 'check-call-directory':
       return { type: message.type, id };
     case 'signal':

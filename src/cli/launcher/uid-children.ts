@@ -30,7 +30,7 @@ export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
     run(settings.setpriv, [...uidArgs(uid, gid), '--', settings.node, UID_CLEANUP, ...args]);
   return {
     isolation: settings.isolation,
-    async start() {
+    async start(options = {}) {
       const uid = settings.pool.lease();
       if (uid === undefined) throw new CliFailure('busy', 'every child uid is in use');
       const gid = uid;
@@ -42,7 +42,7 @@ export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
         release();
         throw new CliFailure('cli_missing', `cannot create a call directory: ${(error as Error).message}`);
       }
-      const plan = planChild({ ...settings, directory, sandbox: { ...settings.sandbox, uid: { uid, gid, setpriv: settings.setpriv } } });
+      const plan = planChild({ ...settings, directory, preload: options.preload, sandbox: { ...settings.sandbox, uid: { uid, gid, setpriv: settings.setpriv } } });
       // One helper at a time per uid: a helper's kill(-1) would reach another helper of the same uid.
       let helpers = Promise.resolve();
       let closed = false;

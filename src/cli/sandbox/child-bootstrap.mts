@@ -1,24 +1,43 @@
-// The first code a `mw` child runs: `node <sandbox flags> child-bootstrap.mts <cli bin script>`.
+// The first code a `mw` child runs: `node <sandbox flags> child-bootstrap.mts --preload=<what> <cli bin script>`.
 // The call's request (argv words and the user's token) arrives on the control pipe (fd 3) after the
 // start, so nothing user-supplied is in /proc/<pid>/cmdline or the initial environment block; then
 // the CLI's own bin script is imported and runs exactly as `mw` would. A child serves one request.
 // Every permission the sandbox refuses is reported back on the same pipe (mw catches errors and
 // prints its own box, so the server could not tell otherwise). Only node: built-ins: the sandbox
 // allows this one file of the project, nothing around it.
+//
+// Before it says `ready`, a warm child of the pool (child-pool.ts) loads what every command needs,
+// with nothing of a user in it yet: `config` loads oclif, the bin script's own imports (mw's error
+// handler: Ink, React) and oclif's Config for the CLI's root (package.json files, plugins, the
+// manifest, or every command module without one); `commands` also loads each command's module (the
+// API client). The bin script's Config.load then gets that Config, once: loaded from the same files
+// and the same start environment, so the command runs as it would have. A bin whose imports run a
+// command (a wrapper that imports another bin script) fails its preload, as does anything that
+// throws; such a child exits without reading a request. A cold child (`none`) preloads nothing.
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { readSync, writeSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
+import { registerHooks } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const CONTROL_FD = 3;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_REPORTED_DENIALS = 50;
 /** Node's channels for the permission model's refusals (published in enforce mode too). */
 const PERMISSION_SCOPES = ['fs', 'child', 'worker', 'addon', 'wasi', 'inspector'];
+const PRELOAD_LEVELS = ['none', 'config', 'commands'] as const;
+
+type PreloadLevel = (typeof PRELOAD_LEVELS)[number];
 
 interface RunRequest {
   type: 'run';
   argv: string[];
   env: Record<string, string>;
+}
+
+interface OclifConfigClass {
+  load(options?: unknown): Promise<{ commands: Array<{ load(): Promise<unknown> }> }>;
 }
 
 function report(message: object): void {
@@ -69,19 +88,111 @@ function readRequest(): RunRequest | undefined {
   return request as RunRequest;
 }
 
-const bin = process.argv[2];
-if (!bin) {
-  process.stderr.write('usage: child-bootstrap.mts <cli bin script>\n');
+/** The modules a script imports statically (`import … from '…'`, `import '…'`): mw's bin imports oclif and its error handler. */
+function staticImports(script: string): string[] {
+  const source = readFileSync(script, 'utf8');
+  return [...source.matchAll(/^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map((match) => match[1]);
+}
+
+/**
+ * Imports `specifier` as the bin script's own import would resolve it (same file, same module
+ * instance): a resolve hook for the length of the import, and gone again after it.
+ */
+async function importAsBin(specifier: string, binUrl: string): Promise<unknown> {
+  const marker = 'mw-preload:';
+  const hooks = registerHooks({
+    resolve: (wanted, context, nextResolve) =>
+      wanted.startsWith(marker) ? nextResolve(wanted.slice(marker.length), { ...context, parentURL: binUrl }) : nextResolve(wanted, context),
+  });
+  try {
+    return await import(`${marker}${specifier}`);
+  } finally {
+    hooks.deregister();
+  }
+}
+
+/**
+ * Loads what the bin script imports and the CLI's oclif Config (and with `commands` every command
+ * module), before any request. Resolves with the hand-over to arm once the request is in, or
+ * undefined when the CLI is not an oclif CLI (nothing to hand over).
+ */
+async function preload(bin: string, level: PreloadLevel): Promise<(() => void) | undefined> {
+  if (level === 'none') return undefined;
+  const binUrl = pathToFileURL(bin).href;
+  const oclif = (await importAsBin('@oclif/core', binUrl).catch(() => undefined)) as
+    | { Config?: OclifConfigClass; default?: { Config?: OclifConfigClass } }
+    | undefined;
+  const Config = oclif?.Config ?? oclif?.default?.Config;
+  // Not an oclif CLI: nothing of it can be loaded without running it.
+  if (typeof Config?.load !== 'function') return undefined;
+  const load = Config.load;
+  // Importing the bin's imports must not start a run: any Config.load meanwhile is refused, and so is the preload.
+  let ranCommand = false;
+  Config.load = () => {
+    ranCommand = true;
+    return Promise.reject(new Error('the CLI started a command while its bin script’s imports were loaded'));
+  };
+  try {
+    for (const specifier of staticImports(bin)) await importAsBin(specifier, binUrl);
+  } finally {
+    Config.load = load;
+  }
+  if (ranCommand) throw new Error('the bin script’s imports run a command: nothing can be loaded ahead of the request');
+  const config = await load.call(Config, bin);
+  if (level === 'commands') for (const command of config.commands) await command.load();
+  collectGarbage();
+  return () => {
+    // One shot: the bin's Config.load for the same root gets this Config; any other load is oclif's own.
+    Config.load = function (this: OclifConfigClass, options?: unknown) {
+      Config.load = load;
+      return sameRoot(options, bin) ? Promise.resolve(config) : load.call(this, options);
+    };
+  };
+}
+
+/**
+ * A full collection once everything is loaded: else the marking that loading started finishes
+ * during the command (a major GC of ~10 ms on its path), and a waiting child holds the garbage.
+ * gc() is exposed in a context of its own, so the CLI's global object stays as mw's would be.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  setFlagsFromString('--no-expose-gc');
+}
+
+/** `run(argv, import.meta.url)` passes the bin's URL; oclif turns it into the path we loaded. */
+function sameRoot(options: unknown, bin: string): boolean {
+  const path = options instanceof URL ? options.href : options;
+  return path === bin || path === pathToFileURL(bin).href;
+}
+
+const [option, bin] = process.argv.slice(2);
+const level = option?.slice('--preload='.length) as PreloadLevel;
+if (!bin || !option.startsWith('--preload=') || !PRELOAD_LEVELS.includes(level)) {
+  process.stderr.write('usage: child-bootstrap.mts --preload=none|config|commands <cli bin script>\n');
   process.exit(64);
 }
 reportDenials();
-report({ type: 'ready' });
+// Modules that look at argv while they load see what mw's would (no command words yet).
+process.argv = [process.execPath, bin];
+let handOver: (() => void) | undefined;
+try {
+  handOver = await preload(bin, level);
+  report({ type: 'ready' });
+} catch (error) {
+  // What it loaded may be half done or have run something: this child runs no request at all.
+  report({ type: 'preload-failed', reason: String((error as Error)?.message ?? error).slice(0, 500) });
+  process.exit(70);
+}
 const request = readRequest();
 if (!request) {
   // The server closed the pipe or sent something else: this child never runs a command.
   process.stderr.write('child-bootstrap: no valid request on the control pipe\n');
   process.exit(70);
 }
+report({ type: 'accepted' });
 process.argv = [process.execPath, bin, ...request.argv];
 Object.assign(process.env, request.env);
+handOver?.();
 await import(pathToFileURL(bin).href);

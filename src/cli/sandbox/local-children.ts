@@ -4,22 +4,14 @@ import type { Logger } from '../../observability/logger.ts';
 import { createCallDirectory } from '../call-directory.ts';
 import type { LocatedCli } from '../locate-cli.ts';
 import type { CliFailure } from '../types.ts';
-import type { ResourceLimits } from './child-allowances.ts';
-import { prepareChildSettings } from './child-settings.ts';
+import { prepareChildSettings, type SandboxRequest } from './child-settings.ts';
 import { createLocalSpawner } from './local-spawner.ts';
 import type { ChildSpawner } from './spawner.ts';
 import { startCheckedSpawner } from './start-check.ts';
 
-export interface LocalChildrenOptions {
+export interface LocalChildrenOptions extends SandboxRequest {
   cli: LocatedCli;
   callRoot: string;
-  path: string;
-  apiBaseUrl?: string;
-  compileCacheDir?: string;
-  fileSystem: boolean;
-  limits?: ResourceLimits;
-  extraReadPaths: string[];
-  passThrough: Record<string, string>;
   /** why the children share the server's uid */
   uidReason: string;
   logger: Logger;

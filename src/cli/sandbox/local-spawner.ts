@@ -20,9 +20,9 @@ export interface LocalSpawnerSettings extends Omit<ChildPlanInput, 'directory'> 
 export function createLocalSpawner(settings: LocalSpawnerSettings): ChildSpawner {
   return {
     isolation: settings.isolation,
-    async start() {
+    async start(options = {}) {
       const directory = await createCallDirectory(settings.callRoot);
-      const plan = planChild({ ...settings, directory });
+      const plan = planChild({ ...settings, directory, preload: options.preload });
       let child: ChildProcess;
       try {
         child = spawn(plan.command, plan.args, {

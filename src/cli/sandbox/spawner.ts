@@ -15,7 +15,8 @@ export interface StartedChild extends EventEmitter {
   signalAll(signal: 'SIGTERM' | 'SIGKILL'): void;
   /** settles once nothing of the child is left: processes, call directory, the uid's lease */
   readonly cleanedUp: Promise<void>;
-  // events: 'control' (ControlMessage), 'exit' (code, signal), 'close' (code, signal), 'error' (Error)
+  // events: 'control' (ControlMessage: ready or preload-failed once started, accepted once it has its
+  // request, denied), 'exit' (code, signal), 'close' (code, signal), 'error' (Error)
   on(event: 'control', listener: (message: ControlMessage) => void): this;
   on(event: 'exit' | 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
@@ -32,9 +33,23 @@ export interface ChildIsolation {
   reasons: Partial<Record<IsolationLayer, string>>;
 }
 
+/**
+ * What a child loads before it waits for its request (child-bootstrap.mts): nothing (a cold child,
+ * its request is on the way), `config` (oclif, the bin's imports and oclif's Config) or `commands`
+ * (also every command module): a warm child of the pool.
+ */
+export type PreloadLevel = 'none' | 'config' | 'commands';
+
+export const PRELOAD_LEVELS: readonly PreloadLevel[] = ['none', 'config', 'commands'];
+
+export interface StartOptions {
+  /** default `none` */
+  preload?: PreloadLevel;
+}
+
 export interface ChildSpawner {
-  /** a child that waits for its request; rejects with CliFailure('cli_missing') when none can start */
-  start(): Promise<StartedChild>;
+  /** a child that waits for its request; rejects with CliFailure('cli_missing') when none can start ('busy' when no uid is free) */
+  start(options?: StartOptions): Promise<StartedChild>;
   readonly isolation: ChildIsolation;
   /** creates and removes a call directory (readiness: no call can run without one) */
   checkCallDirectory(): Promise<void>;

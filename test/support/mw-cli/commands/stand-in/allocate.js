@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 
 // Grows the process the way reading /dev/zero into memory does: touched memory, a megabyte at a
@@ -18,6 +21,10 @@ export default class StandInAllocate extends Command {
       if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
     }
     process.stdout.write(`allocated ${held.length} MB, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`);
-    if (flags['hold-seconds'] > 0) await new Promise((resolve) => setTimeout(resolve, flags['hold-seconds'] * 1000));
+    if (flags['hold-seconds'] > 0) {
+      // tells a test which of the running children this is: the one whose HOME holds the mark
+      writeFileSync(join(homedir(), 'holding'), String(process.pid));
+      await new Promise((resolve) => setTimeout(resolve, flags['hold-seconds'] * 1000));
+    }
   }
 }
