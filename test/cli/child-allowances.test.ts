@@ -70,8 +70,9 @@ describe('the command line of a child', () => {
     expect(words.slice(0, prlimitEnd)).toEqual(['/usr/bin/prlimit', ...limitArgs(DEFAULT_LIMITS, true)]);
     expect(words.slice(prlimitEnd + 1, setprivEnd)).toEqual(['/usr/bin/setpriv', ...uidArgs(60101, 60101)]);
     expect(words.slice(setprivEnd + 1, setprivEnd + 3)).toEqual(['/usr/local/bin/node', '--permission']);
-    expect(words.slice(-3)).toEqual(['/app/src/cli/sandbox/child-bootstrap.mts', '--preload=none', '/app/test/support/mw-cli/bin/run.js']);
-    expect(plan.cwd).toBe(directory.cwd);
+    expect(words.slice(-4)).toEqual(['/app/src/cli/sandbox/child-bootstrap.mts', '--preload=none', `--cwd=${directory.cwd}`, '/app/test/support/mw-cli/bin/run.js']);
+    // started where root without CAP_DAC_READ_SEARCH can enter; the bootstrap moves into the child's own directory
+    expect(plan.cwd).toBe('/state/calls-0');
     expect(plan.env.MITTWALD_API_TOKEN).toBeUndefined();
   });
 
@@ -86,7 +87,13 @@ describe('the command line of a child', () => {
 
   it('without the layers, is node with the bootstrap alone', () => {
     const plan = planChild(input({ sandbox: { fileSystem: false } }));
-    expect([plan.command, ...plan.args]).toEqual(['/usr/local/bin/node', '/app/src/cli/sandbox/child-bootstrap.mts', '--preload=none', '/app/test/support/mw-cli/bin/run.js']);
+    expect([plan.command, ...plan.args]).toEqual([
+      '/usr/local/bin/node',
+      '/app/src/cli/sandbox/child-bootstrap.mts',
+      '--preload=none',
+      `--cwd=${directory.cwd}`,
+      '/app/test/support/mw-cli/bin/run.js',
+    ]);
   });
 
   it('of a warm child is that of a cold one but for what it preloads and how V8 compiles it: the same reach, limits, uid and environment', () => {

@@ -153,6 +153,7 @@ describe('what a child sees', () => {
     const second = await describeChild(runner);
 
     for (const child of [first, second]) {
+      expect(child.cwd).toBe(join(child.env.HOME!, 'work'));
       expect(child.cwdEntries).toEqual([]);
       expect(child.configEntries).toEqual([]);
       expect(child.env.HOME).not.toBe(process.env.HOME);

@@ -193,6 +193,14 @@ function holdsTheMark(pid: number): boolean {
   }
 }
 
+/** The capabilities docker-compose.yml leaves root in the mcp container (its first `cap_add`). */
+export function composeCapabilities(): string[] {
+  const compose = readFileSync(join(projectRoot, 'docker-compose.yml'), 'utf8');
+  const listed = /^\s*cap_add:\s*\[([^\]]*)\]/m.exec(compose)?.[1];
+  if (!listed) throw new Error('docker-compose.yml lists no cap_add');
+  return listed.split(',').map((name) => name.trim());
+}
+
 /** The server process proper: under a launcher, the launcher's child. */
 export function serverPids(server: ServerProcess): number[] {
   const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);

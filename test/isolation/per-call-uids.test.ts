@@ -14,6 +14,7 @@ import {
   projectRoot,
   secretsFileNextToTheServer,
   serverPids,
+  composeCapabilities,
   startDeployment,
   uidOf,
   type Deployment,
@@ -47,7 +48,8 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
         CLI_SERVER_UID: String(SERVER_UID),
         CLI_CHILD_UIDS: `${CHILD_UIDS.first}-${CHILD_UIDS.last}`,
       },
-      { nodePath: node.path },
+      // root as in the container: only compose's capabilities (no CAP_DAC_*: the launcher cannot enter the children's directories)
+      { nodePath: node.path, containerCapabilities: composeCapabilities() },
     );
     secrets = secretsFileNextToTheServer(deployment.serverSecret);
   }, 120_000);

@@ -44,12 +44,20 @@ export interface ServerProcessOptions {
   cwd?: string;
   /** open the inspector on a free loopback port, for memoryAfterGc() */
   inspect?: boolean;
+  /** start it (as root) as in the container: only these capabilities (compose's cap_add), no_new_privs */
+  containerCapabilities?: string[];
 }
 
 export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
   const execArgv = [...productionNodeFlags(), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
-  const child: ChildProcess = spawn(options.nodePath ?? process.execPath, [...execArgv, join(projectRoot, 'src/main.ts')], {
+  const node = [options.nodePath ?? process.execPath, ...execArgv, join(projectRoot, 'src/main.ts')];
+  // setpriv execs node in its place (same pid) with no capability outside the bounding set
+  const caps = options.containerCapabilities;
+  const command = caps
+    ? ['setpriv', `--bounding-set=-all,${caps.map((name) => `+${name.toLowerCase()}`).join(',')}`, '--inh-caps=-all', '--no-new-privs', '--', ...node]
+    : node;
+  const child: ChildProcess = spawn(command[0], command.slice(1), {
     cwd: options.cwd ?? projectRoot,
     // as `npm start` gets them: where to find programs, and a home for the state directory
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...env },

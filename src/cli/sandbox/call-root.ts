@@ -51,11 +51,11 @@ async function checkDirectory(dir: string, requiredOwner: number | undefined, ow
   }
   for (const name of CONTEXT_FILES) {
     const file = join(dir, name);
-    const exists = await lstat(file).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
+    const problem = await lstat(file).then(
+      () => 'exists',
+      (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : `cannot be checked (${error.code})`),
     );
-    if (exists) throw new CallRootError(`${file} exists: mw would read it as the context of every call; remove it`);
+    if (problem) throw new CallRootError(`${file} ${problem}: mw would read it as the context of every call; remove it`);
   }
 }
 

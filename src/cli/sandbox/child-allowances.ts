@@ -152,6 +152,7 @@ export function planChild(input: ChildPlanInput): ChildPlan {
     ...(sandbox.fileSystem ? permissionFlags(fileReach(input)) : []),
     input.bootstrap,
     `--preload=${preload}`,
+    `--cwd=${input.directory.cwd}`,
     input.cli.bin,
   ];
   const wrapped = [
@@ -162,7 +163,10 @@ export function planChild(input: ChildPlanInput): ChildPlan {
   return {
     command: wrapped[0],
     args: wrapped.slice(1),
-    cwd: input.directory.cwd,
+    // Started in the call root, which root without CAP_DAC_READ_SEARCH (the launcher in the
+    // container) can enter before setpriv switches the uid; the bootstrap moves into the working
+    // directory, which only the child's uid can enter.
+    cwd: dirname(input.directory.home),
     env: childEnvironment({
       path: input.path,
       directory: input.directory,

@@ -1,4 +1,4 @@
-// The first code a `mw` child runs: `node <sandbox flags> child-bootstrap.mts --preload=<what> <cli bin script>`.
+// The first code a `mw` child runs: `node <sandbox flags> child-bootstrap.mts --preload=<what> --cwd=<dir> <cli bin script>`.
 // The call's request (argv words and the user's token) arrives on the control pipe (fd 3) after the
 // start, so nothing user-supplied is in /proc/<pid>/cmdline or the initial environment block; then
 // the CLI's own bin script is imported and runs exactly as `mw` would. A child serves one request.
@@ -167,13 +167,16 @@ function sameRoot(options: unknown, bin: string): boolean {
   return path === bin || path === pathToFileURL(bin).href;
 }
 
-const [option, bin] = process.argv.slice(2);
-const level = option?.slice('--preload='.length) as PreloadLevel;
-if (!bin || !option.startsWith('--preload=') || !PRELOAD_LEVELS.includes(level)) {
-  process.stderr.write('usage: child-bootstrap.mts --preload=none|config|commands <cli bin script>\n');
+const [preloadOption, cwdOption, bin] = process.argv.slice(2);
+const level = preloadOption?.slice('--preload='.length) as PreloadLevel;
+const cwd = cwdOption?.slice('--cwd='.length);
+if (!bin || !preloadOption.startsWith('--preload=') || !PRELOAD_LEVELS.includes(level) || !cwdOption.startsWith('--cwd=') || !cwd) {
+  process.stderr.write('usage: child-bootstrap.mts --preload=none|config|commands --cwd=<working directory> <cli bin script>\n');
   process.exit(64);
 }
 reportDenials();
+// The spawn starts in the call root (see planChild); mw runs, and looks for context files, from here.
+process.chdir(cwd);
 // Modules that look at argv while they load see what mw's would (no command words yet).
 process.argv = [process.execPath, bin];
 let handOver: (() => void) | undefined;
