@@ -19,6 +19,7 @@ import type { CliRunner, CliRunResult } from '../../src/cli/types.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
 import { startMittwaldApiSimulator, type MittwaldApiSimulator } from '../support/mittwald-api/simulator.ts';
 import { standInCliPath, standInCliRoot } from '../support/mw-cli/index.ts';
+import { isAlive, waitUntil } from '../support/processes.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const fakeMw = fileURLToPath(new URL('./fixtures/fake-mw/fake-mw.mjs', import.meta.url));
@@ -142,23 +143,6 @@ async function poolRig(executable: string, pool: Partial<ChildPoolSettings> = {}
   };
   rigs.push(rig);
   return rig;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const readyCount = (rig: PoolRig, count = 1) => waitUntil(() => rig.pool.status().ready >= count, `${count} ready child(ren)`);

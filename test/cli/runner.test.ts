@@ -9,6 +9,7 @@ import { createCliRunner, type CliRunnerOptions, InvalidCliRequestError } from '
 import { CliFailure, type CliRunRequest } from '../../src/cli/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { isAlive, waitUntil } from '../support/processes.ts';
 
 const fakeMw = fileURLToPath(new URL('./fixtures/fake-mw/fake-mw.mjs', import.meta.url));
 const childPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -69,24 +70,6 @@ async function describeChild(runner = runnerWith(), argv: string[] = []): Promis
   const result = await runner.run(request(['describe', ...argv]));
   expect(result.exitCode).toBe(0);
   return JSON.parse(result.stdout) as ChildView;
-}
-
-/** false for processes that are gone or only a zombie waiting to be reaped */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function expectFailure(promise: Promise<unknown>, kind: CliFailure['kind']): Promise<void> {

@@ -2,6 +2,7 @@
 // src/main.ts`, so a root test gets the launcher), two signed-in users (alice and bob) allowed to
 // open support conversations, and what an attacker aims at: the server's environment, a secrets
 // file next to it, another user's running child.
+import { expect } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,6 +192,23 @@ function holdsTheMark(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * At once: alice's /dev/zero as a message file and a 3 GB allocation, and bob's project list. The
+ * first two end as resource_limit, bob's completes, and the server grows by less than 64 MB meanwhile.
+ */
+export async function expectResourceHogsStopped(deployment: Deployment): Promise<void> {
+  const before = deployment.server.rssKb();
+  const [zero, allocate, bob] = await Promise.all([
+    deployment.call(deployment.alice, 'mittwald_conversation_create', { title: 'support', category: 'general', message_from: '/dev/zero' }),
+    deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '3000' }),
+    deployment.call(deployment.bob, 'mittwald_project_list'),
+  ]);
+  expect(zero).toMatchObject({ isError: true, code: 'resource_limit' });
+  expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
+  expect(bob.isError).toBe(false);
+  expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
 }
 
 /** The capabilities docker-compose.yml leaves root in the mcp container (its first `cap_add`). */

@@ -7,14 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../reliability/helpers.ts';
+import { isAlive } from '../support/processes.ts';
 import {
+  composeCapabilities,
+  expectResourceHogsStopped,
   holdChild,
   nodeForEveryUid,
   perCallUidsUnavailable,
   projectRoot,
   secretsFileNextToTheServer,
   serverPids,
-  composeCapabilities,
   startDeployment,
   uidOf,
   type Deployment,
@@ -83,7 +85,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     const targets = [...serverPids(deployment.server).map((pid) => `/proc/${pid}/environ`), `/proc/${bobs.pid}/environ`, secrets.path];
     const outcomes = await Promise.all(targets.map((path) => deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom(path))));
     // refused while it ran, not because it was gone
-    expect(isRunning(bobs.pid)).toBe(true);
+    expect(isAlive(bobs.pid)).toBe(true);
     for (const [index, outcome] of outcomes.entries()) {
       expect({ target: targets[index], isError: outcome.isError }).toEqual({ target: targets[index], isError: true });
       expect(outcome.text).toMatch(/EACCES|permission denied/i);
@@ -117,7 +119,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     await deployment.warmChildrenReady();
     const [killed] = deployment.waitingChildren();
     process.kill(killed, 'SIGKILL');
-    await waitFor(() => !isRunning(killed), 15_000, 'the waiting child gone');
+    await waitFor(() => !isAlive(killed), 15_000, 'the waiting child gone');
     await deployment.warmChildrenReady();
     expect(deployment.waitingChildren()).not.toContain(killed);
     const before = await deployment.starts();
@@ -146,16 +148,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
   }, 90_000);
 
   it('ends a child that reads /dev/zero as resource_limit, the server unchanged, another call completing', async () => {
-    const before = deployment.server.rssKb();
-    const [zero, allocate, bob] = await Promise.all([
-      deployment.call(deployment.alice, 'mittwald_conversation_create', conversationFrom('/dev/zero')),
-      deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '3000' }),
-      deployment.call(deployment.bob, 'mittwald_project_list'),
-    ]);
-    expect(zero).toMatchObject({ isError: true, code: 'resource_limit' });
-    expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
-    expect(bob.isError).toBe(false);
-    expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
+    await expectResourceHogsStopped(deployment);
   }, 90_000);
 
   it('shares compile caches the server’s uid fills and the children only read: one for cold children, one for warm ones', async () => {
@@ -190,22 +183,13 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     const answered = bobs.done.catch(() => undefined);
     const [launcher, server] = serverPids(deployment.server);
     process.kill(server, 'SIGKILL');
-    await waitFor(() => !isRunning(launcher), 20_000, 'the launcher to exit');
-    expect(isRunning(bobs.pid)).toBe(false);
+    await waitFor(() => !isAlive(launcher), 20_000, 'the launcher to exit');
+    expect(isAlive(bobs.pid)).toBe(false);
     expect(Array.from({ length: CHILD_UIDS.last - CHILD_UIDS.first + 1 }, (_, i) => processesOf(CHILD_UIDS.first + i)).flat()).toEqual([]);
     expect(readdirSync(join(scratch, 'state', 'calls-0'))).toEqual([]);
     await answered;
   }, 90_000);
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 describeAsRoot('the unprivileged path (a server started as an ordinary uid)', () => {
   const uid = 60050;

@@ -2,7 +2,7 @@
 // allocates without end is stopped by its own limits as a clean resource_limit tool error; the
 // server's memory is untouched and another user's call completes meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { prlimitMissing, startDeployment, type Deployment } from './deployment.ts';
+import { expectResourceHogsStopped, prlimitMissing, startDeployment, type Deployment } from './deployment.ts';
 
 if (prlimitMissing) console.warn(`resource limit tests skipped: ${prlimitMissing}`);
 const describeWithPrlimit = prlimitMissing ? describe.skip : describe;
@@ -15,16 +15,7 @@ afterAll(() => deployment?.stop());
 
 describeWithPrlimit('the resource limits alone', () => {
   it('end /dev/zero and a memory-hungry command as resource_limit, not as a timeout, while the server and bob are unaffected', async () => {
-    const before = deployment.server.rssKb();
-    const [zero, allocate, bob] = await Promise.all([
-      deployment.call(deployment.alice, 'mittwald_conversation_create', { title: 'support', category: 'general', message_from: '/dev/zero' }),
-      deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '3000' }),
-      deployment.call(deployment.bob, 'mittwald_project_list'),
-    ]);
-    expect(zero).toMatchObject({ isError: true, code: 'resource_limit' });
-    expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
-    expect(bob.isError).toBe(false);
-    expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
+    await expectResourceHogsStopped(deployment);
   }, 90_000);
 
   it('let a command that stays within them finish', async () => {
