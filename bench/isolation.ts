@@ -4,7 +4,7 @@
 // `npm start` has them), and, when run as root, production's (`node src/main.ts`: the launcher, a uid
 // per child); each with warm children (the default) and with a child started per call
 // (CLI_POOL=off). Reported as ratios to "none" in the same run, warm to warm and cold to cold.
-import { nodeForEveryUid, perCallUidsUnavailable } from '../test/isolation/deployment.ts';
+import { nodeForEveryUid, perCallUidsUnavailable, uidBlockForThisRun } from '../test/isolation/deployment.ts';
 import type { Deployment, DeploymentSource } from './deployment.ts';
 import { ms, ratio } from './format.ts';
 import { keepAliveAgent } from './http-client.ts';
@@ -26,7 +26,10 @@ interface Variant {
 
 export async function benchIsolation(profile: Profile, deployments: DeploymentSource): Promise<BenchmarkOutcome> {
   const node = nodeForEveryUid();
-  const uidsUnavailable = perCallUidsUnavailable(node.path);
+  // this run's own uids: another run on the machine (CI beside other work) may use the defaults
+  const uids = uidBlockForThisRun();
+  const uidEnv = { CLI_SERVER_UID: String(uids.server), CLI_CHILD_UIDS: `${uids.children.first}-${uids.children.last}` };
+  const uidsUnavailable = perCallUidsUnavailable(node.path, uids.children.first);
   const agent = keepAliveAgent(1);
   const variants: Variant[] = [];
   try {
@@ -38,7 +41,7 @@ export async function benchIsolation(profile: Profile, deployments: DeploymentSo
     for (const [pool, env] of [['warm', {}], ['cold', { CLI_POOL: 'off' }]] as const) {
       await open(`${pool}: none (file sandbox and limits off)`, await deployments.open({ CLI_SANDBOX_FS: 'off', CLI_LIMITS: 'off', ...env }));
       await open(`${pool}: file sandbox + limits (the server’s own children)`, await deployments.open(env));
-      if (!uidsUnavailable) await open(`${pool}: + a uid per child (launcher, as root)`, await deployments.open(env, { launcherNode: node.path }));
+      if (!uidsUnavailable) await open(`${pool}: + a uid per child (launcher, as root)`, await deployments.open({ ...env, ...uidEnv }, { launcherNode: node.path }));
     }
 
     const once = async (variant: Variant) => {

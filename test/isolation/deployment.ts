@@ -2,9 +2,8 @@
 // src/main.ts`, so a root test gets the launcher), two signed-in users (alice and bob) allowed to
 // open support conversations, and what an attacker aims at: the server's environment, a secrets
 // file next to it, another user's running child.
-import { expect } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,23 +193,6 @@ function holdsTheMark(pid: number): boolean {
   }
 }
 
-/**
- * At once: alice's /dev/zero as a message file and a 3 GB allocation, and bob's project list. The
- * first two end as resource_limit, bob's completes, and the server grows by less than 64 MB meanwhile.
- */
-export async function expectResourceHogsStopped(deployment: Deployment): Promise<void> {
-  const before = deployment.server.rssKb();
-  const [zero, allocate, bob] = await Promise.all([
-    deployment.call(deployment.alice, 'mittwald_conversation_create', { title: 'support', category: 'general', message_from: '/dev/zero' }),
-    deployment.call(deployment.alice, 'mittwald_stand_in_allocate', { megabytes: '3000' }),
-    deployment.call(deployment.bob, 'mittwald_project_list'),
-  ]);
-  expect(zero).toMatchObject({ isError: true, code: 'resource_limit' });
-  expect(allocate).toMatchObject({ isError: true, code: 'resource_limit' });
-  expect(bob.isError).toBe(false);
-  expect(deployment.server.rssKb() - before).toBeLessThan(64 * 1024);
-}
-
 /** The capabilities docker-compose.yml leaves root in the mcp container (its first `cap_add`). */
 export function composeCapabilities(): string[] {
   const compose = readFileSync(join(projectRoot, 'docker-compose.yml'), 'utf8');
@@ -274,9 +256,45 @@ export const isRoot = process.geteuid?.() === 0;
 /** The limits need prlimit (util-linux): without it the server runs without them and says so. */
 export const prlimitMissing = spawnSync('prlimit', ['--version']).error ? 'prlimit (util-linux) is not installed: no resource limits' : undefined;
 
+export interface UidBlock {
+  server: number;
+  /** for a server started as an ordinary user */
+  unprivileged: number;
+  children: { first: number; last: number };
+}
+
+const UID_BLOCK_SIZE = 200;
+const FIRST_UID_BLOCK = 200_000;
+const UID_BLOCKS = 1000;
+
+/**
+ * A block of 200 uids no process runs as now, for this run's servers and children: two test runs
+ * on one machine (CI beside other work) must not share child uids, since a clean-up signals every
+ * process of its uid.
+ */
+export function uidBlockForThisRun(): UidBlock {
+  const inUse = new Set(
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map((pid) => {
+        try {
+          return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+        } catch {
+          return NaN;
+        }
+      }),
+  );
+  for (let step = 0; step < UID_BLOCKS; step++) {
+    const base = FIRST_UID_BLOCK + ((process.pid + step) % UID_BLOCKS) * UID_BLOCK_SIZE;
+    const taken = [...inUse].some((uid) => uid >= base && uid < base + UID_BLOCK_SIZE);
+    if (!taken) return { server: base, unprivileged: base + 50, children: { first: base + 100, last: base + UID_BLOCK_SIZE - 1 } };
+  }
+  throw new Error('no free block of uids for the per-call uid tests');
+}
+
 /** Why the per-call uid tests cannot run here, or undefined. */
-export function perCallUidsUnavailable(node: string): string | undefined {
+export function perCallUidsUnavailable(node: string, childUid: number): string | undefined {
   if (!isRoot) return 'not root: per-call uids need a start as root (CI runs as root)';
-  const unreadable = unreadableBy(60100, [join(projectRoot, 'src', 'main.ts'), join(projectRoot, 'node_modules', '@oclif', 'core', 'package.json')], node);
+  const unreadable = unreadableBy(childUid, [join(projectRoot, 'src', 'main.ts'), join(projectRoot, 'node_modules', '@oclif', 'core', 'package.json')], node);
   return unreadable && `the project is not readable by other uids (${unreadable}): the children could not start the CLI`;
 }

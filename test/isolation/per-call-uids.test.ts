@@ -10,7 +10,6 @@ import { waitFor } from '../reliability/helpers.ts';
 import { isAlive } from '../support/processes.ts';
 import {
   composeCapabilities,
-  expectResourceHogsStopped,
   holdChild,
   nodeForEveryUid,
   perCallUidsUnavailable,
@@ -18,14 +17,18 @@ import {
   secretsFileNextToTheServer,
   serverPids,
   startDeployment,
+  uidBlockForThisRun,
   uidOf,
   type Deployment,
 } from './deployment.ts';
+import { expectResourceHogsStopped } from './resource-hogs.ts';
 
-const SERVER_UID = 60000;
-const CHILD_UIDS = { first: 60100, last: 60199 };
+// this run's own uids, not the defaults: another run on the machine may be using those
+const uids = uidBlockForThisRun();
+const SERVER_UID = uids.server;
+const CHILD_UIDS = uids.children;
 const node = nodeForEveryUid();
-const unavailable = perCallUidsUnavailable(node.path);
+const unavailable = perCallUidsUnavailable(node.path, CHILD_UIDS.first);
 if (unavailable) console.warn(`per-call uid tests skipped: ${unavailable}`);
 const describeAsRoot = unavailable ? describe.skip : describe;
 afterAll(() => node.remove());
@@ -192,7 +195,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
 });
 
 describeAsRoot('the unprivileged path (a server started as an ordinary uid)', () => {
-  const uid = 60050;
+  const uid = uids.unprivileged;
   let home: string;
   let deployment: Deployment;
 

@@ -2,7 +2,8 @@
 // allocates without end is stopped by its own limits as a clean resource_limit tool error; the
 // server's memory is untouched and another user's call completes meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectResourceHogsStopped, prlimitMissing, startDeployment, type Deployment } from './deployment.ts';
+import { prlimitMissing, startDeployment, type Deployment } from './deployment.ts';
+import { expectResourceHogsStopped } from './resource-hogs.ts';
 
 if (prlimitMissing) console.warn(`resource limit tests skipped: ${prlimitMissing}`);
 const describeWithPrlimit = prlimitMissing ? describe.skip : describe;
