@@ -3,7 +3,7 @@
 // open support conversations, and what an attacker aims at: the server's environment, a secrets
 // file next to it, another user's running child.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +213,26 @@ export function uidOf(pid: number): number {
 }
 
 /** A file of the kind that sits next to a server: its secrets, readable by root only. */
+/**
+ * A fresh directory (mode 0755) for a server's STATE_DIR or an ordinary user's HOME, below a
+ * directory whose ancestors all belong to root and are writable by nobody else, as the call root
+ * check demands: a clone may live below /tmp (1777), so not below the project.
+ */
+export function stateScratch(prefix: string): string {
+  const safeParent = ['/var/lib', '/var/cache'].find((dir) => {
+    try {
+      const info = statSync(dir);
+      return info.isDirectory() && info.uid === 0 && (info.mode & 0o022) === 0;
+    } catch {
+      return false;
+    }
+  });
+  if (!safeParent) throw new Error('no root-owned directory (/var/lib, /var/cache) for the test state');
+  const directory = mkdtempSync(join(safeParent, prefix));
+  chmodSync(directory, 0o755);
+  return directory;
+}
+
 export function secretsFileNextToTheServer(secret: string): { path: string; remove(): void } {
   mkdirSync(join(projectRoot, '.cache'), { recursive: true });
   const directory = mkdtempSync(join(projectRoot, '.cache', 'isolation-test-'));

@@ -4,7 +4,7 @@
 // server's secrets or another user's child. Also the unprivileged path: the same server started as
 // an ordinary uid runs its children with every layer it can have and says the uid layer is off.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../reliability/helpers.ts';
 import { isAlive } from '../support/processes.ts';
@@ -13,10 +13,10 @@ import {
   holdChild,
   nodeForEveryUid,
   perCallUidsUnavailable,
-  projectRoot,
   secretsFileNextToTheServer,
   serverPids,
   startDeployment,
+  stateScratch,
   uidBlockForThisRun,
   uidOf,
   type Deployment,
@@ -42,10 +42,8 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
   let scratch: string;
 
   beforeAll(async () => {
-    mkdirSync(join(projectRoot, '.cache'), { recursive: true });
     // its own state directory: in-process servers of other suites share the default one
-    scratch = mkdtempSync(join(projectRoot, '.cache', 'per-call-uids-'));
-    chmodSync(scratch, 0o755);
+    scratch = stateScratch('mittwald-mcp-per-call-uids-');
     deployment = await startDeployment(
       {
         STATE_DIR: join(scratch, 'state'),
@@ -200,8 +198,7 @@ describeAsRoot('the unprivileged path (a server started as an ordinary uid)', ()
   let deployment: Deployment;
 
   beforeAll(async () => {
-    mkdirSync(join(projectRoot, '.cache'), { recursive: true });
-    home = mkdtempSync(join(projectRoot, '.cache', 'unprivileged-home-'));
+    home = stateScratch('mittwald-mcp-unprivileged-home-');
     chownSync(home, uid, uid);
     deployment = await startDeployment({ HOME: home }, { nodePath: node.path, user: { uid, gid: uid } });
   }, 120_000);

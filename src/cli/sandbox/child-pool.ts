@@ -4,9 +4,9 @@
 // starts a cold child when none is ready. Each child serves one call: the pool never sees it again.
 //
 // Size: between `min` and `max`; a call that finds none ready raises the target by one, a period
-// of `idleMs` without a call lowers it by one (ending a waiting child). Refills start at most
-// `startConcurrency` children at once, so on a small machine they leave the cores to running calls,
-// and a taken child is replaced once its call is over.
+// of `idleMs` without a call (and no child starting) lowers it by one (ending a waiting child).
+// Refills start at most `startConcurrency` children at once, so on a small machine they leave the
+// cores to running calls, and a taken child is replaced once its call is over.
 // A child that crashes while waiting, or starts wrong (never ready, exits, fails its preload), is
 // ended and replaced (after a growing pause when starts keep failing); when the installed CLI's
 // files change (an upgrade), every waiting child is ended: none started from the old files runs a call.
@@ -157,9 +157,11 @@ export function createChildPool(settings: ChildPoolSettings): ChildPool {
     changed();
   };
 
-  // Idle: one step down per period without a call, to `min`; the timer does not keep the process alive.
+  // Idle: one step down per period without a call, to `min`, and never while children are still
+  // starting (on a slow machine a refill can take longer than the period: the pool would never grow).
+  // The timer does not keep the process alive.
   const shrinkTimer = setInterval(() => {
-    if (Date.now() - lastTakeAt < settings.idleMs || target <= settings.min) return;
+    if (Date.now() - lastTakeAt < settings.idleMs || target <= settings.min || starting.size > 0) return;
     target -= 1;
     if (ready.length + starting.size > target && ready.length > 0) discard(ready[0], 'idle');
     changed();
