@@ -19,6 +19,8 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openStore } from './store/index.ts';
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface RunningServer {
   /** the address actually bound, e.g. http://127.0.0.1:3000 */
   url: string;
@@ -120,6 +122,11 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     }
   }
   const server = app.app.listen(config.port, config.host);
+  // Idle keep-alive connections outlive those of reverse proxies and HTTP clients (60 s at most
+  // by default), so they close them, and never we while they send a request on one: a reset the
+  // caller would see as a failed request (Node's own 5 s lose that race on a busy machine).
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;

@@ -99,7 +99,8 @@ async function round(): Promise<RoundStats> {
             count('tools/list');
           }
         } catch (error) {
-          stats.failures.push(`request failed: ${(error as Error).message}`);
+          const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+          stats.failures.push(`request failed: ${(error as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
         }
       }
     }),
