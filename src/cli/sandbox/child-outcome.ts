@@ -5,8 +5,10 @@ import type { ChildOutcome } from '../run-child-process.ts';
 import type { PermissionDenial } from './control-channel.ts';
 
 // V8 gives up with SIGTRAP or SIGABRT when RLIMIT_DATA refuses it memory ("Fatal process out of
-// memory", "Allocation failed - JavaScript heap out of memory", "Failed to reserve virtual memory").
-const OUT_OF_MEMORY = /out of memory|allocation failed|failed to reserve/i;
+// memory", "Allocation failed - JavaScript heap out of memory", "Failed to reserve virtual memory"),
+// and so does C++ code of Node's whose `new` fails ("terminate called after throwing an instance of
+// 'std::bad_alloc'", seen alone on a busy machine).
+const OUT_OF_MEMORY = /out of memory|allocation failed|failed to reserve|std::bad_alloc/i;
 
 export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[]): CliFailure | undefined {
   if (hitResourceLimit(outcome)) {
@@ -29,5 +31,7 @@ const LIMIT_ERRORS = /\bEFBIG\b|failed to allocate memory|array buffer allocatio
 function hitResourceLimit({ signal, exitCode, stdout, stderr }: ChildOutcome): boolean {
   if (signal === 'SIGXCPU' || signal === 'SIGXFSZ') return true;
   if (exitCode !== 0 && LIMIT_ERRORS.test(`${stdout.slice(-4096)}${stderr.slice(-4096)}`)) return true;
-  return OUT_OF_MEMORY.test(stderr.slice(-4096)) && (signal === 'SIGTRAP' || signal === 'SIGABRT' || exitCode >= 128);
+  // the message comes first, a native stack trace after it
+  const aborted = signal === 'SIGTRAP' || signal === 'SIGABRT' || exitCode >= 128;
+  return aborted && (OUT_OF_MEMORY.test(stderr.slice(0, 4096)) || OUT_OF_MEMORY.test(stderr.slice(-4096)));
 }
