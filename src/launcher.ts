@@ -16,8 +16,8 @@ import { createUidPool } from './cli/launcher/uid-pool.ts';
 import { findExecutable, locateCli } from './cli/locate-cli.ts';
 import { uidArgs } from './cli/sandbox/child-allowances.ts';
 import { callRootOf, prepareCallRoot, serverDirectoryOf } from './cli/sandbox/call-root.ts';
-import { prepareChildSettings } from './cli/sandbox/child-settings.ts';
-import type { ChildSpawner, StartedChild } from './cli/sandbox/spawner.ts';
+import { prepareChildSettings, sandboxRequestOf, withoutLayers } from './cli/sandbox/child-settings.ts';
+import type { ChildSpawner, IsolationLayer, StartedChild } from './cli/sandbox/spawner.ts';
 import { shareCompileCache } from './cli/sandbox/shared-compile-cache.ts';
 import { startCheckedSpawner, startProblem } from './cli/sandbox/start-check.ts';
 import { CliFailure } from './cli/types.ts';
@@ -107,17 +107,9 @@ async function childrenOfTheirOwn(
   const cacheProblem = await shareCompileCache(config.cli.compileCacheDir, process.execPath, isolation.serverUser, isolation.childUids);
   if (cacheProblem) logger.warn(`launcher: mw children run without a compile cache: ${cacheProblem}`);
   const compileCacheDir = cacheProblem ? undefined : config.cli.compileCacheDir;
-  const build = async (without: Array<'fs' | 'limits' | 'uid'>) => {
-    const settings = await prepareChildSettings({
-      cli,
-      path: config.cli.childPath,
-      apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-      compileCacheDir: undefined,
-      fileSystem: isolation.fileSystem && !without.includes('fs'),
-      limits: without.includes('limits') ? undefined : isolation.limits,
-      extraReadPaths: isolation.extraReadPaths,
-      passThrough: config.cli.passThroughEnvironment,
-    });
+  const build = async (without: IsolationLayer[]) => {
+    // no private cache check here: the shared one below is checked by shareCompileCache
+    const settings = await prepareChildSettings(withoutLayers({ ...sandboxRequestOf(config), cli, compileCacheDir: undefined }, without));
     const { uid: _shared, ...reasons } = settings.isolation.reasons;
     return createUidChildren({
       ...settings.plan,

@@ -12,6 +12,7 @@ import { createCliRunner } from './cli/runner.ts';
 import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
 import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
 import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
+import { sandboxRequestOf } from './cli/sandbox/child-settings.ts';
 import { startChildren, startWarmChildren } from './cli/sandbox/children.ts';
 import type { CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
@@ -53,20 +54,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const store = await openStore(config.redisUrl, (error) => logger.warn('redis connection problem', { error: error.message }));
 
   const { cli, commands, problem } = await discoverCli(config, logger, directories);
-  const { isolation } = config.cli;
-  const children = await startChildren({
-    cli,
-    directories,
-    launcher: options.launcher,
-    path: config.cli.childPath,
-    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
-    compileCacheDir: config.cli.compileCacheDir,
-    fileSystem: isolation.fileSystem,
-    limits: isolation.limits,
-    extraReadPaths: isolation.extraReadPaths,
-    passThrough: config.cli.passThroughEnvironment,
-    logger,
-  });
+  const children = await startChildren({ ...sandboxRequestOf(config), cli, directories, launcher: options.launcher, logger });
   const pool = cli && config.cli.pool ? startWarmChildren({ spawner: children, cli, pool: config.cli.pool, logger, metrics }) : undefined;
   logger.info(
     pool && config.cli.pool
@@ -109,7 +97,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     logger.info(`isolation: ${isolationSummary(app.isolation)}`, { isolation: app.isolation });
     const missing = missingRequiredLayers(app.isolation);
     if (config.production && missing.length > 0 && cli) {
-      if (!isolation.allowUnisolated) {
+      if (!config.cli.isolation.allowUnisolated) {
         await pool?.close();
         await app.close();
         await store.close();

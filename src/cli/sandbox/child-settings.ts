@@ -4,11 +4,12 @@
 // the launcher (children of their own uids) alike.
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { AppConfig } from '../../config.ts';
 import { findExecutable } from '../locate-cli.ts';
 import { ensurePrivateDirectory } from '../private-directory.ts';
 import type { ChildPlanInput, ChildSandbox, ResourceLimits } from './child-allowances.ts';
 import { cliInstallTree } from './cli-install-tree.ts';
-import type { ChildIsolation } from './spawner.ts';
+import type { ChildIsolation, IsolationLayer } from './spawner.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('./child-bootstrap.mts', import.meta.url));
 
@@ -25,6 +26,25 @@ export interface SandboxRequest {
   limits?: ResourceLimits;
   extraReadPaths: string[];
   passThrough: Record<string, string>;
+}
+
+/** What the operator asked of the children's sandbox (config), for the server's and the launcher's children alike. */
+export function sandboxRequestOf(config: AppConfig): Omit<SandboxRequest, 'cli'> {
+  const { isolation } = config.cli;
+  return {
+    path: config.cli.childPath,
+    apiBaseUrl: config.mittwald.apiBaseUrlOverridden ? config.mittwald.apiBaseUrl : undefined,
+    compileCacheDir: config.cli.compileCacheDir,
+    fileSystem: isolation.fileSystem,
+    limits: isolation.limits,
+    extraReadPaths: isolation.extraReadPaths,
+    passThrough: config.cli.passThroughEnvironment,
+  };
+}
+
+/** The request without the layers a start check leaves out (start-check.ts). */
+export function withoutLayers<T extends SandboxRequest>(request: T, without: readonly IsolationLayer[]): T {
+  return { ...request, fileSystem: request.fileSystem && !without.includes('fs'), limits: without.includes('limits') ? undefined : request.limits };
 }
 
 export interface ChildSettings {

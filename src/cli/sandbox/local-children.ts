@@ -4,7 +4,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { createCallDirectory } from '../call-directory.ts';
 import type { LocatedCli } from '../locate-cli.ts';
 import type { CliFailure } from '../types.ts';
-import { prepareChildSettings, type SandboxRequest } from './child-settings.ts';
+import { prepareChildSettings, type SandboxRequest, withoutLayers } from './child-settings.ts';
 import { createLocalSpawner } from './local-spawner.ts';
 import type { ChildSpawner } from './spawner.ts';
 import { startCheckedSpawner } from './start-check.ts';
@@ -20,16 +20,7 @@ export interface LocalChildrenOptions extends SandboxRequest {
 export async function prepareLocalChildren(options: LocalChildrenOptions): Promise<ChildSpawner> {
   const { logger } = options;
   return startCheckedSpawner(async (without) => {
-    const settings = await prepareChildSettings({
-      cli: options.cli,
-      path: options.path,
-      apiBaseUrl: options.apiBaseUrl,
-      compileCacheDir: options.compileCacheDir,
-      fileSystem: options.fileSystem && !without.includes('fs'),
-      limits: without.includes('limits') ? undefined : options.limits,
-      extraReadPaths: options.extraReadPaths,
-      passThrough: options.passThrough,
-    });
+    const settings = await prepareChildSettings(withoutLayers(options, without));
     if (settings.compileCacheRefused && without.length === 0) {
       logger.warn('CLI compile cache disabled: the directory is not private to this user', { dir: settings.compileCacheRefused });
     }
