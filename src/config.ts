@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { DEFAULT_LIMITS, type ResourceLimits } from './cli/sandbox/child-allowances.ts';
+import type { PreloadLevel } from './cli/sandbox/spawner.ts';
 
 /**
  * Where the files the server ships with live (scopes.json, config/tools.json): defaults resolve
@@ -173,7 +174,7 @@ export interface PoolConfig {
   /** a period this long without a call ends one waiting child, down to `min` */
   idleMs: number;
   /** what a warm child loads before it waits */
-  preload: 'config' | 'commands';
+  preload: Exclude<PreloadLevel, 'none'>;
 }
 
 /** What the operator asks of the wall between users (issue "a wall between users", layers 2 to 6). */

@@ -115,15 +115,10 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     if (request.signal?.aborted) throw new CliFailure('cancelled', 'the command was cancelled');
     const spawner = await spawnerOnce();
     const warm = options.pool?.take();
-    let run = await runOn(warm ?? (await spawner.start()), request);
-    let start: 'warm' | 'cold' = warm ? 'warm' : 'cold';
-    if (warm && !run.accepted) {
-      // It ended before it read the request, so it ran nothing: the call starts cold, as if none had been ready.
-      run = await runOn(await spawner.start(), request);
-      start = 'cold';
-    }
-    metrics?.cliStarts.inc({ start });
-    const { outcome, denials } = run;
+    const warmRun = warm && (await runOn(warm, request));
+    // A warm child that ended before it read the request ran nothing: the call starts cold, as if none had been ready.
+    const { outcome, denials } = warmRun?.accepted ? warmRun : await runOn(await spawner.start(), request);
+    metrics?.cliStarts.inc({ start: warmRun?.accepted ? 'warm' : 'cold' });
     const failure = sandboxFailure(outcome, denials);
     if (denials.length > 0) {
       // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).

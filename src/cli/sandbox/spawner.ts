@@ -38,9 +38,9 @@ export interface ChildIsolation {
  * its request is on the way), `config` (oclif, the bin's imports and oclif's Config) or `commands`
  * (also every command module): a warm child of the pool.
  */
-export type PreloadLevel = 'none' | 'config' | 'commands';
+export const PRELOAD_LEVELS = ['none', 'config', 'commands'] as const;
 
-export const PRELOAD_LEVELS: readonly PreloadLevel[] = ['none', 'config', 'commands'];
+export type PreloadLevel = (typeof PRELOAD_LEVELS)[number];
 
 export interface StartOptions {
   /** default `none` */
