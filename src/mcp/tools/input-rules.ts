@@ -41,10 +41,11 @@ export function presenceOf(flag: CliFlag): Presence {
   return flag.multiple ? 'items' : 'set';
 }
 
-export function presentSchema(property: string, presence: Presence): { schema: Schema; plain: boolean } {
-  if (presence === 'true') return { schema: { required: [property], properties: { [property]: { const: true } } }, plain: false };
-  if (presence === 'items') return { schema: { required: [property], properties: { [property]: { minItems: 1 } } }, plain: false };
-  return { schema: { required: [property] }, plain: true };
+/** The rule member for an offered input: when it counts as present, and whether that is just "set". */
+export function ruleMember(key: string, property: string, presence: Presence): RuleMember {
+  if (presence === 'true') return { key, property, present: { required: [property], properties: { [property]: { const: true } } }, plain: false };
+  if (presence === 'items') return { key, property, present: { required: [property], properties: { [property]: { minItems: 1 } } }, plain: false };
+  return { key, property, present: { required: [property] }, plain: true };
 }
 
 function list(members: RuleMember[], conjunction: string): string {

@@ -6,7 +6,7 @@
 import type { CliArgument, CliCommand, CliFlag } from '../../cli/types.ts';
 import { contextIdRequired } from './context-ids.ts';
 import { spacedId } from './command-policy.ts';
-import { compileInputRules, presenceOf, presentSchema, type RuleMember } from './input-rules.ts';
+import { compileInputRules, presenceOf, ruleMember, type RuleMember } from './input-rules.ts';
 import { configuredFor, decideInput, inputKey, type CommandInput, type InputDecision } from './input-policy.ts';
 import type { InputRule, ToolOverrides } from './overrides.ts';
 import type { InputBinding, JsonSchemaObject, ServerFlags, ToolKind, WaitBinding } from './types.ts';
@@ -216,7 +216,7 @@ export function buildToolInput(command: CliCommand, kind: ToolKind, overrides: T
     if (needed) required.push(property);
     if (decision.kind === 'secret') secretProperties.push(property);
     bindings.push({ property, kind: 'argument', name: arg.name, ...(variadic ? { variadic: true } : {}) });
-    members.set(key, { key, property, ...toMember(presentSchema(property, variadic ? 'items' : 'set')) });
+    members.set(key, ruleMember(key, property, variadic ? 'items' : 'set'));
     // Positional arguments fill their slots in order: a later one needs the one before it.
     const previous = command.args[index - 1];
     if (previous && !needed && !required.includes(members.get(`<${previous.name}>`)?.property ?? '')) {
@@ -238,7 +238,7 @@ export function buildToolInput(command: CliCommand, kind: ToolKind, overrides: T
     if ((flag.required && flag.default === undefined) || (fromContext && !partners.length)) required.push(property);
     if (decision.kind === 'secret') secretProperties.push(property);
     bindings.push({ property, kind: 'flag', flag });
-    members.set(key, { key, property, ...toMember(presentSchema(property, presenceOf(flag))) });
+    members.set(key, ruleMember(key, property, presenceOf(flag)));
   });
 
   const rules = [...metadataRules(visibleFlags), ...slotRules, ...contextRules, ...(overrides.inputRules[id] ?? [])];
@@ -277,10 +277,6 @@ export function buildToolInput(command: CliCommand, kind: ToolKind, overrides: T
     blockers,
     warnings,
   };
-}
-
-function toMember(present: ReturnType<typeof presentSchema>) {
-  return { present: present.schema, plain: present.plain };
 }
 
 /** `--wait` (and `--wait-timeout`): how long the server must let the call run when it waits. */

@@ -10,7 +10,8 @@ export interface ToolAnnotationOverride {
   openWorldHint?: boolean;
 }
 
-export type ConfirmationKind = 'destructive' | 'privilege';
+const CONFIRMATION_KINDS = ['destructive', 'privilege'] as const;
+export type ConfirmationKind = (typeof CONFIRMATION_KINDS)[number];
 
 export interface ConfirmationOverride {
   kind: ConfirmationKind;
@@ -25,7 +26,8 @@ export interface ConfirmationFlagOverride {
 }
 
 /** What an input's value is. plain and secret inputs are offered; the local ones never are on a server. */
-export type DeclaredInputKind = 'plain' | 'secret' | 'local-path-read' | 'local-path-write' | 'local-program';
+const DECLARED_INPUT_KINDS = ['plain', 'secret', 'local-path-read', 'local-path-write', 'local-program'] as const;
+export type DeclaredInputKind = (typeof DECLARED_INPUT_KINDS)[number];
 
 export interface InputOverride {
   kind: DeclaredInputKind;
@@ -50,7 +52,8 @@ export interface InputRule {
   reason: string;
 }
 
-export type ValueFormat = 'duration' | 'byte-size' | 'docker-size' | 'integer' | 'decimal' | 'key-value';
+const VALUE_FORMATS = ['duration', 'byte-size', 'docker-size', 'integer', 'decimal', 'key-value'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
 
 export interface ToolOverrides {
   /** flag name → why the server sets it itself (never part of a tool's input) */
@@ -103,6 +106,10 @@ const commandInputKey = `^${commandIdPattern} ${inputNamePattern}$`;
 const wordList = { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+$' }, uniqueItems: true };
 const inputList = { type: 'array', items: inputName, minItems: 1, uniqueItems: true };
 const hint = { type: 'boolean' };
+/** an object whose keys match `pattern`, each holding a `value` */
+const keyedBy = (pattern: string, value: object) => ({ type: 'object', propertyNames: { pattern }, additionalProperties: value });
+/** an object with exactly these fields, the `required` ones always */
+const record = (properties: object, required: string[]) => ({ type: 'object', required, additionalProperties: false, properties });
 
 const overridesSchema = {
   type: 'object',
@@ -139,62 +146,20 @@ const overridesSchema = {
         items: { type: 'string', pattern: '^[a-z_-]+:[a-z_-]+$' },
       },
     },
-    confirm: {
-      type: 'object',
-      propertyNames: { pattern: commandId },
-      additionalProperties: {
-        type: 'object',
-        required: ['kind', 'reason'],
-        additionalProperties: false,
-        properties: { kind: { enum: ['destructive', 'privilege'] }, reason },
-      },
-    },
-    confirmationFlags: {
-      type: 'object',
-      propertyNames: { pattern: commandId },
-      additionalProperties: {
-        type: 'object',
-        required: ['flag', 'reason'],
-        additionalProperties: false,
-        properties: { flag: { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$' }, reason },
-      },
-    },
-    inputs: {
-      type: 'object',
-      propertyNames: { pattern: inputKey },
-      additionalProperties: {
-        type: 'object',
-        required: ['kind', 'reason'],
-        additionalProperties: false,
-        properties: {
-          kind: { enum: ['plain', 'secret', 'local-path-read', 'local-path-write', 'local-program'] },
-          reason,
-          defaultNeverUsed: reason,
-        },
-      },
-    },
+    confirm: keyedBy(commandId, record({ kind: { enum: CONFIRMATION_KINDS }, reason }, ['kind', 'reason'])),
+    confirmationFlags: keyedBy(commandId, record({ flag: { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$' }, reason }, ['flag', 'reason'])),
+    inputs: keyedBy(inputKey, record({ kind: { enum: DECLARED_INPUT_KINDS }, reason, defaultNeverUsed: reason }, ['kind', 'reason'])),
     notFromContext: { ...reasonMap, propertyNames: { pattern: commandInputKey } },
     optionalContextIds: { ...reasonMap, propertyNames: { pattern: commandInputKey } },
-    inputRules: {
-      type: 'object',
-      propertyNames: { pattern: commandId },
-      additionalProperties: {
-        type: 'array',
-        minItems: 1,
-        items: {
-          type: 'object',
-          required: ['reason'],
-          additionalProperties: false,
-          minProperties: 2,
-          properties: { when: inputName, require: inputList, atLeastOne: inputList, exactlyOne: inputList, exclusive: inputList, reason },
-        },
+    inputRules: keyedBy(commandId, {
+      type: 'array',
+      minItems: 1,
+      items: {
+        ...record({ when: inputName, require: inputList, atLeastOne: inputList, exactlyOne: inputList, exclusive: inputList, reason }, ['reason']),
+        minProperties: 2,
       },
-    },
-    valueFormats: {
-      type: 'object',
-      propertyNames: { pattern: inputKey },
-      additionalProperties: { enum: ['duration', 'byte-size', 'docker-size', 'integer', 'decimal', 'key-value'] },
-    },
+    }),
+    valueFormats: keyedBy(inputKey, { enum: VALUE_FORMATS }),
     variadicArguments: { ...reasonMap, propertyNames: { pattern: `^${commandIdPattern} <[a-z0-9][a-z0-9-]*>$` } },
     annotations: {
       type: 'object',

@@ -19,7 +19,8 @@ const DURATION_UNITS: [RegExp, number][] = [
   [/^(mo|months?)$/, 2_629_800_000],
   [/^(y|yrs?|years?)$/, 31_557_600_000],
 ];
-const UNIT = '(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?)(?![a-z])';
+/** any of those units (`^(ms|milliseconds?)$` → `ms|milliseconds?`), not followed by another letter */
+const UNIT = `(?:${DURATION_UNITS.map(([unit]) => unit.source.slice(2, -2)).join('|')})(?![a-z])`;
 const DURATION_PART = `[0-9]{1,9}(?:\\.[0-9]{1,6})? ?${UNIT}`;
 
 export const VALUE_PATTERNS: Record<ValueFormat, string> = {
