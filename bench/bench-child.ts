@@ -15,6 +15,7 @@ export interface ResidentMemory {
   rssBytes: number;
   /** peak RSS since the process started */
   peakBytes: number;
+  threads: number;
 }
 
 export interface BenchChild {
@@ -32,7 +33,7 @@ export interface BenchChild {
 export function residentMemory(pid: number): ResidentMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-  return { rssBytes: bytes('VmRSS'), peakBytes: bytes('VmHWM') };
+  return { rssBytes: bytes('VmRSS'), peakBytes: bytes('VmHWM'), threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN) };
 }
 
 /** With `--profile`, every bench child writes a V8 CPU profile here when it stops (open in Chrome DevTools). */

@@ -7,7 +7,7 @@ export interface Starts {
   cold: number;
 }
 
-export async function starts(deployment: Deployment): Promise<Starts> {
+async function starts(deployment: Deployment): Promise<Starts> {
   const agent = keepAliveAgent(1);
   try {
     const { body } = await send(agent, `${deployment.publicUrl}/metrics`);

@@ -16,8 +16,7 @@ export interface Deployment {
   publicUrl: string;
   mcpUrl: string;
   client: RegisteredClient;
-  /** the `mw` the server runs, and its NODE_COMPILE_CACHE (the direct reference uses both) */
-  cliExecutable: string;
+  /** the NODE_COMPILE_CACHE of the server's `mw` children (the direct references use it too) */
   compileCacheDir: string;
   /** the whole authorization flow for one user; returns our tokens */
   login(userId: string): Promise<TokenSet>;
@@ -66,7 +65,6 @@ export async function startDeployment(env: Record<string, string> = {}, options:
     publicUrl: plan.publicUrl,
     mcpUrl,
     client,
-    cliExecutable: standInCliPath,
     compileCacheDir,
     login(userId) {
       // The simulator logs in whoever was named last: callers never overlap logins of different users.

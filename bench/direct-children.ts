@@ -11,6 +11,7 @@ import { prepareChildSettings } from '../src/cli/sandbox/child-settings.ts';
 import { createLocalSpawner } from '../src/cli/sandbox/local-spawner.ts';
 import type { ChildSpawner, PreloadLevel, StartedChild } from '../src/cli/sandbox/spawner.ts';
 import { standInCliPath, standInCliRoot } from '../test/support/mw-cli/index.ts';
+import { residentMemory } from './bench-child.ts';
 
 export interface DirectChildren {
   spawner: ChildSpawner;
@@ -61,9 +62,7 @@ export async function readyChild(spawner: ChildSpawner, preload: PreloadLevel): 
   // prlimit execs node: the pid is node's
   const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const rssBytes = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) * 1024;
-  const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+  const { rssBytes, threads } = residentMemory(child.pid!);
   // clock ticks of 10 ms (USER_HZ is 100 on Linux)
   return { child, readyMs, cpuMs: (utime + stime) * 10, rssBytes, threads };
 }

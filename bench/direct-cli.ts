@@ -14,8 +14,7 @@ export interface DirectCli {
   close(): Promise<void>;
 }
 
-export async function openDirectCli(options: { executable?: string; mittwaldToken: string; apiBaseUrl: string; compileCacheDir?: string }): Promise<DirectCli> {
-  const executable = options.executable ?? standInCliPath;
+export async function openDirectCli(options: { mittwaldToken: string; apiBaseUrl: string; compileCacheDir?: string }): Promise<DirectCli> {
   const parent = await mkdtemp(join(tmpdir(), 'bench-direct-cli-'));
   const directory: CallDirectory = await createCallDirectory(parent);
   const env = {
@@ -29,7 +28,7 @@ export async function openDirectCli(options: { executable?: string; mittwaldToke
     MITTWALD_API_TOKEN: options.mittwaldToken,
   };
   return {
-    run: (argv) => spawnTimed(executable, argv, env, directory.cwd),
+    run: (argv) => spawnTimed(standInCliPath, argv, env, directory.cwd),
     close: () => rm(parent, { recursive: true, force: true }),
   };
 }

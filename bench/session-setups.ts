@@ -3,6 +3,8 @@
 // The server's memory is reported by kind: V8 heap (used and reserved), the rest of its RSS, and
 // the `mw` processes it runs (its descendants) apart from it.
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadConfig } from '../src/config.ts';
+import { residentMemory } from './bench-child.ts';
 import type { DeploymentSource } from './deployment.ts';
 import { megabytes, ms } from './format.ts';
 import { keepAliveAgent, sendExpectingSuccess } from './http-client.ts';
@@ -12,7 +14,7 @@ import { summarise } from './stats.ts';
 
 const GOAL_PEAK_RSS_BYTES = 250 * 1024 ** 2;
 /** the server's default CLI_POOL_MAX: no tool call runs here, so every child is a warm one */
-const POOL_MAX = 4;
+const POOL_MAX = loadConfig({}).cli.pool!.max;
 const SAMPLE_EVERY_MS = 25;
 
 const initializeBody = JSON.stringify({
@@ -41,39 +43,30 @@ async function setUpSession(mcpUrl: string, accessToken: string): Promise<number
   }
 }
 
-/** RSS of every process below `pid` (the server's `mw` children and their children), from /proc. */
-export function descendantsRssBytes(pid: number): { processes: number; rssBytes: number } {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+/** The processes below `pid` (the server's `mw` children and theirs), from its tasks' children lists. */
+function descendantsOf(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return []; // gone meanwhile
+  }
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+/** RSS of every process below `pid`. */
+function descendantsRssBytes(pid: number): { processes: number; rssBytes: number } {
+  const below = descendantsOf(pid);
+  const rssOf = (child: number) => {
     try {
-      // the command may hold spaces and parentheses: the fields after the last ')' are fixed
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      return residentMemory(child).rssBytes || 0; // a zombie has no VmRSS
     } catch {
-      // gone meanwhile
+      return 0; // gone meanwhile
     }
-  }
-  const below = new Set<number>([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [child, parent] of parents) {
-      if (below.has(parent) && !below.has(child)) {
-        below.add(child);
-        grew = true;
-      }
-    }
-  }
-  below.delete(pid);
-  let rssBytes = 0;
-  for (const child of below) {
-    try {
-      rssBytes += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return { processes: below.size, rssBytes };
+  };
+  return { processes: below.length, rssBytes: below.reduce((sum, child) => sum + rssOf(child), 0) };
 }
 
 interface Peaks {

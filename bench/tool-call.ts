@@ -77,7 +77,7 @@ export async function benchToolCall(profile: Profile, deployments: DeploymentSou
     // The floor runs with the mittwald tokens the servers' children get.
     const mittwaldTokens = mittwald.users(users).map((userId) => warm.deployment.mittwaldTokenOf(userId));
     floor = await openInProcessCli(mittwald.api.url);
-    const viaServer = (server: Server, user: number) => async () => {
+    const viaServer = async (server: Server, user: number) => {
       const started = performance.now();
       await callTool(agent, server.deployment.mcpUrl, server.tokens[user], TOOL);
       return performance.now() - started;
@@ -87,8 +87,8 @@ export async function benchToolCall(profile: Profile, deployments: DeploymentSou
     // One client. Warm-up first: JIT of the floor, compile caches, the pools' first fill.
     for (let i = 0; i < Math.max(1, profile.cliWarmupCalls); i++) {
       await inProcess(0);
-      await viaServer(cold, 0)();
-      await viaServer(warm, 0)();
+      await viaServer(cold, 0);
+      await viaServer(warm, 0);
       await runOnChild((await readyChild(direct.spawner, 'commands')).child, ARGV, mittwaldTokens[0]);
     }
     const one = { floor: [] as number[], cold: [] as number[], direct: [] as number[], warm: [] as number[] };
@@ -96,10 +96,10 @@ export async function benchToolCall(profile: Profile, deployments: DeploymentSou
       let next: Promise<ReadyChild> = readyChild(direct.spawner, 'commands');
       for (let i = 0; i < profile.toolCalls; i++) {
         one.floor.push(await inProcess(0));
-        one.cold.push(await viaServer(cold, 0)());
+        one.cold.push(await viaServer(cold, 0));
         const waiting = await next;
         one.direct.push(await runOnChild(waiting.child, ARGV, mittwaldTokens[0]));
-        one.warm.push(await viaServer(warm, 0)());
+        one.warm.push(await viaServer(warm, 0));
         // the think time: the server's pool and this bench's next warm child get ready meanwhile
         next = readyChild(direct.spawner, 'commands');
         await sleep(THINK_MS);
@@ -110,15 +110,15 @@ export async function benchToolCall(profile: Profile, deployments: DeploymentSou
     });
     const backToBack = await startsDuring(warm.deployment, async () => {
       const times: number[] = [];
-      for (let i = 0; i < (profile.smoke ? 2 : BACK_TO_BACK_CALLS); i++) times.push(await viaServer(warm, 0)());
+      for (let i = 0; i < (profile.smoke ? 2 : BACK_TO_BACK_CALLS); i++) times.push(await viaServer(warm, 0));
       return times;
     });
 
     // 20 users × 5 calls, each pattern on its own, after a pause that lets the pool fill again.
     const crowdFloor = await chains(users, callsPerUser, inProcess);
-    const crowdCold = await chains(users, callsPerUser, (user) => viaServer(cold, user)());
+    const crowdCold = await chains(users, callsPerUser, (user) => viaServer(cold, user));
     await sleep(profile.smoke ? 200 : 3000);
-    const crowdWarm = await startsDuring(warm.deployment, () => chains(users, callsPerUser, (user) => viaServer(warm, user)()));
+    const crowdWarm = await startsDuring(warm.deployment, () => chains(users, callsPerUser, (user) => viaServer(warm, user)));
     if (floor.outputBytes === 0) throw new Error('the in-process command printed nothing');
 
     const s = {

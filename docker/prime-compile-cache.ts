@@ -55,13 +55,13 @@ await rm(home, { recursive: true, force: true });
 const written = (await readdir(cacheDir)).filter((name) => name.endsWith(`-${ownUid}`));
 if (written.length !== NODE_FLAG_SETS.length) throw new Error(`expected ${NODE_FLAG_SETS.length} compile cache directories in ${cacheDir}, found ${written.length}`);
 for (const shared of written) {
-  const entries = (await readdir(join(cacheDir, shared))).length;
-  if (entries === 0) throw new Error('the compile cache is empty: mw did not start');
+  const entries = await readdir(join(cacheDir, shared));
+  if (entries.length === 0) throw new Error('the compile cache is empty: mw did not start');
   // Node writes each entry for its own uid only (mode 0600); these hold compiled code of public packages.
   const tag = shared.slice(0, -`-${ownUid}`.length);
-  for (const entry of await readdir(join(cacheDir, shared))) await chmod(join(cacheDir, shared, entry), 0o644);
+  for (const entry of entries) await chmod(join(cacheDir, shared, entry), 0o644);
   for (const uid of childUids) await symlink(shared, join(cacheDir, `${tag}-${uid}`));
-  console.log(`compile cache: ${entries} modules in ${join(cacheDir, shared)}, linked for ${childUids.size} more uid(s)`);
+  console.log(`compile cache: ${entries.length} modules in ${join(cacheDir, shared)}, linked for ${childUids.size} more uid(s)`);
 }
 
 function expandUids(argument: string): string[] {

@@ -3,6 +3,9 @@
 export const IMAGE = 'mittwald-mcp:test';
 /** built with the classic builder; `docker run --env-file` runs this one */
 export const CLASSIC_IMAGE = 'mittwald-mcp:test-classic';
-/** CLI_SERVER_UID's and CLI_CHILD_UIDS' defaults (src/config.ts): the uids the launcher starts */
-export const SERVER_UID = 60000;
-export const CHILD_UIDS = { first: 60100, last: 60199 };
+import { loadConfig } from '../../src/config.ts';
+
+/** CLI_SERVER_UID's and CLI_CHILD_UIDS' defaults: the uids the launcher starts */
+const { isolation } = loadConfig({}).cli;
+export const SERVER_UID = isolation.serverUser.uid;
+export const CHILD_UIDS = isolation.childUids!;

@@ -212,7 +212,7 @@ async function main(): Promise<void> {
         else expectThat(p.capEff === 0n && p.capPrm === 0n, `${named(p)}: uid ${p.uid} holds capabilities ${p.capEff.toString(16)}`);
       }
       const server = processes.find((p) => p.cmdline.includes('--under-launcher'));
-      expectThat(server?.uid === SERVER_UID, `the server: ${server ? `uid ${server.uid}` : 'not found'}`);
+      expectThat(server !== undefined && server.uid === SERVER_UID, `the server: ${server ? `uid ${server.uid}` : 'not found'}`);
       const root = processes.filter((p) => p.uid === 0).map(named);
       return `uid 0 with ${LAUNCHER_CAPS.toString(16)}: ${root.join('; ')}; the server: uid ${server.uid}, no capabilities`;
     });

@@ -9,15 +9,16 @@ import { execFile } from 'node:child_process';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { standInCliRoot as standInSource } from '../support/mw-cli/index.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-export const standInSource = join(repoRoot, 'test/support/mw-cli');
-export const standInInstallDir = join(repoRoot, 'test/docker/cli');
+const standInInstallDir = join(repoRoot, 'test/docker/cli');
+const lockFile = join(standInInstallDir, 'package-lock.json');
 const tarballName = 'mw-stand-in.tgz';
 const lockEntry = 'node_modules/mw-stand-in';
 const LOCK_COMMAND = 'npm run docker:stand-in-lock';
 
-export class StaleStandInLockError extends Error {
+class StaleStandInLockError extends Error {
   override name = 'StaleStandInLockError';
 }
 
@@ -40,7 +41,6 @@ export async function packStandIn(): Promise<PackageJson> {
 
 /** Throws when the committed lockfile does not describe the stand-in as it is packed now. */
 export async function checkStandInLock(pkg: PackageJson): Promise<void> {
-  const lockFile = join(standInInstallDir, 'package-lock.json');
   const lock = await readJson<{ packages: Record<string, { version?: string; dependencies?: Record<string, string> }> }>(lockFile).catch(() => undefined);
   const locked = lock?.packages[lockEntry];
   const where = relative(repoRoot, lockFile);
@@ -55,9 +55,8 @@ export async function checkStandInLock(pkg: PackageJson): Promise<void> {
 }
 
 /** Resolves the stand-in's dependency tree afresh (needs the npm registry) and writes the lockfile. */
-export async function writeStandInLock(): Promise<string> {
+async function writeStandInLock(): Promise<string> {
   const pkg = await packStandIn();
-  const lockFile = join(standInInstallDir, 'package-lock.json');
   // From nothing: with an old lockfile npm would keep the tree it names for an unchanged version.
   await rm(lockFile, { force: true });
   await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: standInInstallDir });
