@@ -88,6 +88,9 @@ afterEach(async () => {
 });
 
 /** `fileSystem: false` for children that coordinate with the test through files outside their call directory */
+/** the runner's limits in every rig of this suite: room for every call, none of them the point */
+const RUNNER_LIMITS = { timeoutMs: 30_000, maxConcurrent: 4, maxPerUser: 4, maxQueue: 10, maxOutputBytes: 1024 * 1024, killGraceMs: 300 };
+
 async function poolRig(executable: string, pool: Partial<ChildPoolSettings> = {}, { fileSystem = true } = {}): Promise<PoolRig> {
   const cli = await locateCli(executable, { path: childPath });
   const callRoot = mkdtempSync(join(scratch, 'calls-'));
@@ -118,12 +121,7 @@ async function poolRig(executable: string, pool: Partial<ChildPoolSettings> = {}
   const cliRunner = createCliRunner({
     spawner,
     pool: childPool,
-    timeoutMs: 30_000,
-    maxConcurrent: 4,
-    maxPerUser: 4,
-    maxQueue: 10,
-    maxOutputBytes: 1024 * 1024,
-    killGraceMs: 300,
+    ...RUNNER_LIMITS,
     metrics,
   });
   const rig: PoolRig = {
@@ -160,12 +158,7 @@ function coldRunner(executable: string): CliRunner {
     path: childPath,
     apiBaseUrl: api.url,
     callDirectoryParent: mkdtempSync(join(scratch, 'cold-calls-')),
-    timeoutMs: 30_000,
-    maxConcurrent: 4,
-    maxPerUser: 4,
-    maxQueue: 10,
-    maxOutputBytes: 1024 * 1024,
-    killGraceMs: 300,
+    ...RUNNER_LIMITS,
     sandbox: { extraReadPaths: ['/proc/self/cmdline', '/proc/self/environ'] },
   });
 }

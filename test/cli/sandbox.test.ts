@@ -4,7 +4,6 @@
 // it off, the resource limits alone end a child that reads /dev/zero. Each refusal is a clear
 // failure and a log line naming what was refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -13,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createCliRunner, type CliRunnerOptions } from '../../src/cli/runner.ts';
 import { CliFailure, type CliRunResult } from '../../src/cli/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { prlimitMissing } from '../support/processes.ts';
 
 const fakeMw = fileURLToPath(new URL('./fixtures/fake-mw/fake-mw.mjs', import.meta.url));
 const childPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -129,7 +129,6 @@ describe('the file sandbox (layer 2)', () => {
   });
 });
 
-const prlimitMissing = spawnSync('prlimit', ['--version']).error !== undefined;
 if (prlimitMissing) console.warn('resource limit tests skipped: prlimit (util-linux) is not installed');
 
 (prlimitMissing ? describe.skip : describe)('the resource limits (layer 4), with the file sandbox off', () => {

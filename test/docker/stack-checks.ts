@@ -19,7 +19,7 @@ import { freePort } from '../support/redis-server.ts';
 import { connectWithOAuth } from '../support/sdk-oauth-client.ts';
 import { docker } from './docker.ts';
 import { type Listener, startForwarder, startTlsProxy } from './edge.ts';
-import { CHILD_UIDS, CLASSIC_IMAGE, IMAGE, SERVER_UID } from './images.ts';
+import { CHILD_UIDS, CLASSIC_IMAGE, SERVER_UID } from './images.ts';
 import { check, CheckFailed, expectThat } from './report.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');

@@ -6,7 +6,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { followBrowserFlow } from '../support/mittwald-oauth/oauth-client.ts';
+import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
 import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -129,7 +129,7 @@ describe('a real MCP client against the whole server', () => {
     const browser = new TestBrowser();
     const consent = await browser.request((await browser.request(stepUp!.href)).location!);
     expect(consent.body).toContain('<code>project:delete</code> — delete your projects');
-    const { callback } = await followBrowserFlow(stepUp!.href, 'http://127.0.0.1:53682/callback', { browser });
+    const { callback } = await followBrowserFlow(stepUp!.href, REDIRECT_URI, { browser });
     await (client.transport as StreamableHTTPClientTransport).finishAuth(callback!.searchParams.get('code')!);
     expect(provider.savedTokens!.scope?.split(' ')).toContain('project:delete');
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
-import { postMcp, REDIRECT_URI, rpc, standInProcesses, toolCall, waitFor, type AuthorizedClient } from '../reliability/helpers.ts';
+import { postMcp, REDIRECT_URI, standInProcesses, toolCall, waitFor, type AuthorizedClient } from '../reliability/helpers.ts';
 import { startServerProcess, type ServerProcess, type ServerProcessOptions } from '../support/server-process.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -24,7 +24,7 @@ const LOCAL_INPUTS = ['conversation create --message-from', 'conversation create
  * told is plain, and without its rule for a message, a call may leave mw to start its editor.
  * `stand-in allocate` becomes a tool (the memory-hungry command).
  */
-export function overridesWithoutFlagPolicy(): string {
+function overridesWithoutFlagPolicy(): string {
   const directory = mkdtempSync(join(tmpdir(), 'mwmcp-isolation-'));
   // the server may run as another uid (under the launcher)
   chmodSync(directory, 0o755);
@@ -165,11 +165,8 @@ async function signIn(stack: Stack): Promise<AuthorizedClient> {
   return { client, accessToken: String(tokens.body.access_token), refreshToken: String(tokens.body.refresh_token), secrets: [] };
 }
 
-/** The tools list of a client, to find out what the catalogue offers. */
-export async function toolNames(deployment: Deployment, client: AuthorizedClient): Promise<string[]> {
-  const listed = await postMcp(deployment.stack.mcpUrl, client.accessToken, rpc('tools/list'));
-  return (listed.message?.result?.tools ?? []).map((tool: { name: string }) => tool.name);
-}
+/** A message file for `conversation create`: the input an attacker points at the server's files. */
+export const conversationFrom = (path: string) => ({ title: 'support', category: 'general', message_from: path });
 
 /**
  * Holds a child of `client` running (allocate a little, then wait), resolved once it runs: the
@@ -212,7 +209,6 @@ export function uidOf(pid: number): number {
   return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
-/** A file of the kind that sits next to a server: its secrets, readable by root only. */
 /**
  * A fresh directory (mode 0755) for a server's STATE_DIR or an ordinary user's HOME, below a
  * directory whose ancestors all belong to root and are writable by nobody else, as the call root
@@ -233,6 +229,7 @@ export function stateScratch(prefix: string): string {
   return directory;
 }
 
+/** A file of the kind that sits next to a server: its secrets, readable by root only. */
 export function secretsFileNextToTheServer(secret: string): { path: string; remove(): void } {
   mkdirSync(join(projectRoot, '.cache'), { recursive: true });
   const directory = mkdtempSync(join(projectRoot, '.cache', 'isolation-test-'));
@@ -261,7 +258,7 @@ export function nodeForEveryUid(): { path: string; remove(): void } {
 }
 
 /** undefined when `uid` can read every path; else what stops it (a 0700 directory above the clone). */
-export function unreadableBy(uid: number, paths: string[], node: string): string | undefined {
+function unreadableBy(uid: number, paths: string[], node: string): string | undefined {
   const probe = spawnSync(
     'setpriv',
     [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', node, '-e', 'for (const p of process.argv.slice(1)) require("fs").accessSync(p, require("fs").constants.R_OK)', ...paths],
@@ -271,10 +268,9 @@ export function unreadableBy(uid: number, paths: string[], node: string): string
   return probe.error?.message ?? (probe.stderr.split('\n').find((line) => line.includes('Error')) ?? `exit ${probe.status}`).trim();
 }
 
-export const isRoot = process.geteuid?.() === 0;
+const isRoot = process.geteuid?.() === 0;
 
-/** The limits need prlimit (util-linux): without it the server runs without them and says so. */
-export const prlimitMissing = spawnSync('prlimit', ['--version']).error ? 'prlimit (util-linux) is not installed: no resource limits' : undefined;
+export { prlimitMissing } from '../support/processes.ts';
 
 export interface UidBlock {
   server: number;
@@ -298,9 +294,9 @@ export function uidBlockForThisRun(): UidBlock {
       .filter((entry) => /^\d+$/.test(entry))
       .map((pid) => {
         try {
-          return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+          return uidOf(Number(pid));
         } catch {
-          return NaN;
+          return NaN; // gone meanwhile
         }
       }),
   );

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { holdChild, prlimitMissing, secretsFileNextToTheServer, serverPids, startDeployment, type Deployment } from './deployment.ts';
+import { conversationFrom, holdChild, prlimitMissing, secretsFileNextToTheServer, serverPids, startDeployment, type Deployment } from './deployment.ts';
 
 let deployment: Deployment;
 let secrets: { path: string; remove(): void };
@@ -25,7 +25,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const conversationFrom = (path: string) => ({ title: 'support', category: 'general', message_from: path });
 
 describe('the file sandbox alone (flag policy off, shared uid)', () => {
   it('reports its layers on /readyz', async () => {

@@ -10,6 +10,7 @@ import { waitFor } from '../reliability/helpers.ts';
 import { isAlive } from '../support/processes.ts';
 import {
   composeCapabilities,
+  conversationFrom,
   holdChild,
   nodeForEveryUid,
   perCallUidsUnavailable,
@@ -34,7 +35,6 @@ const describeAsRoot = unavailable ? describe.skip : describe;
 afterAll(() => node.remove());
 
 const inChildRange = (uid: number) => uid >= CHILD_UIDS.first && uid <= CHILD_UIDS.last;
-const conversationFrom = (path: string) => ({ title: 'support', category: 'general', message_from: path });
 
 describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off)', () => {
   let deployment: Deployment;

@@ -10,6 +10,8 @@ import { readInventory } from './support/synthetic-commands.ts';
 import { knownScopes, propertyOf, shippedOverrides, spaced, surfaceCatalogue, surfaceCommands, toolOf } from './support/surface.ts';
 
 const overrides = shippedOverrides();
+/** mw 1.13's inventory (test/mcp/fixtures), read once for the tests that compare against it */
+const inventory = readInventory();
 const catalogue = surfaceCatalogue();
 const tool = (name: string) => toolOf(catalogue, name);
 const kindOf = new Map<string, string>([
@@ -36,7 +38,6 @@ describe('tool catalogue on the real mw surface', () => {
       // hands out a long-lived API token (see config/tools.json)
       'user api-token create': 'excluded',
     };
-    const inventory = readInventory();
     expect(inventory).toHaveLength(177);
     for (const row of inventory) {
       const expected = deviations[row.id] ?? (row.serverUse === 'tool' ? 'run' : row.serverUse === 'connection-info' ? 'connection-info' : 'excluded');
@@ -62,8 +63,8 @@ describe('tool catalogue on the real mw surface', () => {
       deploy: 'excluded',
       'experimental deploy': 'excluded',
     };
-    const inventory = new Set(readInventory().map((r) => r.id));
-    const surfaceOnly = surfaceCommands.map((c) => spaced(c.id)).filter((id) => !inventory.has(id));
+    const inventoried = new Set(inventory.map((r) => r.id));
+    const surfaceOnly = surfaceCommands.map((c) => spaced(c.id)).filter((id) => !inventoried.has(id));
     expect(surfaceOnly.sort()).toEqual(Object.keys(newer).sort());
     for (const [id, kind] of Object.entries(newer)) expect([id, kindOf.get(id)]).toEqual([id, kind]);
   });

@@ -3,7 +3,7 @@
 // not know, the ids a server must be given, secrets, value formats. The surface's annotations
 // (contextDefault, kind, variadic) are the independent answer the derivations are checked against.
 import { describe, expect, it } from '@jest/globals';
-import type { CliCommand, CliCommandSet, CliFlag } from '../../src/cli/types.ts';
+import type { CliCommandSet, CliFlag } from '../../src/cli/types.ts';
 import { buildToolCatalogue } from '../../src/mcp/tools/catalogue.ts';
 import { takesContextDefault } from '../../src/mcp/tools/context-ids.ts';
 import { decideInput, looksSecret, type CommandInput } from '../../src/mcp/tools/input-policy.ts';
@@ -11,7 +11,7 @@ import { parseToolOverrides, type ToolOverrides } from '../../src/mcp/tools/over
 import { createInputValidator } from '../../src/mcp/tools/validate-input.ts';
 import { durationSeconds, VALUE_PATTERNS } from '../../src/mcp/tools/value-formats.ts';
 import { mwSurfaceCommandSet } from '../support/mw-surface.ts';
-import { knownScopes, propertyOf, shippedOverrides, surfaceCatalogue, surfaceCommand, surfaceCommands, toolOf } from './support/surface.ts';
+import { knownScopes, propertyOf, shippedOverrides, surfaceCatalogue, surfaceCommands, toolOf } from './support/surface.ts';
 
 const overrides = shippedOverrides();
 const catalogue = surfaceCatalogue();

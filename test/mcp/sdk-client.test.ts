@@ -8,7 +8,8 @@ import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@mo
 import type { CliRunRequest, CliRunResult } from '../../src/cli/types.ts';
 import { failed, fakeVerifier, ok, recordingRunner, runUntilAborted, testConfig } from './support/fakes.ts';
 import { listenOnLoopback } from '../support/listen.ts';
-import { buildMcpApp, declareTool, surfaceCatalogue } from './support/mcp-app.ts';
+import { buildMcpApp, declareTool } from './support/mcp-app.ts';
+import { surfaceCatalogue } from './support/surface.ts';
 
 const verifier = fakeVerifier({ 'token-all': { scopes: testConfig().mittwald.scopes.upstream } });
 
@@ -110,7 +111,7 @@ describe('cancellation', () => {
 
 describe('confirmation is the user\'s, not the model\'s (the real command surface)', () => {
   const config = testConfig();
-  const catalogue = surfaceCatalogue(config);
+  const catalogue = surfaceCatalogue();
   declareTool(catalogue, 'mittwald_project_delete', {
     confirmation: { kind: 'destructive', reason: 'deletes the project and everything in it' },
     targetProperties: ['project_id'],

@@ -1,10 +1,10 @@
 // A call's time limit: the default, or what its wait needs, within the server's maximum.
 import { describe, expect, it } from '@jest/globals';
 import { callTimeLimit, WAIT_MARGIN_MS } from '../../src/mcp/tools/time-limit.ts';
-import { testConfig } from './support/fakes.ts';
-import { declareTool, surfaceCatalogue } from './support/mcp-app.ts';
+import { declareTool } from './support/mcp-app.ts';
+import { surfaceCatalogue } from './support/surface.ts';
 
-const catalogue = surfaceCatalogue(testConfig());
+const catalogue = surfaceCatalogue();
 const backupCreate = declareTool(catalogue, 'mittwald_backup_create', {
   wait: { property: 'wait', timeoutProperty: 'wait_timeout', defaultTimeoutSeconds: 600 },
 });

@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KeyValueStore } from '../../src/store/index.ts';
 import { MemoryStore, RedisStore } from '../../src/store/index.ts';
-import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
+import { authorizeInBrowser, REDIRECT_URI, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
 interface ReadBarrier {
   store: KeyValueStore;

@@ -3,13 +3,12 @@
 // changed") or scopes we never grant on the page the user decides on.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { authorizeInBrowser, type RegisteredClient, registerClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
+import { authorizeInBrowser, REDIRECT_URI, type RegisteredClient, registerClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
 import { pkcePair } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
 let client: RegisteredClient;
-const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
 beforeAll(async () => {
   stack = await startStack();

@@ -5,12 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import { TestBrowser, type BrowserTransport } from '../support/mittwald-oauth/browser.ts';
-import { followBrowserFlow, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
+import { followBrowserFlow, REDIRECT_URI, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 import { pkcePair } from '../support/mittwald-oauth/oauth-test-app.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const EVIL = 'evil.example';
-const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
 interface Seen {
   url: string;

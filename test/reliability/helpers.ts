@@ -5,10 +5,12 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authorizeInBrowser, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
-import { standInCliRoot } from '../support/mw-cli/index.ts';
+import { authorizeInBrowser, REDIRECT_URI, registerClient, type RegisteredClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
 
-export const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
+export { REDIRECT_URI };
+import { standInCliRoot } from '../support/mw-cli/index.ts';
+import { waitUntil } from '../support/processes.ts';
+
 
 export interface AuthorizedClient {
   client: RegisteredClient;
@@ -143,13 +145,8 @@ export function standInProcesses(apiUrl: string, { waiting = false } = {}): stri
     .filter((line) => waitingForItsRequest(Number(line.split(/\s+/)[0])) === waiting);
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** waitUntil (test/support/processes.ts) with the time limit first, as these suites write it */
+export const waitFor = (condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => waitUntil(condition, what, timeoutMs);
 
 /**
  * A copy of config/tools.json that also offers the stand-in's fault commands (hang, crash, flood)

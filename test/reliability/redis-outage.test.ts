@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { authorizeClient, type AuthorizedClient, leaksInternals, postMcp, refresh, rpc, toolCall, waitFor } from './helpers.ts';
+import { authorizeClient, type AuthorizedClient, leaksInternals, postMcp, REDIRECT_URI, refresh, rpc, toolCall, waitFor } from './helpers.ts';
 
 const CHALLENGE = 'A'.repeat(43);
 
@@ -59,7 +59,7 @@ function attempts(consent: { browser: TestBrowser; url: string }): Attempt[] {
       name: 'authorization at /authorize',
       send: () =>
         raw(
-          `${stack.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: alice.client.client_id, redirect_uri: 'http://127.0.0.1:53682/callback', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
+          `${stack.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: alice.client.client_id, redirect_uri: REDIRECT_URI, code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
         ),
     },
     { name: 'revocation at /revoke', send: () => raw(`${stack.url}/revoke`, form({ token: 'not-a-token', client_id: alice.client.client_id })) },
@@ -78,7 +78,7 @@ describe('a Redis outage during traffic', () => {
     // a user half-way through an authorization: our consent page is next
     const browser = new TestBrowser();
     const started = await browser.request(
-      `${stack.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: alice.client.client_id, redirect_uri: 'http://127.0.0.1:53682/callback', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
+      `${stack.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: alice.client.client_id, redirect_uri: REDIRECT_URI, code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
     );
     expect(started.location).toContain('/interaction/');
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMittwaldApiSimulator, type MittwaldApiSimulator } from '../support/mittwald-api/simulator.ts';
 import { makeConfigDir, runStandIn, spawnStandIn } from './run-stand-in.ts';
+import { isAlive, waitUntil } from '../support/processes.ts';
 
 const ALICE_TOKEN = 'token-of-alice';
 const BOB_TOKEN = 'token-of-bob';
@@ -22,15 +23,6 @@ function envFor(token: string | undefined): Record<string, string> {
     ...(token !== undefined && { MITTWALD_API_TOKEN: token }),
   };
 }
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 beforeAll(async () => {
   api = await startMittwaldApiSimulator();
@@ -384,7 +376,7 @@ describe('stand-in mw: faults for the runner', () => {
 
       process.kill(-child.pid!, 'SIGKILL');
       await exited;
-      for (let i = 0; i < 50 && isAlive(grandchildPid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitUntil(() => !isAlive(grandchildPid), 'the grandchild gone', 5000).catch(() => undefined);
       expect(isAlive(grandchildPid)).toBe(false);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');

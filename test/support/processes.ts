@@ -1,4 +1,5 @@
 // What a test sees of a process it started, from /proc.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** false for processes that are gone or only a zombie waiting to be reaped */
@@ -19,3 +20,6 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The limits need prlimit (util-linux): without it the server runs without them and says so. */
+export const prlimitMissing = spawnSync('prlimit', ['--version']).error ? 'prlimit (util-linux) is not installed: no resource limits' : undefined;

@@ -9,9 +9,8 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { followBrowserFlow } from './mittwald-oauth/oauth-client.ts';
+import { followBrowserFlow, REDIRECT_URI } from './mittwald-oauth/oauth-client.ts';
 
-const REDIRECT_URL = 'http://127.0.0.1:53682/callback';
 
 export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
   clientInfo?: OAuthClientInformationMixed;
@@ -23,7 +22,7 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
   constructor(options: { scope?: string; clientName?: string } = {}) {
     this.#metadata = {
       client_name: options.clientName ?? 'e2e SDK client',
-      redirect_uris: [REDIRECT_URL],
+      redirect_uris: [REDIRECT_URI],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
@@ -32,7 +31,7 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
   }
 
   get redirectUrl() {
-    return REDIRECT_URL;
+    return REDIRECT_URI;
   }
   get clientMetadata() {
     return this.#metadata;
@@ -62,7 +61,7 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
 
 /** Follows the browser part from the client's authorization URL to the code at its redirect URI. */
 export async function loginInBrowser(authorizationUrl: URL): Promise<string> {
-  const { callback, stoppedAt } = await followBrowserFlow(authorizationUrl.href, REDIRECT_URL);
+  const { callback, stoppedAt } = await followBrowserFlow(authorizationUrl.href, REDIRECT_URI);
   const code = callback?.searchParams.get('code');
   if (!code) {
     throw new Error(`login failed: ${callback?.search ?? `${stoppedAt?.status} ${stoppedAt?.body.slice(0, 300)}`}`);

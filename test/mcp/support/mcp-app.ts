@@ -9,16 +9,7 @@ import type { ToolCatalogue, ToolDefinition } from '../../../src/mcp/tools/types
 import type { AccessTokenVerifier, StepUpRequests } from '../../../src/oauth/access.ts';
 import { type KeyValueStore, MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
-import { mwSurfaceCommandSet } from '../../support/mw-surface.ts';
 import { synthesizeCommandSet } from './synthetic-commands.ts';
-
-/** The catalogue built from the real `mw` command surface (test/support/mw-cli/data/mw-surface.json). */
-export function surfaceCatalogue(config: AppConfig): ToolCatalogue {
-  return buildToolCatalogue(mwSurfaceCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), {
-    readOnly: false,
-    knownScopes: config.mittwald.scopes.upstream,
-  });
-}
 
 export function syntheticCatalogue(config: AppConfig, narrowing: { readOnly?: boolean; topics?: string[] } = {}): ToolCatalogue {
   return buildToolCatalogue(synthesizeCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), {
@@ -34,7 +25,6 @@ export function buildMcpApp(options: {
   config?: AppConfig;
   catalogue?: ToolCatalogue;
   fetch?: typeof fetch;
-  progressIntervalMs?: number;
   stepUps?: StepUpRequests;
   store?: KeyValueStore;
 }) {
@@ -56,7 +46,6 @@ export function buildMcpApp(options: {
       logger,
       metrics,
       fetch: options.fetch,
-      progressIntervalMs: options.progressIntervalMs,
     }),
   );
   return { app, config, metrics, catalogue, runner, logger };
@@ -70,17 +59,6 @@ export const MCP_HEADERS = {
 
 export function rpc(method: string, params: Record<string, unknown> = {}, id: number | string = 1) {
   return { jsonrpc: '2.0', id, method, params };
-}
-
-/** The JSON-RPC message(s) of a response, whether sent as JSON or as an SSE stream. */
-export function messagesOf(res: { headers: Record<string, string>; text: string; body: unknown }): Array<Record<string, any>> {
-  if (String(res.headers['content-type']).includes('text/event-stream')) {
-    return res.text
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice(6)));
-  }
-  return [res.body as Record<string, any>];
 }
 
 type ToolContract = Partial<Pick<ToolDefinition, 'confirmation' | 'targetProperties' | 'secretProperties' | 'wait'>>;

@@ -3,6 +3,9 @@
 import { TestBrowser } from './browser.ts';
 import { pkcePair } from './oauth-test-app.ts';
 
+/** the loopback redirect URI the test clients register (a native app's, RFC 8252) */
+export const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
+
 export interface RegisteredClient {
   client_id: string;
   client_secret?: string;
