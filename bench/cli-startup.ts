@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeStandInManifest, standInManifestPath, writeStandInManifest } from '../test/support/mw-cli/index.ts';
+import { setStandInManifest, standInManifestPath } from '../test/support/mw-cli/index.ts';
 import { startMittwaldApiSimulator } from '../test/support/mittwald-api/simulator.ts';
 import { countStandInModules, type ModuleCount } from '../test/stand-in/count-modules.ts';
 import { openDirectCli, type DirectCli } from './direct-cli.ts';
@@ -47,13 +47,6 @@ const ALL_VARIANTS: Variant[] = [
   { manifest: true, compileCache: true },
 ];
 
-/** Writes or removes the stand-in's oclif manifest (callers restore the state they found). */
-export async function setManifest(present: boolean): Promise<void> {
-  if (present === existsSync(standInManifestPath)) return;
-  if (present) await writeStandInManifest();
-  else await removeStandInManifest();
-}
-
 export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcome> {
   // A smoke run still takes both manifest paths (write and remove), at half the calls.
   const variants = profile.smoke ? [ALL_VARIANTS[0], ALL_VARIANTS[3]] : ALL_VARIANTS;
@@ -68,7 +61,7 @@ export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcom
   try {
     const env = { MITTWALD_API_BASE_URL: api.url, MITTWALD_API_TOKEN: token, MW_CONFIG_DIR: cacheRoot };
     for (const manifest of [false, true]) {
-      await setManifest(manifest);
+      await setStandInManifest(manifest);
       moduleRows.push(moduleRow('mw --version', manifest, await countStandInModules(['--version'], env)));
       moduleRows.push(moduleRow(`mw ${COMMAND.join(' ')}`, manifest, await countStandInModules(COMMAND, env)));
     }
@@ -78,7 +71,7 @@ export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcom
       clis.set(variant, await openDirectCli({ mittwaldToken: token, apiBaseUrl: api.url, compileCacheDir }));
     }
     const runOnce = async (variant: Variant) => {
-      await setManifest(variant.manifest);
+      await setStandInManifest(variant.manifest);
       return clis.get(variant)!.run(COMMAND);
     };
     for (const variant of variants) for (let i = 0; i < profile.cliWarmupCalls; i++) await runOnce(variant);
@@ -87,7 +80,7 @@ export async function benchCliStartup(profile: Profile): Promise<BenchmarkOutcom
       for (const variant of variants) times.get(variant)!.push(await runOnce(variant));
     }
   } finally {
-    await setManifest(hadManifest);
+    await setStandInManifest(hadManifest);
     for (const cli of clis.values()) await cli.close();
     await rm(cacheRoot, { recursive: true, force: true });
     await api.close();

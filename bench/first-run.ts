@@ -3,19 +3,12 @@
 // in-process, three times: what is left of a call once nothing is loaded any more is the first
 // run; the later ones are the floor (the JIT warm). No sandbox, no pipes, no process exit in it.
 //   node --no-lazy --expose-gc bench/first-run.ts <api base url> <token>   → prints {"runs":[ms, ms, ms]}
-import { createRequire } from 'node:module';
-import { standInCliPath } from '../test/support/mw-cli/index.ts';
-
-interface OclifConfig {
-  commands: Array<{ load(): Promise<unknown> }>;
-  runCommand(id: string, argv: string[]): Promise<unknown>;
-}
+import { loadStandInConfig } from './in-process-cli.ts';
 
 const [apiBaseUrl, token] = process.argv.slice(2);
 process.env.MITTWALD_API_BASE_URL = apiBaseUrl;
-const { Config } = createRequire(standInCliPath)('@oclif/core') as { Config: { load(root: string): Promise<OclifConfig> } };
 await import(new URL('../test/support/mw-cli/lib/handle-error.js', import.meta.url).href);
-const config = await Config.load(standInCliPath);
+const config = await loadStandInConfig();
 for (const command of config.commands) await command.load();
 globalThis.gc!();
 const write = process.stdout.write.bind(process.stdout);

@@ -4,8 +4,15 @@
 import { createRequire } from 'node:module';
 import { standInCliPath } from '../test/support/mw-cli/index.ts';
 
-interface OclifConfig {
+export interface OclifConfig {
+  commands: Array<{ load(): Promise<unknown> }>;
   runCommand(id: string, argv: string[]): Promise<unknown>;
+}
+
+/** The stand-in's oclif Config, loaded in this process with the stand-in's own @oclif/core. */
+export function loadStandInConfig(): Promise<OclifConfig> {
+  const { Config } = createRequire(standInCliPath)('@oclif/core') as { Config: { load(root: string): Promise<OclifConfig> } };
+  return Config.load(standInCliPath);
 }
 
 export interface InProcessCli {
@@ -21,8 +28,7 @@ export interface InProcessCli {
  * and MITTWALD_API_BASE_URL points at the simulator: close() gives both back.
  */
 export async function openInProcessCli(apiBaseUrl: string): Promise<InProcessCli> {
-  const { Config } = createRequire(standInCliPath)('@oclif/core') as { Config: { load(root: string): Promise<OclifConfig> } };
-  const config = await Config.load(standInCliPath);
+  const config = await loadStandInConfig();
   const previousBaseUrl = process.env.MITTWALD_API_BASE_URL;
   process.env.MITTWALD_API_BASE_URL = apiBaseUrl;
   const write = process.stdout.write;

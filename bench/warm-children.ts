@@ -12,8 +12,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreloadLevel } from '../src/cli/sandbox/spawner.ts';
 import { startMittwaldApiSimulator } from '../test/support/mittwald-api/simulator.ts';
-import { standInManifestPath } from '../test/support/mw-cli/index.ts';
-import { setManifest } from './cli-startup.ts';
+import { setStandInManifest, standInManifestPath } from '../test/support/mw-cli/index.ts';
 import { openDirectChildren, readyChild, runOnChild } from './direct-children.ts';
 import { megabytes, ms } from './format.ts';
 import type { BenchmarkOutcome, Profile } from './profile.ts';
@@ -61,7 +60,7 @@ export async function benchWarmChildren(profile: Profile): Promise<BenchmarkOutc
   const later: number[] = [];
   try {
     for (const manifest of [false, true]) {
-      await setManifest(manifest);
+      await setStandInManifest(manifest);
       const these = variants.filter((variant) => variant.manifest === manifest);
       // warm-up: fills the compile caches (one per V8 flag set) for this manifest state
       for (const variant of these) await runOnChild((await readyChild(direct.spawner, variant.preload)).child, ARGV, token);
@@ -76,14 +75,14 @@ export async function benchWarmChildren(profile: Profile): Promise<BenchmarkOutc
         }
       }
     }
-    await setManifest(false);
+    await setStandInManifest(false);
     for (let i = 0; i < samples; i++) {
       const [firstRun, ...laterRuns] = await firstRuns(api.url, token);
       first.push(firstRun);
       later.push(...laterRuns);
     }
   } finally {
-    await setManifest(hadManifest);
+    await setStandInManifest(hadManifest);
     await direct.close();
     await rm(cacheRoot, { recursive: true, force: true });
     await api.close();

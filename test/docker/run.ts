@@ -7,7 +7,7 @@
 //   2. the engine in its loopback-only network namespace, where compose's own network and published
 //      ports work as on a real host: stack-checks.ts runs there (docker run, compose, a tool call).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,11 @@ import { check, CheckFailed, expectThat, seconds } from './report.ts';
 import { checkStandInLock, packStandIn } from './stand-in-package.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const BASE_IMAGES = ['node:24.22.3-slim', 'debian:bookworm-slim', 'redis:7-alpine'];
+/** the base images the Dockerfile and the compose file name (local-docker.sh `bases` builds stand-ins) */
+const BASE_IMAGES = [
+  ...readFileSync(join(repoRoot, 'Dockerfile'), 'utf8').matchAll(/^ARG (?:NODE|DEBIAN)_IMAGE=(\S+)$/gm),
+  ...readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8').matchAll(/^\s+image: (redis:\S+)$/gm),
+].map((match) => match[1]);
 const BUILD_ARGS = ['--network', 'host', '--build-arg', 'MW_CLI_INSTALL=test/docker/cli'];
 /** the network namespace local-docker.sh's start-isolated runs the engine in */
 const NETNS = process.env.LOCAL_DOCKER_NETNS ?? 'mcpdock';
@@ -72,14 +76,15 @@ async function buildPhase(script: string): Promise<void> {
   });
   process.env.TEST_DOCKER_STAND_IN_VERSION = standInVersion;
 
-  await check('image builds with BuildKit (what docker compose build uses)', async () => {
-    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', IMAGE, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: '1' } });
-    return `${build.seconds.toFixed(0)} s`;
-  });
-  await check('image builds with the classic builder', async () => {
-    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', CLASSIC_IMAGE, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-    return `${build.seconds.toFixed(0)} s`;
-  });
+  for (const [builder, image, buildkit] of [
+    ['BuildKit (what docker compose build uses)', IMAGE, '1'],
+    ['the classic builder', CLASSIC_IMAGE, '0'],
+  ] as const) {
+    await check(`image builds with ${builder}`, async () => {
+      const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', image, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: buildkit } });
+      return `${build.seconds.toFixed(0)} s`;
+    });
+  }
 
   await check('runtime image: no npm, npx, yarn or corepack, no lockfile; mw on PATH', async () => {
     const found = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',

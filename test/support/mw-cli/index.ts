@@ -1,5 +1,6 @@
 // The stand-in `mw` CLI as tests and the server see it: where it lives, and `oclif manifest` on demand
 // (the published mw ships without a manifest, so tests need both states).
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Plugin } from '@oclif/core';
@@ -19,4 +20,11 @@ export async function writeStandInManifest(): Promise<string> {
 
 export async function removeStandInManifest(): Promise<void> {
   await rm(standInManifestPath, { force: true });
+}
+
+/** Writes or removes the manifest, as asked (callers restore the state they found). */
+export async function setStandInManifest(present: boolean): Promise<void> {
+  if (present === existsSync(standInManifestPath)) return;
+  if (present) await writeStandInManifest();
+  else await removeStandInManifest();
 }
