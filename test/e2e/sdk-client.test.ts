@@ -9,6 +9,7 @@ import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
 import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { postMcp, rpc, toolCall } from '../reliability/helpers.ts';
 
 let stack: Stack;
 
@@ -55,21 +56,11 @@ describe('a real MCP client against the whole server', () => {
 
   it('refuses a tool beyond the granted scopes with 403 insufficient_scope naming the scopes', async () => {
     const { provider } = await connectWithOAuth(stack.mcpUrl);
-    const response = await fetch(stack.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${provider.savedTokens!.access_token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'mittwald_project_delete', arguments: { project_id: stack.api.users[0].projects[0].id, confirm: true } },
-      }),
-    });
+    const response = await postMcp(
+      stack.mcpUrl,
+      provider.savedTokens!.access_token,
+      toolCall('mittwald_project_delete', { project_id: stack.api.users[0].projects[0].id, confirm: true }),
+    );
     expect(response.status).toBe(403);
     const challenge = response.headers.get('www-authenticate') ?? '';
     expect(challenge).toContain('error="insufficient_scope"');
@@ -80,17 +71,8 @@ describe('a real MCP client against the whole server', () => {
   it('with the read-only grant, lists every tool with the scopes it needs, write tools too', async () => {
     const { provider } = await connectWithOAuth(stack.mcpUrl);
     // raw, because the SDK client drops fields it does not know
-    const response = await fetch(stack.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${provider.savedTokens!.access_token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-    });
-    const { tools } = ((await response.json()) as { result: { tools: Array<{ name: string; securitySchemes: unknown; _meta: Record<string, unknown> }> } }).result;
+    const listed = await postMcp(stack.mcpUrl, provider.savedTokens!.access_token, rpc('tools/list'));
+    const tools = listed.message!.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: Record<string, unknown> }>;
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get('mittwald_project_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:read'] }]);
     expect(byName.get('mittwald_project_delete')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:delete'] }]);

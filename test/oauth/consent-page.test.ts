@@ -3,8 +3,7 @@
 // changed") or scopes we never grant on the page the user decides on.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
-import { authorizeInBrowser, REDIRECT_URI, type RegisteredClient, registerClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
-import { pkcePair } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { authorizationRequest, authorizeInBrowser, REDIRECT_URI, type RegisteredClient, registerClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -28,18 +27,8 @@ afterAll(async () => {
 
 /** The consent page for an authorization request asking for `scope`, or where the request stopped instead. */
 async function consentPageFor(scope: string): Promise<{ status: number; body: string; location?: string; listed: string[] }> {
-  const { challenge } = pkcePair();
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: REDIRECT_URI,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
-    scope,
-  });
   const browser = new TestBrowser();
-  const first = await browser.request(`${stack.url}/authorize?${query}`);
+  const first = await browser.request(authorizationRequest(stack.url, client, { state: 'st', scope }).url);
   const page = first.location?.startsWith(`${stack.url}/interaction/`) ? await browser.request(first.location) : first;
   const listed = [...page.body.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1]);
   return { status: page.status, body: page.body, location: page.location, listed };

@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import { TestBrowser, type BrowserTransport } from '../support/mittwald-oauth/browser.ts';
-import { followBrowserFlow, REDIRECT_URI, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
-import { pkcePair } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { authorizationRequest, followBrowserFlow, REDIRECT_URI, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const EVIL = 'evil.example';
@@ -156,18 +155,9 @@ describe.each(scenarios)('$name', (scenario) => {
     expect(managed.status).toBe(200);
     expect(managed.body.registration_client_uri).toBe(`${publicUrl}/register/${client.client_id}`);
 
-    const { verifier, challenge } = pkcePair();
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: REDIRECT_URI,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state: 'forged-host-state',
-      resource: `${publicUrl}/mcp`,
-    });
+    const { url, verifier } = authorizationRequest(publicUrl, client, { state: 'forged-host-state', resource: `${publicUrl}/mcp` });
     const seenBefore = seen.length;
-    const outcome = await followBrowserFlow(`${publicUrl}/authorize?${query}`, REDIRECT_URI, { browser: new TestBrowser(send) });
+    const outcome = await followBrowserFlow(url, REDIRECT_URI, { browser: new TestBrowser(send) });
     expect(outcome.stoppedAt).toBeUndefined();
     expect(outcome.callback!.searchParams.get('iss')).toBe(publicUrl);
     const hops = seen.slice(seenBefore);

@@ -66,27 +66,29 @@ export interface AuthorizeOptions {
   decision?: 'allow' | 'deny';
 }
 
-/** Drives the whole browser part: /authorize, consent, mittwald, callback, back to the client. */
-export async function authorizeInBrowser(baseUrl: string, client: RegisteredClient, options: AuthorizeOptions = {}): Promise<AuthorizationOutcome> {
-  const browser = options.browser ?? new TestBrowser();
+/**
+ * An authorization request of `client` at `baseUrl` (code flow, PKCE S256, a fresh state): its URL,
+ * the PKCE verifier and the state. `parameters` add to or replace the defaults; undefined removes one.
+ */
+export function authorizationRequest(baseUrl: string, client: RegisteredClient, parameters: Record<string, string | undefined> = {}) {
   const { verifier, challenge } = pkcePair();
-  const state = `st-${Math.random().toString(36).slice(2)}`;
-  const query = new URLSearchParams();
-  const parameters: Record<string, string | undefined> = {
+  const all: Record<string, string | undefined> = {
     response_type: 'code',
     client_id: client.client_id,
     redirect_uri: client.redirect_uris[0],
     code_challenge: challenge,
     code_challenge_method: 'S256',
-    state,
-    ...options.parameters,
+    state: `st-${Math.random().toString(36).slice(2)}`,
+    ...parameters,
   };
-  for (const [name, value] of Object.entries(parameters)) if (value !== undefined) query.set(name, value);
+  const query = new URLSearchParams(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return { url: `${baseUrl}/authorize?${query}`, redirectUri: String(all.redirect_uri), verifier, state: String(all.state) };
+}
 
-  const outcome = await followBrowserFlow(`${baseUrl}/authorize?${query}`, String(parameters.redirect_uri), {
-    browser,
-    decision: options.decision,
-  });
+/** Drives the whole browser part: /authorize, consent, mittwald, callback, back to the client. */
+export async function authorizeInBrowser(baseUrl: string, client: RegisteredClient, options: AuthorizeOptions = {}): Promise<AuthorizationOutcome> {
+  const { url, redirectUri, verifier, state } = authorizationRequest(baseUrl, client, options.parameters);
+  const outcome = await followBrowserFlow(url, redirectUri, { browser: options.browser ?? new TestBrowser(), decision: options.decision });
   return { ...outcome, verifier, state };
 }
 
