@@ -12,12 +12,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** polls `condition` until it holds; fails naming `what` after `timeoutMs` */
+/**
+ * polls `condition` until it holds; fails naming `what` after `timeoutMs`. Every 50 ms: many
+ * conditions run `ps` or read /proc, and on a machine shared with another test run a tighter poll
+ * is load of its own.
+ */
 export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
