@@ -42,6 +42,7 @@ const environmentSchema = {
     MITTWALD_API_BASE_URL: { type: 'string', pattern: '^https?://[^/\\s]+/?$' },
     MITTWALD_HTTP_TIMEOUT_MS: positiveInt,
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    MEMORY_STORE_MAX_MB: { type: 'integer', minimum: 16 },
     OAUTH_JWKS: { type: 'string', minLength: 2 },
     COOKIE_KEYS: { type: 'string', pattern: '^[^,]{32,}(,[^,]{32,})*$' },
     TOKEN_ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9+/_-]{43}=?)*$' },
@@ -49,6 +50,8 @@ const environmentSchema = {
     REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 3600 },
     REFRESH_TOKEN_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 300 },
     DCR_RATE_LIMIT_PER_HOUR: positiveInt,
+    AUTHORIZE_RATE_LIMIT_PER_MINUTE: positiveInt,
+    AUTHORIZE_MAX_PENDING: { type: 'integer', minimum: 100 },
     CIMD_ENABLED: flag,
     DIRECT_API_TOKENS: flag,
     DIRECT_API_TOKEN_CHECKS_PER_MINUTE: positiveInt,
@@ -127,6 +130,8 @@ export interface AppConfig {
     scopes: ScopeCatalogue;
   };
   redisUrl?: string;
+  /** budget of the in-memory store (REDIS_URL unset), in bytes */
+  memoryStoreMaxBytes: number;
   keys: {
     jwks: { keys: Jwk[] };
     cookieKeys: string[];
@@ -137,6 +142,12 @@ export interface AppConfig {
   };
   tokens: { accessTokenTtl: number; refreshTokenTtl: number; refreshGraceSeconds: number };
   registration: { rateLimitPerHour: number; clientIdMetadataDocuments: boolean };
+  authorization: {
+    /** authorization requests per client address and minute (the sign-in pages allow a multiple) */
+    ratePerAddressPerMinute: number;
+    /** authorization requests admitted within one interaction lifetime, over all addresses */
+    maxPending: number;
+  };
   directApiTokens: boolean;
   /** lookups of unknown bearers at mittwald (DIRECT_API_TOKENS): at most this many per minute */
   directApiTokenChecks: { perMinute: number; perAddressPerMinute: number };
@@ -248,6 +259,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       scopes: loadScopeCatalogue(scopePath),
     },
     redisUrl: str('REDIS_URL'),
+    memoryStoreMaxBytes: num('MEMORY_STORE_MAX_MB', 256) * 1024 * 1024,
     keys: {
       jwks: str('OAUTH_JWKS') ? parseJwks(str('OAUTH_JWKS')!) : generateDevelopmentJwks(),
       cookieKeys: list('COOKIE_KEYS') ?? [randomBytes(32).toString('base64url')],
@@ -262,6 +274,10 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     registration: {
       rateLimitPerHour: num('DCR_RATE_LIMIT_PER_HOUR', 30),
       clientIdMetadataDocuments: bool('CIMD_ENABLED', true),
+    },
+    authorization: {
+      ratePerAddressPerMinute: num('AUTHORIZE_RATE_LIMIT_PER_MINUTE', 60),
+      maxPending: num('AUTHORIZE_MAX_PENDING', 10_000),
     },
     directApiTokens: bool('DIRECT_API_TOKENS', false),
     directApiTokenChecks: {

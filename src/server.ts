@@ -51,7 +51,11 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   // First: a state directory that fails its checks (layer 5) stops the start before anything is open.
   const directories = options.launcher?.directories ?? (await prepareStateDirectories(config.cli.isolation.stateDir, process.geteuid?.() ?? 0));
   const metrics = createMetrics();
-  const store = await openStore(config.redisUrl, (error) => logger.warn('redis connection problem', { error: error.message }));
+  const store = await openStore({
+    redisUrl: config.redisUrl,
+    memoryMaxBytes: config.memoryStoreMaxBytes,
+    onError: (error) => logger.warn('redis connection problem', { error: error.message }),
+  });
 
   const { cli, commands, problem } = await discoverCli(config, logger, directories);
   const children = await startChildren({ ...sandboxRequestOf(config), cli, directories, launcher: options.launcher, logger });

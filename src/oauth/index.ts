@@ -11,7 +11,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
+import { createAuthorizationGuards } from './http/authorization-guards.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
+import { createPendingAuthorizations } from './http/pending-authorizations.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
 import { createInteractionRoutes } from './interactions/routes.ts';
@@ -108,6 +110,14 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
 
   const routes = express.Router();
   routes.use(createEndpointGuards({ registrationsPerHour: config.registration.rateLimitPerHour, metrics }));
+  routes.use(
+    createAuthorizationGuards({
+      perAddressPerMinute: config.authorization.ratePerAddressPerMinute,
+      pending: createPendingAuthorizations({ store, max: config.authorization.maxPending, lifetimeSeconds: INTERACTION_TTL_SECONDS, now }),
+      signInPaths: ['/interaction', new URL(config.mittwald.redirectUri).pathname],
+      metrics,
+    }),
+  );
   routes.use(
     createInteractionRoutes({
       provider,

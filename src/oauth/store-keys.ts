@@ -16,6 +16,8 @@ export const storeKeys = {
   mittwaldTokens: (grantId: string) => `${OAUTH_PREFIX}mittwald-tokens:${grantId}`,
   /** held by the one process refreshing a grant's mittwald token */
   mittwaldRefreshLock: (grantId: string) => `${OAUTH_PREFIX}mittwald-refresh-lock:${grantId}`,
+  /** authorization requests admitted in one minute (see http/pending-authorizations.ts) */
+  authorizationsAdmitted: (minute: number) => `${OAUTH_PREFIX}authorizations-admitted:${minute}`,
   /** the resource just asked this grant's client for more scopes (see step-up.ts) */
   pendingStepUp: (grantId: string) => `${OAUTH_PREFIX}pending-step-up:${grantId}`,
 };

@@ -3,11 +3,14 @@ import { MemoryStore } from './memory-store.ts';
 import { RedisStore } from './redis-store.ts';
 
 export type { KeyValueStore } from './key-value-store.ts';
-export { StoreUnavailableError } from './key-value-store.ts';
+export { StoreFullError, StoreUnavailableError } from './key-value-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { RedisStore } from './redis-store.ts';
 
-/** REDIS_URL set: Redis (shared by every process); unset: in memory (one process, lost on restart). */
-export async function openStore(redisUrl: string | undefined, onError?: (error: Error) => void): Promise<KeyValueStore> {
-  return redisUrl ? RedisStore.connect({ url: redisUrl, onError }) : new MemoryStore();
+/**
+ * REDIS_URL set: Redis (shared by every process; its maxmemory bounds it); unset: in memory (one
+ * process, lost on restart, bounded by `memoryMaxBytes`).
+ */
+export async function openStore(options: { redisUrl?: string; memoryMaxBytes: number; onError?: (error: Error) => void }): Promise<KeyValueStore> {
+  return options.redisUrl ? RedisStore.connect({ url: options.redisUrl, onError: options.onError }) : new MemoryStore({ maxBytes: options.memoryMaxBytes });
 }

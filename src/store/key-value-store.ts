@@ -16,6 +16,11 @@ export interface KeyValueStore {
    * neither overwrite a concurrent one nor bring back a deleted key. True when it was replaced.
    */
   replaceIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Adds one to a counter and returns the new count; a counter created by this call lives
+   * `ttlSeconds` (later increments do not extend it). For cheap counts over time windows.
+   */
+  increment(key: string, ttlSeconds: number): Promise<number>;
   /** Adds to a set; the set lives at least `ttlSeconds` from now (never shortened). */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;
@@ -40,4 +45,12 @@ export interface KeyValueStore {
 /** The store could not be reached: requests fail fast with 503 instead of hanging. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+}
+
+/**
+ * The store is full (the memory store's budget, Redis' maxmemory): the write was refused and
+ * nothing stored was touched. Requests that need new state get 503 like during an outage.
+ */
+export class StoreFullError extends StoreUnavailableError {
+  override name = 'StoreFullError';
 }

@@ -1,11 +1,13 @@
 // Redis backend (node-redis) for production and for several processes sharing state.
 import { createClient } from 'redis';
-import { type KeyValueStore, StoreUnavailableError } from './key-value-store.ts';
+import { type KeyValueStore, StoreFullError, StoreUnavailableError } from './key-value-store.ts';
 
 
 const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const REPLACE_IF_EQUALS =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0";
+// The TTL is set with the first count only: a window's counter ends when its window does.
+const INCREMENT = "local count = redis.call('INCR', KEYS[1]) if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count";
 // EXPIRE ... GT only extends; NX covers a set that has no TTL yet (just created).
 const ADD_TO_SET = "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX') redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT') return 1";
 
@@ -76,6 +78,11 @@ export class RedisStore implements KeyValueStore {
       this.#client.eval(REPLACE_IF_EQUALS, { keys: [this.#key(key)], arguments: [expected, value, String(ttl(ttlSeconds))] }),
     );
     return replaced === 1;
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    const count = await this.#run(() => this.#client.eval(INCREMENT, { keys: [this.#key(key)], arguments: [String(ttl(ttlSeconds))] }));
+    return Number(count);
   }
 
   async addToSet(key: string, member: string, ttlSeconds: number): Promise<void> {
@@ -155,6 +162,8 @@ export class RedisStore implements KeyValueStore {
       return await Promise.race([command(), timeout]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
+      // maxmemory reached under `noeviction` (see docker-compose.yml): Redis refuses the write, keeps every key
+      if (/^OOM\b/.test((error as Error).message)) throw new StoreFullError(`Redis is full: ${(error as Error).message}`);
       throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);

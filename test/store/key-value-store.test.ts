@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type KeyValueStore, MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.ts';
+import { type KeyValueStore, MemoryStore, RedisStore, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 
 let redis: TestRedis;
@@ -84,6 +84,72 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     expect(await store.replaceIfEquals(k, 'v', 'w', 1)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await store.get(k)).toBeUndefined();
+  });
+
+  it('counts up, the counter living its TTL from the first count', async () => {
+    const store = stores[name];
+    const k = key();
+    expect(await Promise.all([1, 2, 3].map(() => store.increment(k, 1)))).toEqual(expect.arrayContaining([1, 2, 3]));
+    expect(await store.increment(k, 60)).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.increment(k, 60)).toBe(1);
+  });
+});
+
+describe('memory store budget', () => {
+  const value = 'v'.repeat(1000);
+  let clock = 0;
+  const now = () => clock;
+
+  it('refuses a write that would pass the budget, and keeps everything stored', async () => {
+    const store = new MemoryStore({ now, maxBytes: 10_000 });
+    let stored = 0;
+    for (; stored < 20; stored++) {
+      const written = await store.set(`k${stored}`, value, 600).then(() => true, (error: unknown) => error);
+      if (written !== true) {
+        expect(written).toBeInstanceOf(StoreFullError);
+        expect(written).toBeInstanceOf(StoreUnavailableError);
+        break;
+      }
+    }
+    expect(stored).toBeGreaterThan(5);
+    expect(store.usedBytes).toBeLessThanOrEqual(10_000);
+    for (let i = 0; i < stored; i++) expect(await store.get(`k${i}`)).toBe(value);
+    // every kind of growth is refused alike; reads, deletes and writes that do not grow still work
+    await expect(store.setIfAbsent('other', value, 600)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(store.addToSet('set', value, 600)).rejects.toBeInstanceOf(StoreFullError);
+    expect(await store.replaceIfEquals('k0', value, 'w'.repeat(1000), 600)).toBe(true);
+    await store.delete('k1');
+    await store.set('k1', value, 600);
+    await store.close();
+  });
+
+  it('frees expired entries before it refuses', async () => {
+    const store = new MemoryStore({ now, maxBytes: 10_000 });
+    clock = 0;
+    for (let i = 0; i < 5; i++) await store.set(`old${i}`, value, 60);
+    const fresh = () => store.set(`new${Math.random()}`, value, 600);
+    while (await fresh().then(() => true, () => false));
+    clock = 61_000;
+    await fresh();
+    expect(await store.get('old0')).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe('redis store at maxmemory (noeviction)', () => {
+  it('refuses writes with StoreFullError and evicts nothing', async () => {
+    const local = await startTestRedis({ maxMemory: '3mb' });
+    const store = await RedisStore.connect({ url: local.url });
+    await store.set('grant', 'kept', 600);
+    const value = 'x'.repeat(10_000);
+    let refusal: unknown;
+    for (let i = 0; i < 2000 && refusal === undefined; i++) refusal = await store.set(`junk${i}`, value, 600).then(() => undefined, (error: unknown) => error);
+    expect(refusal).toBeInstanceOf(StoreFullError);
+    expect(await store.get('grant')).toBe('kept');
+    expect(await store.get('junk0')).toBe(value);
+    await store.close();
+    await local.stop();
   });
 });
 

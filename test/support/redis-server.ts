@@ -60,7 +60,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestRedis(options: { keepData?: boolean } = {}): Promise<TestRedis> {
+export async function startTestRedis(options: { keepData?: boolean; maxMemory?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   // keepData: an append-only file synced on every write in a temporary directory, so a stop
@@ -68,9 +68,11 @@ export async function startTestRedis(options: { keepData?: boolean } = {}): Prom
   const persistence = options.keepData
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'mwmcp-redis-'))]
     : ['--appendonly', 'no'];
+  // maxMemory: bounded as docker-compose.yml bounds it, full writes refused and nothing evicted
+  const memory = options.maxMemory ? ['--maxmemory', options.maxMemory, '--maxmemory-policy', 'noeviction'] : [];
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...memory], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
