@@ -46,6 +46,8 @@ export async function startDeployment(env: Record<string, string> = {}, options:
       // the stand-in has the whole mw command surface (192 commands with their real flags)
       MW_CLI: standInCliPath,
       CLI_COMPILE_CACHE_DIR: compileCacheDir,
+      // every simulated user signs in from the bench's one loopback address: the limit is per address
+      AUTHORIZE_RATE_LIMIT_PER_MINUTE: '100000',
       ...env,
     };
     server = options.launcherNode
