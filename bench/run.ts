@@ -2,6 +2,7 @@
 // references in one run, prints a Markdown table and (full runs only) writes bench/results.md.
 // Exits non-zero when anything that should work failed, so the smoke run guards the paths in CI.
 import { writeFile } from 'node:fs/promises';
+import { benchAuthorizationFlood } from './authorization-flood.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
 import { benchIsolation } from './isolation.ts';
@@ -25,6 +26,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['tools/call', benchToolCall],
   ['many users', benchCrowd],
   ['OAuth', benchOAuth],
+  ['authorization flood', benchAuthorizationFlood],
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],
   ['isolation', benchIsolation],
