@@ -110,10 +110,15 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
 
   const routes = express.Router();
   routes.use(createEndpointGuards({ registrationsPerHour: config.registration.rateLimitPerHour, metrics }));
+  const pendingAuthorizations = createPendingAuthorizations({ store, max: config.authorization.maxPending, lifetimeSeconds: INTERACTION_TTL_SECONDS, now });
+  // counted once stored: a request oidc-provider refuses leaves no trace
+  provider.on('interaction.started', () => {
+    pendingAuthorizations.count().catch((error) => logger.warn('could not count a pending authorization', { error: (error as Error).message }));
+  });
   routes.use(
     createAuthorizationGuards({
       perAddressPerMinute: config.authorization.ratePerAddressPerMinute,
-      pending: createPendingAuthorizations({ store, max: config.authorization.maxPending, lifetimeSeconds: INTERACTION_TTL_SECONDS, now }),
+      pending: pendingAuthorizations,
       signInPaths: ['/interaction', new URL(config.mittwald.redirectUri).pathname],
       metrics,
     }),

@@ -2,7 +2,7 @@
 // what unauthenticated parties can make the server hold is bounded. In request order:
 //   1. per client address: authorization requests per minute (429); the sign-in pages get a multiple
 //   2. per parameter: a length cap, before oidc-provider copies the parameters into an interaction (400)
-//   3. overall: authorization requests pending at once (503), refused before anything is stored
+//   3. overall: authorizations pending at once (503), refused before anything is stored
 // Refusals are pages for the browser (or JSON for a client that asks for it): the redirect_uri is
 // not trusted yet, so nothing is sent back to the client.
 import type { Request, RequestHandler, Response } from 'express';
@@ -39,9 +39,9 @@ export function createAuthorizationGuards(options: AuthorizationGuardOptions): R
     perAddressLimit(perAddressPerMinute, () => refused('rate_limited')),
     refuseLongParameters(() => refused('parameter_too_long')),
     (req, res, next) => {
-      pending.admit().then(
-        (admitted) => {
-          if (admitted) return next();
+      pending.isFull().then(
+        (full) => {
+          if (!full) return next();
           refused('too_many_pending');
           res.set('Retry-After', String(RETRY_AFTER_SECONDS));
           refuse(req, res, 503, 'temporarily_unavailable', 'Too many sign-ins are in progress right now.');
