@@ -11,7 +11,7 @@ import { megabytes, ms, perSecond } from './format.ts';
 import type { BenchmarkOutcome, Profile } from './profile.ts';
 
 const CONNECTIONS = 24;
-const ADDRESSES = 200;
+const ADDRESSES = 250;
 const EXPECTED_STATUSES = new Set([303, 400, 429, 503]);
 
 function getFrom(localAddress: string, url: string): Promise<number> {
