@@ -1,8 +1,9 @@
-// A newcomer whose `node` is older than 24 (Debian and Ubuntu LTS ship 18–20): each entry point the
+// A newcomer whose `node` is older than 24 (Debian and Ubuntu LTS ship 18–22): each entry point the
 // README names says in one line which Node it found, which it needs and where to get it, and exits,
-// instead of a stack trace; `npm install` refuses with npm's own engine message. The old Node comes
-// from the npm registry as .ci/run's Node 24 does; npm is the one on PATH, run by the old node first
-// on PATH as a newcomer's npm is (npm 11 runs on Node 20.17 and later).
+// instead of a stack trace (Node 20) or a server on a Node it was not made for (Node 22); `npm
+// install` refuses with npm's own engine message. The old Node comes from the npm registry as
+// .ci/run's Node 24 does; npm is the one on PATH, run by the old node first on PATH as a newcomer's
+// npm is. Node 22, not 20: npm 12 no longer runs on 20, npm 10 and 11 run on both.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { promisify } from 'node:util';
 import { waitUntil } from './support/processes.ts';
 import { freePort } from './support/redis-server.ts';
 
-const OLD_NODE = '20.20.2';
+const OLD_NODE = '22.23.5';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -81,7 +82,8 @@ const thisNode = environmentWith(dirname(process.execPath));
 
 beforeAll(async () => {
   const { stdout } = await promisify(execFile)('bash', [join(projectRoot, '.ci/provision-node'), OLD_NODE], { timeout: 280_000 });
-  oldNode = environmentWith(stdout.trim());
+  // a server the check let through listens on a port of its own, not on the 3000 of someone else's
+  oldNode = { ...environmentWith(stdout.trim()), PORT: String(await freePort()) };
 }, 300_000);
 
 describe(`on Node ${OLD_NODE}`, () => {
