@@ -147,7 +147,8 @@ function applyClientPolicy(metadata: Record<string, unknown>): void {
   try {
     metadata.application_type = applicationTypeForRedirectUris(uris, metadata.application_type as ApplicationType);
   } catch (error) {
-    if (error instanceof RedirectUriRejectedError) throw new errors.InvalidRedirectUri(error.message);
+    // InvalidRedirectUri takes no description of its own: without this the client reads only "did not match"
+    if (error instanceof RedirectUriRejectedError) throw Object.assign(new errors.InvalidRedirectUri(), { error_description: error.message });
     throw error;
   }
   delete metadata.scope;
