@@ -60,6 +60,7 @@ export function createClientMetadataFetch(options: ClientMetadataFetchOptions = 
     const remembered = failures.recall(keys.host) ?? failures.recall(keys.origin) ?? failures.recall(keys.document);
     if (remembered) throw new ClientMetadataFetchRefusedError(`${remembered} (failed lately, not tried again yet)`);
     if (url.protocol !== 'https:') throw new ClientMetadataFetchRefusedError('client metadata documents are fetched over https only');
+    if ((init.method ?? 'GET') !== 'GET') throw new ClientMetadataFetchRefusedError('client metadata documents are only read (GET)');
     const literal = literalAddress(url.hostname);
     if (literal !== undefined && !isFetchable(literal)) {
       failures.remember(keys.host, `${literal} is not a public address`);
