@@ -51,6 +51,8 @@ async function authorizeWith(deployment: OAuthTestDeployment, clientId: string) 
 }
 
 const id = (host: string) => `https://${host}:${port}/client.json`;
+// the fetches' clock stands still: a per-minute count cannot straddle two minutes on a slow machine
+const frozenClock = () => Date.parse('2026-12-01T12:00:00Z');
 
 // every way of writing an address of this machine that the URL parser lets through
 const LITERAL_HOSTS = [
@@ -96,7 +98,7 @@ describe('client id metadata documents on host names that resolve inward', () =>
   let deployment: OAuthTestDeployment;
   beforeAll(async () => {
     deployment = await startOAuthTestDeployment({
-      clientMetadataFetch: createClientMetadataFetch({ resolveHost, limits: { inFlight: 8, perMinute: 20, perAddressPerMinute: 12 } }),
+      clientMetadataFetch: createClientMetadataFetch({ resolveHost, limits: { inFlight: 8, perMinute: 20, perAddressPerMinute: 12 }, now: frozenClock }),
     });
   });
   afterAll(() => deployment.close());
@@ -137,6 +139,7 @@ describe('a client id metadata document on a host that resolves to an allowed ad
   const HOST = 'docs.example.test';
   let documentServer: ReturnType<typeof createHttpsServer>;
   let documentPort = 0;
+  let documentConnections = 0;
   let deployment: OAuthTestDeployment;
   const resolutions: string[] = [];
   let answerFor = (hostname: string) => (hostname === HOST ? ['127.0.0.1'] : []);
@@ -154,6 +157,7 @@ describe('a client id metadata document on a host that resolves to an allowed ad
         response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
         response.end(JSON.stringify({ client_id: clientId, client_name: 'Document Client', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }));
       });
+      documentServer.on('connection', () => documentConnections++);
       await new Promise<void>((resolve) => documentServer.listen(0, '127.0.0.1', resolve));
       documentPort = (documentServer.address() as { port: number }).port;
       deployment = await startOAuthTestDeployment({
@@ -164,6 +168,8 @@ describe('a client id metadata document on a host that resolves to an allowed ad
           },
           isFetchableAddress: (address) => address === '127.0.0.1',
           ca: cert,
+          limits: { inFlight: 8, perMinute: 100, perAddressPerMinute: 5 },
+          now: frozenClock,
         }),
       });
     } finally {
@@ -184,6 +190,15 @@ describe('a client id metadata document on a host that resolves to an allowed ad
     const tokens = await tokenRequest(deployment.app.url, client, { grant_type: 'authorization_code', code: code!, code_verifier: outcome.verifier, redirect_uri: REDIRECT_URI });
     expect(tokens.status).toBe(200);
     expect(resolutions).toEqual([HOST]);
+  });
+
+  it('connects to one address only its per-minute share of times, whatever the client ids', async () => {
+    const before = documentConnections;
+    for (let i = 0; i < 12; i++) {
+      expect((await authorizeWith(deployment, `https://${HOST}:${documentPort}/missing-${i}.json`)).status).toBe(400);
+    }
+    // five per minute toward 127.0.0.1, one of which the login above used
+    expect(documentConnections - before).toBe(4);
   });
 
   it('refuses the host once one of its addresses is private, without connecting', async () => {
