@@ -153,6 +153,8 @@ describe('a client id metadata document on a host that resolves to an allowed ad
       const cert = readFileSync(join(work, 'cert.pem'), 'utf8');
       documentServer = createHttpsServer({ key, cert }, (request, response) => {
         const clientId = `https://${HOST}:${documentPort}${request.url}`;
+        if (request.url === '/huge.json') return void response.writeHead(200, { 'content-type': 'application/json' }).end(`{"client_id":"${clientId}","x":"${'x'.repeat(1 << 20)}"}`);
+        if (request.url === '/slow.json') return void response.writeHead(200, { 'content-type': 'application/json' }).write('{'); // and nothing more
         if (request.url !== '/client.json') return void response.writeHead(404).end();
         response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
         response.end(JSON.stringify({ client_id: clientId, client_name: 'Document Client', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }));
@@ -192,13 +194,20 @@ describe('a client id metadata document on a host that resolves to an allowed ad
     expect(resolutions).toEqual([HOST]);
   });
 
+  it.each(['huge', 'slow'])('refuses a %s document with a clear error page', async (name) => {
+    const answer = await authorizeWith(deployment, `https://${HOST}:${documentPort}/${name}.json`);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('client_id metadata document');
+  });
+
   it('connects to one address only its per-minute share of times, whatever the client ids', async () => {
     const before = documentConnections;
     for (let i = 0; i < 12; i++) {
       expect((await authorizeWith(deployment, `https://${HOST}:${documentPort}/missing-${i}.json`)).status).toBe(400);
     }
-    // five per minute toward 127.0.0.1, one of which the login above used
-    expect(documentConnections - before).toBe(4);
+    // five per minute toward 127.0.0.1, of which the login and the two documents above used three
+    // (each once: the error handler's second look-up finds the failure remembered)
+    expect(documentConnections - before).toBe(2);
   });
 
   it('refuses the host once one of its addresses is private, without connecting', async () => {

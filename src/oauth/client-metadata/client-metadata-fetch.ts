@@ -8,7 +8,6 @@ import { lookup as systemLookup } from 'node:dns/promises';
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { Readable } from 'node:stream';
 import { createFailureMemory } from './failure-memory.ts';
 import { createFetchBudget, DEFAULT_FETCH_LIMITS, type FetchLimits } from './fetch-budget.ts';
 import { isPublicAddress } from './special-use-addresses.ts';
@@ -97,7 +96,10 @@ export function createClientMetadataFetch(options: ClientMetadataFetchOptions = 
         failures.remember(keys.document, `${url.href} answered ${message.statusCode}`);
         throw new ClientMetadataFetchRefusedError(`${url.href} answered ${message.statusCode}`);
       }
-      return new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, { status: 200, headers: headersOf(message) });
+      // A body dropped half-way (over oidc-provider's size limit, or out of time) fails that document,
+      // remembered before oidc-provider's error handler looks the client up (and would fetch it) again.
+      const body = bodyOf(message, () => failures.remember(keys.document, `${url.href} was not read to its end (too large or too slow)`));
+      return new Response(body, { status: 200, headers: headersOf(message) });
     } catch (error) {
       release();
       throw error;
@@ -161,6 +163,27 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
     else if (options.all) callback(null, usable);
     else callback(null, usable[0].address, usable[0].family);
   }) as LookupFunction;
+}
+
+/** the response body as a web stream that says at once (not a tick later) when it was not read to its end */
+function bodyOf(message: IncomingMessage, onIncomplete: () => void): ReadableStream<Uint8Array> {
+  const chunks = message[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value));
+      } catch (error) {
+        onIncomplete();
+        controller.error(error);
+      }
+    },
+    cancel() {
+      onIncomplete();
+      message.destroy();
+    },
+  });
 }
 
 function headersOf(message: IncomingMessage): Headers {
