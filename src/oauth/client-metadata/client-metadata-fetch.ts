@@ -33,7 +33,7 @@ export interface ClientMetadataFetchOptions {
 }
 
 /** a fetch the server would not make; oidc-provider answers invalid_client without showing the reason */
-export class ClientMetadataFetchRefusedError extends Error {
+class ClientMetadataFetchRefusedError extends Error {
   override name = 'ClientMetadataFetchRefusedError';
 }
 

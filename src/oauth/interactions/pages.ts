@@ -13,7 +13,7 @@ const INVISIBLE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115F\u1160\u3164\
 const CLIENT_NAME_LENGTH = 80;
 
 /** a client's self-chosen name as we show it: visible characters only, one line, at most 80 characters */
-export function displayClientName(name: string): string {
+function displayClientName(name: string): string {
   // line breaks and tabs become spaces (not nothing, which would join words), then runs of spaces one
   const oneLine = name.replace(/\s/gu, ' ').replace(INVISIBLE_CHARACTERS, '').replace(/ {2,}/g, ' ').trim();
   const characters = Array.from(oneLine);
