@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
+import { createClientMetadataFetch } from './client-metadata/client-metadata-fetch.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
@@ -44,7 +45,7 @@ export interface OAuthFacadeDeps {
   mittwald?: MittwaldOAuthClient;
   /** epoch milliseconds; default Date.now */
   now?: () => number;
-  /** outgoing fetch for Client ID Metadata Documents; default: oidc-provider's SSRF-protected fetch */
+  /** outgoing fetch for Client ID Metadata Documents; default: one that connects to public addresses only */
   clientMetadataFetch?: typeof fetch;
 }
 
@@ -73,7 +74,12 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const stepUps = createPendingStepUps(store);
   const provider = new Provider(
     config.publicUrl,
-    buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch, stepUps }),
+    buildProviderConfiguration({
+      config,
+      adapter: adapters.Adapter,
+      clientMetadataFetch: deps.clientMetadataFetch ?? createClientMetadataFetch({ now }),
+      stepUps,
+    }),
   );
   // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
   pinPublicOrigin(provider, config.publicUrl);

@@ -29,8 +29,8 @@ const POLICY_HOOK_PROPERTY = 'software_id';
 export interface ProviderConfigurationOptions {
   config: AppConfig;
   adapter: new (model: string) => Adapter;
-  /** outgoing fetch for Client ID Metadata Documents (tests inject one) */
-  clientMetadataFetch?: typeof fetch;
+  /** every outgoing request of oidc-provider: Client ID Metadata Documents (see client-metadata-fetch.ts) */
+  clientMetadataFetch: typeof fetch;
   /** grants the resource just asked for more scopes: their next refresh is refused (see step-up.ts) */
   stepUps?: PendingStepUps;
 }
@@ -43,7 +43,7 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
     adapter,
     jwks: config.keys.jwks as { keys: JWK[] },
     cookies: { keys: config.keys.cookieKeys },
-    ...(clientMetadataFetch ? { fetch: clientMetadataFetch as Configuration['fetch'] } : {}),
+    fetch: clientMetadataFetch as Configuration['fetch'],
     routes: ROUTES,
     responseTypes: ['code'],
     scopes: supportedScopes(config.mittwald.scopes),
@@ -147,7 +147,8 @@ function applyClientPolicy(metadata: Record<string, unknown>): void {
   try {
     metadata.application_type = applicationTypeForRedirectUris(uris, metadata.application_type as ApplicationType);
   } catch (error) {
-    if (error instanceof RedirectUriRejectedError) throw new errors.InvalidRedirectUri(error.message);
+    // InvalidRedirectUri takes no description of its own: without this the client reads only "did not match"
+    if (error instanceof RedirectUriRejectedError) throw Object.assign(new errors.InvalidRedirectUri(), { error_description: error.message });
     throw error;
   }
   delete metadata.scope;
