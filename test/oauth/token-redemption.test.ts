@@ -4,9 +4,11 @@
 // burn a token the client still holds, nor fork a grant into several refresh-token chains.
 // On both store backends; the façade's clock is moved to leave the grace window, not waited for.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from 'redis';
 import { type KeyValueStore, MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { authorizeInBrowser, REDIRECT_URI, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
+import { waitUntil } from '../support/processes.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 
 const GRACE_SECONDS = 30;
@@ -14,8 +16,11 @@ const GRACE_SECONDS = 30;
 interface Fault {
   operation: 'replaceIfEquals' | 'set';
   keyPrefix: string;
-  /** landed: the write is done, its answer lost (Redis answering after the timeout); lost: not done */
-  write: 'landed' | 'lost';
+  /**
+   * landed: the write is done, its answer lost; lost: not done; late: the backend stalls just
+   * before it (Redis paused longer than the store's command timeout, so the write lands later)
+   */
+  write: 'landed' | 'lost' | 'late';
 }
 
 interface FaultyStore {
@@ -24,7 +29,7 @@ interface FaultyStore {
   failOnce(fault: Fault): void;
 }
 
-function withOneFault(store: KeyValueStore): FaultyStore {
+function withOneFault(store: KeyValueStore, stallBackend?: () => Promise<void>): FaultyStore {
   let armed: Fault | undefined;
   const wrapped = new Proxy(store, {
     get(target, property, receiver) {
@@ -34,6 +39,10 @@ function withOneFault(store: KeyValueStore): FaultyStore {
         const fault = armed;
         if (!fault || property !== fault.operation || !String(args[0]).startsWith(fault.keyPrefix)) return value.apply(target, args);
         armed = undefined;
+        if (fault.write === 'late') {
+          await stallBackend!();
+          return value.apply(target, args);
+        }
         if (fault.write === 'landed') await value.apply(target, args);
         throw new StoreUnavailableError('Redis did not answer in time');
       };
@@ -48,6 +57,14 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
+/** Redis stops answering for 3 s, longer than the store's 2 s command timeout (what the review saw) */
+async function pauseRedis(): Promise<void> {
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  await admin.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+  await admin.close();
+}
+
 describe.each(['memory', 'redis'])('on the %s store', (backend) => {
   let clockOffsetMs = 0;
   let deployment: OAuthTestDeployment<KeyValueStore>;
@@ -58,7 +75,7 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
 
   beforeAll(async () => {
     const store = backend === 'memory' ? new MemoryStore() : await RedisStore.connect({ url: redis.url, prefix: `redemption-${Date.now()}:` });
-    faults = withOneFault(store);
+    faults = withOneFault(store, pauseRedis);
     deployment = await startOAuthTestDeployment({
       store: faults.store,
       env: { REFRESH_TOKEN_GRACE_SECONDS: String(GRACE_SECONDS) },
@@ -158,6 +175,20 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
       expect(retried.status).toBe(200);
       expect(await works(retried.body.access_token)).toBe(true);
       expect((await refresh(retried.body.refresh_token)).status).toBe(200);
+    });
+
+    (backend === 'redis' ? it : it.skip)('answers 503 while Redis answers the spend too late, and the refresh token works once Redis is back', async () => {
+      const tokens = await freshTokens();
+      faults.failOnce({ operation: 'replaceIfEquals', keyPrefix: 'oauth:RefreshToken:', write: 'late' });
+      const failed = await fetchToken({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+      expect(failed.status).toBe(503);
+      expect(failed.retryAfter).toMatch(/^\d+$/);
+      await waitUntil(() => deployment.store.ping().then(() => true, () => false), 'Redis answering again');
+
+      leaveGraceWindow();
+      const retried = await refresh(tokens.refresh_token);
+      expect(retried.status).toBe(200);
+      expect(await works(retried.body.access_token)).toBe(true);
     });
   });
 
