@@ -103,6 +103,11 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
   const refresh = (refreshToken: unknown, extra: Record<string, string> = {}) =>
     tokenRequest(app.url, client, { grant_type: 'refresh_token', refresh_token: String(refreshToken), ...extra });
 
+  const storedTokens = async () => ({
+    accessTokens: await deployment.store.countKeys('oauth:AccessToken:'),
+    refreshTokens: await deployment.store.countKeys('oauth:RefreshToken:'),
+  });
+
   const works = async (accessToken: unknown) => (await app.facade.verifier.verify(String(accessToken))) !== undefined;
 
   async function freshTokens(): Promise<Record<string, unknown>> {
@@ -129,11 +134,16 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
 
     it('refuses another resource with invalid_target and burns neither the code nor the refresh token', async () => {
       const code = await freshCode();
+      const before = await storedTokens();
       expect((await redeem(code, { resource: 'https://other.example/mcp' })).body.error).toBe('invalid_target');
+      // what the refused request had minted is gone again
+      expect(await storedTokens()).toEqual(before);
       const tokens = await redeem(code);
       expect(tokens.status).toBe(200);
 
+      const issued = await storedTokens();
       expect((await refresh(tokens.body.refresh_token, { resource: 'https://other.example/mcp' })).body.error).toBe('invalid_target');
+      expect(await storedTokens()).toEqual(issued);
       leaveGraceWindow();
       const refreshed = await refresh(tokens.body.refresh_token);
       expect(refreshed.status).toBe(200);
@@ -196,9 +206,12 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
     it('gives a refresh token used twice the same successor, not a second chain', async () => {
       const tokens = await freshTokens();
       const first = await refresh(tokens.refresh_token);
+      const afterFirst = await storedTokens();
       const again = await refresh(tokens.refresh_token);
       expect([first.status, again.status]).toEqual([200, 200]);
       expect(again.body.refresh_token).toBe(first.body.refresh_token);
+      // a fresh access token, but no refresh token beyond the first answer's
+      expect(await storedTokens()).toEqual({ accessTokens: afterFirst.accessTokens + 1, refreshTokens: afterFirst.refreshTokens });
       expect(await works(first.body.access_token)).toBe(true);
       expect(await works(again.body.access_token)).toBe(true);
 
