@@ -4,7 +4,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { type KeyValueStore, StoreUnavailableError } from '../../store/index.ts';
 import { AuthorizationStoreUnavailableError } from '../errors.ts';
 import { storeKeys } from '../store-keys.ts';
-import { pendingRedemption, type Redeemer, type RedemptionOutcome, type TokenReference } from './token-redemption.ts';
+import { type MintedToken, pendingRedemption, type Redeemer, type RedemptionOutcome, type TokenReference } from './token-redemption.ts';
 
 /** Records without their own lifetime (dynamically registered clients): dropped after 180 unused days. */
 export const CLIENT_TTL_SECONDS = 180 * 24 * 3600;
@@ -118,10 +118,14 @@ export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFa
     }
   }
 
-  async function drop(tokens: TokenReference[]): Promise<void> {
-    if (tokens.length === 0) return;
+  async function drop(tokens: MintedToken[]): Promise<void> {
     // Tokens nobody received: a leftover cannot be used, expires, and goes with its grant.
-    await store.delete(...tokens.map(({ model, id }) => storeKeys.model(model, id))).catch(() => undefined);
+    await Promise.all(
+      tokens.map(async ({ model, id, grantId }) => {
+        const key = storeKeys.model(model, id);
+        await Promise.all([store.delete(key), store.removeFromSet(storeKeys.grantTokens(grantId), key)]);
+      }),
+    ).catch(() => undefined);
   }
 
   class StoreAdapter implements Adapter {
@@ -136,7 +140,7 @@ export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFa
       const ttl = expiresIn ?? CLIENT_TTL_SECONDS;
       await writeRecord(key, { payload, expiresAt: epochSeconds() + ttl });
       if (GRANT_BOUND_MODELS.has(this.#model) && payload.grantId) {
-        pendingRedemption()?.minted.push({ model: this.#model, id });
+        pendingRedemption()?.minted.push({ model: this.#model, id, grantId: payload.grantId });
         await store.addToSet(storeKeys.grantTokens(payload.grantId), key, ttl);
       }
       if (this.#model === 'Grant' && payload.clientId) await store.addToSet(storeKeys.clientGrants(payload.clientId), id, ttl);

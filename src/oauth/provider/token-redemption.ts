@@ -22,10 +22,14 @@ export interface TokenReference {
   id: string;
 }
 
+export interface MintedToken extends TokenReference {
+  grantId: string;
+}
+
 /** What one token request has consumed and minted so far. */
 export interface PendingRedemption {
   consumed?: TokenReference;
-  minted: TokenReference[];
+  minted: MintedToken[];
 }
 
 export type RedemptionOutcome =
@@ -40,7 +44,7 @@ export interface Redeemer {
   /** marks `consumed` spent unless it already is, recording `successor` (the refresh token issued in its place) */
   redeem(consumed: TokenReference, successor: string | undefined): Promise<RedemptionOutcome>;
   /** deletes tokens that were minted but never delivered (best effort) */
-  drop(tokens: TokenReference[]): Promise<void>;
+  drop(tokens: MintedToken[]): Promise<void>;
 }
 
 const tokenRequests = new AsyncLocalStorage<PendingRedemption>();
