@@ -72,7 +72,7 @@ export function spendOnDelivery(tokenPath: string, redeemer: Redeemer): Middlewa
         // egress addresses at once), continues one chain: the first answer's refresh token again.
         // The access token is this request's own: it cannot mint anything, lives minutes and ends
         // with the grant; repeating the first one would mean keeping its value in this record too.
-        if (!result.successor) return;
+        if (!result.successor) return; // spent before successors were recorded (an upgrade): this answer's own
         (ctx.body as Record<string, unknown>).refresh_token = result.successor;
         return redeemer.drop(refreshToken ? [refreshToken] : []);
       case 'refused':
