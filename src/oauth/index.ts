@@ -27,6 +27,7 @@ import { pinPublicOrigin } from './provider/public-origin.ts';
 import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
+import { spendOnDelivery } from './provider/token-redemption.ts';
 import { createPendingStepUps } from './step-up.ts';
 import { createAccessTokenVerifier } from './verifier.ts';
 
@@ -70,7 +71,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const warnings = [defaultClientWarning(config.mittwald)].filter((warning) => warning !== undefined);
   for (const warning of warnings) logger.warn(warning);
 
-  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
+  const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
+  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds, grantEnded: vault.delete });
   const stepUps = createPendingStepUps(store);
   const provider = new Provider(
     config.publicUrl,
@@ -88,12 +90,8 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
   );
+  provider.use(spendOnDelivery(ROUTES.token, adapters));
 
-  const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
-  const grantRecords = new adapters.Adapter('Grant');
-  async function endGrant(grantId: string): Promise<void> {
-    await Promise.all([adapters.revokeGrantTokens(grantId), grantRecords.destroy(grantId), vault.delete(grantId)]);
-  }
   // Revocation, refresh-token reuse and code replay end a grant inside oidc-provider: drop mittwald's tokens too.
   provider.on('grant.revoked', (_ctx, grantId: string) => {
     vault.delete(grantId).catch((error) => logger.error('could not delete the mittwald tokens of a revoked grant', { grantId, error }));
@@ -109,7 +107,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     logger,
     now,
     httpTimeoutMs: config.mittwald.httpTimeoutMs,
-    endGrant,
+    endGrant: adapters.endGrant,
   });
 
   const routes = express.Router();
