@@ -51,7 +51,7 @@ const REQUESTS_BESIDE_TOOL_CALLS = 8;
 /** the largest answer beyond a command's whole output: the 200 kB text beside it, envelope and framing */
 const ANSWER_BEYOND_OUTPUT_BYTES = 1024 * 1024;
 /** bytes waiting while the client takes none of them for this long: it is not reading */
-const STALLED_RESPONSE_MS = 10_000;
+const STALLED_RESPONSE_MS = 30_000;
 
 /** A grant may have as many requests in flight as its user may have tool calls running and waiting, and a few more. */
 export function maxRequestsInFlight(config: AppConfig): number {

@@ -18,30 +18,44 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+/**
+ * Bytes of the socket's current write the kernel has not taken yet. `writableLength` only drops
+ * when a whole write is done, which for megabytes to a slow reader can take longer than the stall
+ * limit; the handle's queue drops with every piece the kernel takes (Node's own socket timeout
+ * reads it the same way).
+ */
+function kernelQueue(res: Response): number {
+  const queued = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle?.writeQueueSize;
+  return typeof queued === 'number' ? queued : 0;
+}
+
 export function createUnreadLimit(limits: UnreadLimits, logger: Logger): RequestHandler {
   return (_req, res, next) => {
     let offered = 0;
     let stallTimer: NodeJS.Timeout | undefined;
-    let takenWhenWatched = 0;
-    const taken = () => offered - res.writableLength;
+    // what the client had taken when the stall timer started: whole writes done, and the queue of the current one
+    let watched = { done: 0, queued: 0 };
+    const writesDone = () => offered - res.writableLength;
 
     const cut = (reason: string) => {
       logger.warn('ended a response its client does not read', { reason, unreadBytes: res.writableLength, requestId: res.locals.requestId });
       res.destroy();
     };
+    const watch = () => {
+      watched = { done: writesDone(), queued: kernelQueue(res) };
+      stallTimer = setTimeout(checkProgress, limits.stallMs);
+    };
     const checkProgress = () => {
       stallTimer = undefined;
       if (res.destroyed || res.writableLength === 0) return;
-      if (taken() <= takenWhenWatched) return cut(`no byte taken in ${limits.stallMs} ms`);
+      // a changed queue is progress too: a write handed on (after a cork) or taken in part
+      if (writesDone() === watched.done && kernelQueue(res) === watched.queued) return cut(`no byte taken in ${limits.stallMs} ms`);
       watch();
-    };
-    const watch = () => {
-      takenWhenWatched = taken();
-      stallTimer = setTimeout(checkProgress, limits.stallMs);
     };
     const look = () => {
       if (res.destroyed) return;
       if (res.writableLength > limits.maxUnreadBytes) return cut(`more than ${limits.maxUnreadBytes} bytes unread`);
+      // while nothing waits (a call that runs for minutes in silence) no timer runs
       if (res.writableLength > 0 && !stallTimer) watch();
     };
 
