@@ -45,22 +45,16 @@ function requestWithoutReading(url: string) {
 }
 
 describe('an answer nobody reads', () => {
-  it('is ended once more than the cap waits unread', async () => {
-    const { url, outcome, logger } = await serve({ maxUnreadBytes: 4 * MB, stallMs: 60_000 }, 32);
-    const socket = requestWithoutReading(url);
-    await waitUntil(() => outcome.closed, 'the answer to be ended', 20_000);
-    expect(outcome.finished).toBe(false);
-    expect(logger.lines.join('')).toContain('more than 4194304 bytes unread');
-    socket.destroy();
-  });
-
-  it('is ended when its bytes wait and the client takes none', async () => {
+  it.each<[string, UnreadLimits, number, string]>([
+    ['more than the cap waits unread', { maxUnreadBytes: 4 * MB, stallMs: 60_000 }, 32, 'more than 4194304 bytes unread'],
     // 12 MB: more than the kernel takes, less than the cap
-    const { url, outcome, logger } = await serve({ maxUnreadBytes: 64 * MB, stallMs: 300 }, 12);
+    ['its bytes wait and the client takes none', { maxUnreadBytes: 64 * MB, stallMs: 300 }, 12, 'no byte taken in 300 ms'],
+  ])('is ended when %s', async (_case, limits, chunks, reason) => {
+    const { url, outcome, logger } = await serve(limits, chunks);
     const socket = requestWithoutReading(url);
     await waitUntil(() => outcome.closed, 'the answer to be ended', 20_000);
     expect(outcome.finished).toBe(false);
-    expect(logger.lines.join('')).toContain('no byte taken in 300 ms');
+    expect(logger.lines.join('')).toContain(reason);
     socket.destroy();
   });
 });
