@@ -2,6 +2,7 @@
 // references in one run, prints a Markdown table and (full runs only) writes bench/results.md.
 // Exits non-zero when anything that should work failed, so the smoke run guards the paths in CI.
 import { writeFile } from 'node:fs/promises';
+import { benchBatchFlood } from './batch-flood.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
 import { benchIsolation } from './isolation.ts';
@@ -30,6 +31,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['isolation', benchIsolation],
   ['session set-ups', benchSessionSetups],
   ['warm children', benchWarmChildren],
+  ['batch flood', benchBatchFlood],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */

@@ -10,6 +10,7 @@ import { createMcpRouter } from './mcp/router.ts';
 import { buildToolCatalogue } from './mcp/tools/catalogue.ts';
 import { loadToolOverrides } from './mcp/tools/overrides.ts';
 import { createOAuthFacade, type MittwaldOAuthClient } from './oauth/index.ts';
+import { createErrorAnswer } from './observability/error-answer.ts';
 import { createHealthRouter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetricsRouter } from './observability/metrics-route.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDependencies): App {
   app.use(oauth.routes);
   // oidc-provider last: its Koa app answers every path it does not know with its own 404.
   app.use(oauth.providerHandler);
+  app.use(createErrorAnswer(logger));
 
   return {
     app,
