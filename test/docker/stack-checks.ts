@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     const startLog = (await compose(['logs', '--no-color', 'mcp'])).stdout;
     const redis = (await compose(['ps', '-q', 'redis'])).stdout.trim();
 
-    await check('healthy; the published port follows PORT; /readyz names the CLI version', async () => {
+    await check('healthy; the published port follows PORT; /readyz and the start log name the CLI version', async () => {
       expectThat((await inspect(mcp, '{{.State.Health.Status}}')) === 'healthy', 'mcp is not healthy');
       const ports = await inspect(mcp, '{{json .NetworkSettings.Ports}}');
       expectThat(ports.includes(`"HostIp":"127.0.0.1","HostPort":"${port}"`), `published: ${ports}`);
@@ -184,12 +184,15 @@ async function main(): Promise<void> {
       const { status, body } = await readiness(publicUrl);
       expectThat(status === 200 && body.checks.store === 'ok', `/readyz: ${status} ${JSON.stringify(body)}`);
       expectThat(body.checks.cli?.version === standInVersion, `/readyz names CLI ${JSON.stringify(body.checks.cli)}, not ${standInVersion}`);
+      const found = startLog.split('\n').find((line) => line.includes('"message":"mw CLI found"'));
+      const logged = found && (JSON.parse(found.slice(found.indexOf('{'))) as { cli?: string }).cli;
+      expectThat(logged === `mw-stand-in@${standInVersion}`, `the start log names CLI ${logged ?? '(no "mw CLI found" line)'}, not mw-stand-in@${standInVersion}`);
       const { isolation } = body.checks;
       expectThat(
         isolation?.uid === 'per-call' && isolation.fs === 'permission-model' && isolation.limits === 'on' && isolation.callDirectory === 'ok',
         `/readyz isolation layers: ${JSON.stringify(isolation)}`,
       );
-      return `127.0.0.1:${port}, cli ${body.checks.cli.version}, isolation ${JSON.stringify(isolation)}`;
+      return `127.0.0.1:${port}, cli ${body.checks.cli.version} (start log: ${logged}), isolation ${JSON.stringify(isolation)}`;
     });
 
     await check('hardening as configured: read-only root, capabilities dropped, no-new-privileges, limits, log rotation', async () => {
