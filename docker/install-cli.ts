@@ -50,13 +50,13 @@ export function planCliInstall(dir: string, pkg: InstallPackageJson, lockfile: I
 
   if (lockfile) {
     if (lockfile.packages?.['']?.dependencies?.[cli] === spec) return { from: 'lockfile', cli, spec };
-    const locked = `${cli}@${lockfile.packages?.[`node_modules/${cli}`]?.version ?? '(none)'}`;
+    const lockedVersion = lockfile.packages?.[`node_modules/${cli}`]?.version ?? '(none)';
     throw new CliInstallError(
       requestedVersion
-        ? `${dir}/package-lock.json pins ${locked}, MW_CLI_VERSION asks for ${spec}: a lockfile installs its own version only. ` +
+        ? `${dir}/package-lock.json pins ${cli}@${lockedVersion}, MW_CLI_VERSION asks for ${spec}: a lockfile installs its own version only. ` +
             `Build without MW_CLI_VERSION, or move the lockfile away to resolve ${spec} at build time`
-        : `${dir}/package-lock.json pins ${locked}, package.json asks for ${spec}: move the lockfile away, build, and copy the new one out ` +
-            `(README, "Reproducible builds"), or build this one with --build-arg MW_CLI_VERSION=<its version>`,
+        : `${dir}/package-lock.json pins ${cli}@${lockedVersion}, package.json asks for ${spec}: move the lockfile away, build, and copy the new one out ` +
+            `(README, "Reproducible builds"), or build with --build-arg MW_CLI_VERSION=${lockedVersion}`,
     );
   }
   return {

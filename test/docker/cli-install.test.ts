@@ -52,6 +52,7 @@ describe('the mw CLI install of the image', () => {
     const message = refusal(() => planCliInstall(DIR, pinned('1.23.0'), lockedFor('1.13.3')));
     expect(message).toContain('docker/cli/package-lock.json pins @mittwald/cli@1.13.3, package.json asks for 1.23.0');
     expect(message).toContain('"Reproducible builds"');
+    expect(message).toContain('--build-arg MW_CLI_VERSION=1.13.3');
   });
 
   it('refuses ranges, in package.json and in the build argument, and anything but the CLI alone', () => {
