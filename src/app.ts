@@ -1,7 +1,7 @@
 // Wiring only: the whole HTTP surface as a function of its dependencies, so tests build the app
 // exactly as production does (with simulators at the true edges: mittwald OAuth, API, `mw`).
 import express from 'express';
-import type { AppConfig } from './config.ts';
+import { type AppConfig, trustProxyWarning } from './config.ts';
 import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
 import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
@@ -68,12 +68,14 @@ export function createApp(deps: AppDependencies): App {
   // Responses are POST answers and tokens: nothing a cache could revalidate, so don't hash bodies.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
+  const proxyWarning = trustProxyWarning(config.trustProxy);
+  if (proxyWarning) logger.warn(proxyWarning);
 
   app.use(requestContext({ logger }));
   app.use(
     createHealthRouter({
       isShuttingDown: () => shuttingDown,
-      warnings: oauth.warnings,
+      warnings: proxyWarning ? [...oauth.warnings, proxyWarning] : oauth.warnings,
       checks: {
         store: () => store.ping(),
         cli: async () => {

@@ -75,9 +75,9 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     config.publicUrl,
     buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch, stepUps }),
   );
-  // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
+  // Endpoint URLs come from PUBLIC_URL, never from the request; client addresses from Express's
+  // `trust proxy` (Koa's own proxy switch would trust X-Forwarded-For from anyone).
   pinPublicOrigin(provider, config.publicUrl);
-  provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),

@@ -8,7 +8,7 @@ import { CliFailure } from '../../src/cli/types.ts';
 
 const outcome = (attempt: Promise<ReleaseSlot>) =>
   attempt.then(
-    (release) => ({ release, refused: undefined }),
+    (release) => ({ release, refused: undefined, message: undefined }),
     (error: CliFailure) => ({ release: undefined, refused: error.kind, message: error.message }),
   );
 type Outcome = Awaited<ReturnType<typeof outcome>>;
