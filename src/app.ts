@@ -9,6 +9,7 @@ import type { CliCommandSet, CliRunner } from './cli/types.ts';
 import { createMcpRouter } from './mcp/router.ts';
 import { buildToolCatalogue } from './mcp/tools/catalogue.ts';
 import { loadToolOverrides } from './mcp/tools/overrides.ts';
+import { framesAndScriptsPolicy } from './oauth/http/page-policy.ts';
 import { createOAuthFacade, type MittwaldOAuthClient } from './oauth/index.ts';
 import { createHealthRouter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDependencies): App {
   const proxyWarning = trustProxyWarning(config.trustProxy);
   if (proxyWarning) logger.warn(proxyWarning);
 
+  app.use(framesAndScriptsPolicy());
   app.use(requestContext({ logger }));
   app.use(
     createHealthRouter({

@@ -12,6 +12,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
+import { scriptHashesAlone } from './http/page-policy.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
 import { createInteractionRoutes } from './interactions/routes.ts';
@@ -79,6 +80,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   // `trust proxy` (Koa's own proxy switch would trust X-Forwarded-For from anyone).
   pinPublicOrigin(provider, config.publicUrl);
   provider.use(retryAfterWhenUnavailable);
+  provider.use(scriptHashesAlone);
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
   );
