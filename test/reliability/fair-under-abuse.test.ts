@@ -13,7 +13,7 @@ import { parseEnv } from 'node:util';
 import { freePort } from '../support/redis-server.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { MCP_HEADERS, overridesWithFaultTools, REDIRECT_URI, rpc, standInProcesses, toolCall, waitFor } from './helpers.ts';
+import { MCP_HEADERS, overridesWithFaultTools, REDIRECT_URI, rpc, toolCall, waitFor } from './helpers.ts';
 
 const shipped = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
 const REGISTRATIONS_PER_HOUR = 5;
@@ -68,6 +68,13 @@ function send(from: string, method: string, path: string, headers: Record<string
 
 const postMcpFrom = (from: string, token: string, message: unknown, headers: Record<string, string> = {}) =>
   send(from, 'POST', '/mcp', { ...MCP_HEADERS, authorization: `Bearer ${token}`, ...headers }, message);
+
+/** the CLI slots and queue as /metrics shows them */
+async function cliGauges(): Promise<string> {
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  const gauge = (name: string) => /^(\S+) (\d+)$/m.exec(metrics.split('\n').filter((line) => line.startsWith(`${name} `)).join('\n'))?.[2];
+  return `running ${gauge('mittwald_cli_in_flight')}, queued ${gauge('mittwald_cli_queued')}`;
+}
 
 const tokenChecks = () => stack.api.requests.filter((request) => request.path === '/v2/users/self').length;
 
@@ -138,7 +145,7 @@ describe('three accounts flooding the CLI queue with slow calls', () => {
 
     // each account: one call running and its two places in the queue; the queue is full
     const flood = [alice, bob].flatMap((user, u) => Array.from({ length: 3 }, (_, i) => hang(user, `hostile-${u}-${i}`)));
-    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 30_000, 'both slots taken by the flood');
+    await waitFor(async () => (await cliGauges()) === 'running 2, queued 4', 30_000, 'both slots and the whole queue taken by the flood');
     const newcomer = postMcpFrom('127.0.97.2', tokenOf(carol), toolCall('mittwald_project_list')).then((answer) => (finished.push('newcomer'), answer));
 
     const answer = await newcomer;
