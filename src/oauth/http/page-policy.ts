@@ -22,6 +22,8 @@ export function framesAndScriptsPolicy(): RequestHandler {
 /** 'none' beside the hash oidc-provider added is not a valid source list (browsers drop the 'none' and warn) */
 export const scriptHashesAlone: Middleware = async (ctx, next) => {
   await next();
-  const policy = ctx.response.get('content-security-policy');
-  if (policy.includes("script-src 'none' 'sha256-")) ctx.set('content-security-policy', policy.replace("script-src 'none' ", 'script-src '));
+  const policy: unknown = ctx.response.get('content-security-policy');
+  if (typeof policy === 'string' && policy.includes("script-src 'none' 'sha256-")) {
+    ctx.set('content-security-policy', policy.replace("script-src 'none' ", 'script-src '));
+  }
 };
