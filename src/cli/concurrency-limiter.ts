@@ -3,7 +3,8 @@
 // in one bounded queue. A handful of principals flooding it must not lock everyone else out, so
 // each principal's share shrinks as more of them wait:
 // - a freed slot goes to the waiting principal with the fewest running calls, round-robin among
-//   equals, not to the oldest waiter: a newcomer's call starts within one freed slot;
+//   equals (of those never served, the one with the fewest waiting), not to the oldest waiter: a
+//   newcomer's call starts within one freed slot, ahead of a flood's accounts;
 // - a principal holds at most its share of the queue places: the queue divided among the principals
 //   with calls running or waiting (and never more than `maxPerKey` is of `maxConcurrent`);
 // - a principal with nothing running or waiting always gets a place: on a full queue the newest
@@ -107,14 +108,12 @@ export function createConcurrencyLimiter(
     };
   };
 
-  /** the waiting principal a freed slot goes to: fewest running, then the one served longest ago */
+  /** the waiting principal a freed slot goes to: fewest running, then served longest ago, then fewest waiting */
   const nextInTurn = (): Principal | undefined => {
     let next: Principal | undefined;
     for (const principal of principals.values()) {
       if (principal.waiting.length === 0 || !mayRun(principal)) continue;
-      if (!next || principal.running < next.running || (principal.running === next.running && principal.lastServed < next.lastServed)) {
-        next = principal;
-      }
+      if (!next || comesBefore(principal, next)) next = principal;
     }
     return next;
   };
@@ -185,6 +184,12 @@ export function createConcurrencyLimiter(
   };
 
   return { acquire, stats };
+}
+
+function comesBefore(a: Principal, b: Principal): boolean {
+  if (a.running !== b.running) return a.running < b.running;
+  if (a.lastServed !== b.lastServed) return a.lastServed < b.lastServed;
+  return a.waiting.length < b.waiting.length;
 }
 
 function tooBusy(): CliFailure {
