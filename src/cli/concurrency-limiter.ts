@@ -8,7 +8,8 @@
 // - a principal holds at most its share of the queue places: the queue divided among the principals
 //   with calls running or waiting (and never more than `maxPerKey` is of `maxConcurrent`);
 // - a principal with nothing running or waiting always gets a place: on a full queue the newest
-//   waiting call of the principal holding the most places is refused to make room.
+//   waiting call of the principal holding the most places is refused to make room (unless that
+//   one holds no more than a single waiting call either).
 import { CliFailure } from './types.ts';
 
 export interface ConcurrencyLimits {
@@ -142,8 +143,10 @@ export function createConcurrencyLimiter(
   const makeRoomFor = (newcomer: Principal | undefined, share: number): boolean => {
     const holder = largestHolder();
     if (!holder || holder === newcomer || holder.waiting.length === 0) return false;
-    // A principal with nothing running or waiting always gets a place; others only from one above its share.
-    if (newcomer && holder.waiting.length <= share) return false;
+    // A principal with nothing running or waiting gets a place from one holding more than the one
+    // call it asks for (swapping one waiting call for another would gain nobody anything); others
+    // only from one above its share.
+    if (newcomer ? holder.waiting.length <= share : holder.running + holder.waiting.length <= 1) return false;
     const newest = holder.waiting[holder.waiting.length - 1];
     leaveQueue(holder, newest);
     newest.refuse(tooManyOfYours());
