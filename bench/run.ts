@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { benchBatchFlood } from './batch-flood.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
+import { benchCrowdWithAbusers } from './crowd-with-abusers.ts';
 import { benchIsolation } from './isolation.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
@@ -25,6 +26,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['tools/list', benchToolsList],
   ['tools/call', benchToolCall],
   ['many users', benchCrowd],
+  ['crowd with abusers', benchCrowdWithAbusers],
   ['OAuth', benchOAuth],
   ['CLI start-up', benchCliStartup],
   ['memory', benchMemory],

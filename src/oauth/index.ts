@@ -13,6 +13,7 @@ import type { KeyValueStore } from '../store/index.ts';
 import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
 import { createClientMetadataFetch } from './client-metadata/client-metadata-fetch.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
+import { scriptHashesAlone } from './http/page-policy.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
 import { createInteractionRoutes } from './interactions/routes.ts';
@@ -83,10 +84,11 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
       stepUps,
     }),
   );
-  // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
+  // Endpoint URLs come from PUBLIC_URL, never from the request; client addresses from Express's
+  // `trust proxy` (Koa's own proxy switch would trust X-Forwarded-For from anyone).
   pinPublicOrigin(provider, config.publicUrl);
-  provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
+  provider.use(scriptHashesAlone);
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
   );

@@ -1,6 +1,7 @@
 // The few HTML pages a user sees at our origin. No scripts, no external resources; every value
 // escaped. Headers forbid framing (clickjacking of the consent button).
 import type { Response } from 'express';
+import { FRAME_AND_SCRIPT_POLICY } from '../http/page-policy.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -22,11 +23,9 @@ function displayClientName(name: string): string {
 }
 
 export const PAGE_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
+  ...FRAME_AND_SCRIPT_POLICY,
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
 };
 
 const STYLE =
