@@ -1,7 +1,7 @@
 # mittwald-mcp: the server runs its TypeScript source directly (Node 24 type stripping), so there is
-# no compile step. The build stages install the server's production dependencies and the `mw` CLI
-# (from a committed package.json and package-lock.json each, with `npm ci`); the runtime stage copies
-# their results and node's binary onto Debian, without npm. Builds with the classic builder and with
+# no compile step. The build stages install the server's production dependencies (`npm ci` of the
+# committed lockfile) and the `mw` CLI (see stage cli); the runtime stage copies their results and
+# node's binary onto Debian, without npm. Builds with the classic builder and with
 # BuildKit; nothing is fetched from Docker Hub but the base images.
 #
 # The base images by version; pin them by digest too for builds that do not move (README, "The image"):
@@ -27,29 +27,24 @@ RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 
 
 # The mw CLI: MW_CLI_INSTALL names a directory of the build context whose package.json depends on
-# exactly one oclif CLI with a `mw` executable, and whose package-lock.json pins its whole tree.
+# exactly one oclif CLI with a `mw` executable, at one exact version; MW_CLI_VERSION (empty: that one)
+# asks for another. With the directory's package-lock.json, `npm ci` installs exactly its tree, and a
+# lockfile for another version fails the build; without one the tree is resolved now, one warning line
+# says so, and the image keeps the lockfile to be copied out (README, "Reproducible builds").
 # Default: docker/cli (@mittwald/cli); the tests use test/docker/cli (the stand-in, packed).
 FROM ${NODE_IMAGE} AS cli
 ARG MW_CLI_INSTALL=docker/cli
+ARG MW_CLI_VERSION=
 WORKDIR /opt/mw
+COPY docker/install-cli.ts /opt/install/
 COPY ${MW_CLI_INSTALL}/ ./
-RUN if [ ! -f package-lock.json ]; then \
-      echo "${MW_CLI_INSTALL}/package-lock.json is missing: the mw CLI is installed only from a lockfile." >&2; \
-      echo "Write it once where the npm registry has the CLI, then commit it:" >&2; \
-      echo "  npm install --prefix ${MW_CLI_INSTALL} --package-lock-only --ignore-scripts" >&2; \
-      exit 1; \
-    fi \
- && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier \
- && rm node_modules/.package-lock.json \
- && test -x node_modules/.bin/mw
+RUN node /opt/install/install-cli.ts "${MW_CLI_INSTALL}" "${MW_CLI_VERSION}"
 
 # The oclif manifest, written now: without it every `mw` start (one per tool call) loads every
 # command file to find the one it runs, and the server reads the command list from it at start.
 # --no-jit keeps oclif offline; the update check is off for the same reason.
 COPY --from=oclif /opt/oclif /opt/oclif
-RUN cli="$(node -p 'Object.keys(require("./package.json").dependencies).join(" ")')" \
- && if [ "${cli}" != "${cli% *}" ]; then echo "${MW_CLI_INSTALL}/package.json must name the CLI alone, not: ${cli}" >&2; exit 1; fi \
- && cd "node_modules/${cli}" \
+RUN cd "node_modules/$(node -p 'Object.keys(require("./package.json").dependencies)[0]')" \
  && OCLIF_SKIP_NEW_VERSION_CHECK=1 /opt/oclif/node_modules/.bin/oclif manifest --no-jit . \
  && test -s oclif.manifest.json
 
@@ -85,6 +80,8 @@ ENV NODE_ENV=production \
 # Read-only for the server and the children, the compile cache included (its entries are the
 # server uid's, as the launcher lays it out): no child can change what another one runs.
 COPY --from=cli /opt/mw/node_modules /opt/mw/node_modules
+# the tree above as a lockfile, to be copied out when this build resolved it (README, "Reproducible builds")
+COPY --from=cli /opt/mw/package-lock.json /opt/mw/package-lock.json
 COPY --from=cli /var/cache/mittwald-mcp/compile-cache /var/cache/mittwald-mcp/compile-cache
 RUN ln -s /opt/mw/node_modules/.bin/mw /usr/local/bin/mw
 

@@ -23,6 +23,9 @@ export interface Profile {
   /** item 7: clients setting up sessions at once, and how many set-ups each does in a row */
   sessionClients: number;
   sessionRounds: number;
+  /** item 10: connections that never read, and how long /healthz is sampled before and during the flood */
+  floodConnections: number;
+  floodSampleMs: number;
 }
 
 export const FULL: Profile = {
@@ -40,6 +43,8 @@ export const FULL: Profile = {
   grants: 1000,
   sessionClients: 32,
   sessionRounds: 40,
+  floodConnections: 80,
+  floodSampleMs: 3000,
 };
 
 export const SMOKE: Profile = {
@@ -57,6 +62,8 @@ export const SMOKE: Profile = {
   grants: 5,
   sessionClients: 4,
   sessionRounds: 1,
+  floodConnections: 4,
+  floodSampleMs: 200,
 };
 
 export interface Section {

@@ -3,8 +3,10 @@
 // Exits non-zero when anything that should work failed, so the smoke run guards the paths in CI.
 import { writeFile } from 'node:fs/promises';
 import { benchAuthorizationFlood } from './authorization-flood.ts';
+import { benchBatchFlood } from './batch-flood.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
+import { benchCrowdWithAbusers } from './crowd-with-abusers.ts';
 import { benchIsolation } from './isolation.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
@@ -25,6 +27,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['tools/list', benchToolsList],
   ['tools/call', benchToolCall],
   ['many users', benchCrowd],
+  ['crowd with abusers', benchCrowdWithAbusers],
   ['OAuth', benchOAuth],
   ['authorization flood', benchAuthorizationFlood],
   ['CLI start-up', benchCliStartup],
@@ -32,6 +35,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['isolation', benchIsolation],
   ['session set-ups', benchSessionSetups],
   ['warm children', benchWarmChildren],
+  ['batch flood', benchBatchFlood],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */

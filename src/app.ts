@@ -1,7 +1,7 @@
 // Wiring only: the whole HTTP surface as a function of its dependencies, so tests build the app
 // exactly as production does (with simulators at the true edges: mittwald OAuth, API, `mw`).
 import express from 'express';
-import type { AppConfig } from './config.ts';
+import { type AppConfig, trustProxyWarning } from './config.ts';
 import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
 import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
@@ -9,7 +9,9 @@ import type { CliCommandSet, CliRunner } from './cli/types.ts';
 import { createMcpRouter } from './mcp/router.ts';
 import { buildToolCatalogue } from './mcp/tools/catalogue.ts';
 import { loadToolOverrides } from './mcp/tools/overrides.ts';
+import { framesAndScriptsPolicy } from './oauth/http/page-policy.ts';
 import { createOAuthFacade, type MittwaldOAuthClient } from './oauth/index.ts';
+import { createErrorAnswer } from './observability/error-answer.ts';
 import { createHealthRouter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetricsRouter } from './observability/metrics-route.ts';
@@ -68,12 +70,15 @@ export function createApp(deps: AppDependencies): App {
   // Responses are POST answers and tokens: nothing a cache could revalidate, so don't hash bodies.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
+  const proxyWarning = trustProxyWarning(config.trustProxy);
+  if (proxyWarning) logger.warn(proxyWarning);
 
+  app.use(framesAndScriptsPolicy());
   app.use(requestContext({ logger }));
   app.use(
     createHealthRouter({
       isShuttingDown: () => shuttingDown,
-      warnings: oauth.warnings,
+      warnings: proxyWarning ? [...oauth.warnings, proxyWarning] : oauth.warnings,
       checks: {
         store: () => store.ping(),
         cli: async () => {
@@ -109,6 +114,7 @@ export function createApp(deps: AppDependencies): App {
   app.use(oauth.routes);
   // oidc-provider last: its Koa app answers every path it does not know with its own 404.
   app.use(oauth.providerHandler);
+  app.use(createErrorAnswer(logger));
 
   return {
     app,

@@ -2,6 +2,7 @@
 // process.env: the validated AppConfig is passed down.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,9 @@ const environmentSchema = {
   },
 } as const;
 
+/** false: nobody; addresses: only a direct connection from these names the client; number/true: see trustProxyWarning */
+export type TrustProxy = boolean | number | string[];
+
 export type Jwk = Record<string, unknown> & { kty: string; kid?: string; alg?: string };
 
 export interface ScopeCatalogue {
@@ -115,7 +119,8 @@ export interface AppConfig {
   publicUrl: string;
   /** the canonical MCP resource URI: publicUrl + /mcp */
   mcpResource: string;
-  trustProxy: boolean | number | string;
+  /** Express's `trust proxy`: the proxies' addresses and subnets, or (see trustProxyWarning) a hop count or true */
+  trustProxy: TrustProxy;
   log: { level: string; format: 'json' | 'pretty' };
   mittwald: {
     authorizationUrl: string;
@@ -468,11 +473,35 @@ function decodeKey(text: string): Buffer {
   return key;
 }
 
-function parseTrustProxy(value: string | undefined): boolean | number | string {
+// Express's names for the private ranges besides addresses and subnets (proxy-addr)
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(value: string | undefined): TrustProxy {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  return value;
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!NAMED_RANGES.has(entry) && (family === 0 || !validBits || rest.length > 0)) {
+      throw new ConfigError(`TRUST_PROXY: ${JSON.stringify(entry)} is not an address, a subnet (address/bits) or one of ${[...NAMED_RANGES].join(', ')}`);
+    }
+  }
+  return entries;
+}
+
+/**
+ * A hop count or `true` trusts X-Forwarded-For from whatever connects: a client that reaches the
+ * server beside its proxy names any address it likes, and every per-address limit is lifted.
+ */
+export function trustProxyWarning(trustProxy: TrustProxy): string | undefined {
+  if (trustProxy === false || trustProxy === 0 || Array.isArray(trustProxy)) return undefined;
+  return (
+    `TRUST_PROXY=${String(trustProxy)} trusts X-Forwarded-For from any connection: a client reaching the server without the proxy ` +
+    'chooses its own address for the per-address limits (registrations, token checks). Set TRUST_PROXY to the proxy\'s addresses instead'
+  );
 }
 
 function stripTrailingSlash(url: string): string {

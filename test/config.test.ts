@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, trustProxyWarning } from '../src/config.ts';
 
 const productionKeys = {
   NODE_ENV: 'production',
@@ -67,6 +67,23 @@ describe('configuration', () => {
   ])('names the bad variable %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it.each([
+    ['172.30.0.1', ['172.30.0.1']],
+    ['10.0.0.0/8, fd00::/8,loopback', ['10.0.0.0/8', 'fd00::/8', 'loopback']],
+  ])('reads TRUST_PROXY=%s as the proxies\' addresses, without a warning', (value, addresses) => {
+    const { trustProxy } = loadConfig({ TRUST_PROXY: value });
+    expect(trustProxy).toEqual(addresses);
+    expect(trustProxyWarning(trustProxy)).toBeUndefined();
+  });
+
+  it.each(['1', 'true'])('keeps TRUST_PROXY=%s, with a warning that any connection then names its own address', (value) => {
+    expect(trustProxyWarning(loadConfig({ TRUST_PROXY: value }).trustProxy)).toMatch(/trusts X-Forwarded-For from any connection/);
+  });
+
+  it.each(['proxy.example', '10.0.0.0/33', '1.2.3.4/8/8', 'everyone'])('refuses TRUST_PROXY=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY: /);
   });
 
   it('never echoes a secret value in its error', () => {

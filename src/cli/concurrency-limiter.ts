@@ -1,7 +1,15 @@
-// Slots for `mw` children: at most `maxConcurrent` overall and `maxPerKey` per user. Requests that
-// find no slot wait in one bounded FIFO queue, in which each user holds at most their share of the
-// places (as of the slots), so one user's burst cannot leave everyone else "busy". A freed slot goes
-// to the first waiter that may use it, so a user at their own limit never holds up users behind them.
+// Slots for `mw` children, shared fairly between principals (whoever a call runs for: today the
+// user): at most `maxConcurrent` overall and `maxPerKey` per principal. Calls that find no slot wait
+// in one bounded queue. A handful of principals flooding it must not lock everyone else out, so
+// each principal's share shrinks as more of them wait:
+// - a freed slot goes to the waiting principal with the fewest running calls, round-robin among
+//   equals (of those never served, the one with the fewest waiting), not to the oldest waiter: a
+//   newcomer's call starts within one freed slot, ahead of a flood's accounts;
+// - a principal holds at most its share of the queue places: the queue divided among the principals
+//   with calls running or waiting (and never more than `maxPerKey` is of `maxConcurrent`);
+// - a principal with nothing running or waiting always gets a place: on a full queue the newest
+//   waiting call of the principal holding the most places is refused to make room (unless that
+//   one holds no more than a single waiting call either).
 import { CliFailure } from './types.ts';
 
 export interface ConcurrencyLimits {
@@ -12,8 +20,9 @@ export interface ConcurrencyLimits {
 }
 
 /**
- * A user's places in the queue: the share of the queue that `maxPerKey` is of `maxConcurrent`
- * (at least one place while there is a queue). With the defaults (3 of 8, queue 100): 37.
+ * A principal's places in the queue while it is alone: the share of the queue that `maxPerKey` is
+ * of `maxConcurrent` (at least one place while there is a queue). With the defaults (3 of 8, queue
+ * 100): 37. With others waiting it shrinks (see queueShareAmong).
  */
 export function queueSharePerKey(limits: ConcurrencyLimits): number {
   if (limits.maxQueue === 0) return 0;
@@ -21,7 +30,13 @@ export function queueSharePerKey(limits: ConcurrencyLimits): number {
   return Math.max(1, share);
 }
 
-/** The most calls one user can have at once, running and waiting: more at once are refused as busy. */
+/** A principal's places in the queue while `principals` (itself included) have calls running or waiting. */
+export function queueShareAmong(limits: ConcurrencyLimits, principals: number): number {
+  if (limits.maxQueue === 0) return 0;
+  return Math.max(1, Math.min(queueSharePerKey(limits), Math.floor(limits.maxQueue / Math.max(1, principals))));
+}
+
+/** The most calls one principal can have at once, running and waiting: more at once are refused as busy. */
 export function callsPerKeyAtOnce(limits: ConcurrencyLimits): number {
   return Math.min(limits.maxPerKey, limits.maxConcurrent) + queueSharePerKey(limits);
 }
@@ -30,103 +45,162 @@ export function callsPerKeyAtOnce(limits: ConcurrencyLimits): number {
 export type ReleaseSlot = () => void;
 
 export interface ConcurrencyLimiter {
-  /** rejects with CliFailure 'busy' when the queue is full, 'cancelled' when `signal` aborts while waiting */
+  /** rejects with CliFailure 'busy' when no place is left (or its place went to another principal), 'cancelled' when `signal` aborts while waiting */
   acquire(key: string, signal?: AbortSignal): Promise<ReleaseSlot>;
   stats(): { running: number; queued: number };
 }
 
 interface Waiter {
-  key: string;
   grant(release: ReleaseSlot): void;
+  refuse(failure: CliFailure): void;
   signal?: AbortSignal;
   onAbort(): void;
+}
+
+/** One principal's calls: those running, and those waiting oldest first. */
+interface Principal {
+  key: string;
+  running: number;
+  waiting: Waiter[];
+  /** when it was last granted a slot (round-robin among principals with as many running) */
+  lastServed: number;
 }
 
 export function createConcurrencyLimiter(
   limits: ConcurrencyLimits,
   onChange: (stats: { running: number; queued: number }) => void = () => {},
 ): ConcurrencyLimiter {
-  const runningPerKey = new Map<string, number>();
-  const queuedPerKey = new Map<string, number>();
-  const queueShare = queueSharePerKey(limits);
-  const queue: Waiter[] = [];
+  const principals = new Map<string, Principal>();
   let running = 0;
+  let queued = 0;
+  let turns = 0;
 
-  const count = (counts: Map<string, number>, key: string, change: number) => {
-    const next = (counts.get(key) ?? 0) + change;
-    if (next === 0) counts.delete(key);
-    else counts.set(key, next);
+  const stats = () => ({ running, queued });
+  const principalOf = (key: string): Principal => {
+    let principal = principals.get(key);
+    if (!principal) principals.set(key, (principal = { key, running: 0, waiting: [], lastServed: 0 }));
+    return principal;
   };
-  const leaveQueue = (waiter: Waiter) => {
-    queue.splice(queue.indexOf(waiter), 1);
-    count(queuedPerKey, waiter.key, -1);
+  const forgetWhenIdle = (principal: Principal) => {
+    if (principal.running === 0 && principal.waiting.length === 0) principals.delete(principal.key);
+  };
+  const mayRun = (principal: Pick<Principal, 'running'>) => running < limits.maxConcurrent && principal.running < limits.maxPerKey;
+
+  const leaveQueue = (principal: Principal, waiter: Waiter) => {
+    principal.waiting.splice(principal.waiting.indexOf(waiter), 1);
+    queued -= 1;
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    forgetWhenIdle(principal);
   };
 
-  const stats = () => ({ running, queued: queue.length });
-  const hasSlotFor = (key: string) =>
-    running < limits.maxConcurrent && (runningPerKey.get(key) ?? 0) < limits.maxPerKey;
-
-  const occupy = (key: string): ReleaseSlot => {
+  const occupy = (principal: Principal): ReleaseSlot => {
     running += 1;
-    count(runningPerKey, key, 1);
+    principal.running += 1;
+    principal.lastServed = ++turns;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       running -= 1;
-      count(runningPerKey, key, -1);
+      principal.running -= 1;
+      forgetWhenIdle(principal);
       grantFreedSlots();
       onChange(stats());
     };
   };
 
-  // Skips waiters whose user is at their limit instead of stopping at them.
-  const grantFreedSlots = () => {
-    for (let i = 0; i < queue.length && running < limits.maxConcurrent; ) {
-      const waiter = queue[i];
-      if (!hasSlotFor(waiter.key)) {
-        i += 1;
-        continue;
-      }
-      leaveQueue(waiter);
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.grant(occupy(waiter.key));
+  /** the waiting principal a freed slot goes to: fewest running, then served longest ago, then fewest waiting */
+  const nextInTurn = (): Principal | undefined => {
+    let next: Principal | undefined;
+    for (const principal of principals.values()) {
+      if (principal.waiting.length === 0 || !mayRun(principal)) continue;
+      if (!next || comesBefore(principal, next)) next = principal;
     }
+    return next;
+  };
+
+  const grantFreedSlots = () => {
+    for (let principal = nextInTurn(); principal; principal = nextInTurn()) {
+      const waiter = principal.waiting[0];
+      const release = occupy(principal);
+      leaveQueue(principal, waiter);
+      waiter.grant(release);
+    }
+  };
+
+  /** the principal holding the most queue places (of equals, the one with more running) */
+  const largestHolder = (): Principal | undefined => {
+    let largest: Principal | undefined;
+    for (const principal of principals.values()) {
+      if (!largest || principal.waiting.length > largest.waiting.length || (principal.waiting.length === largest.waiting.length && principal.running > largest.running)) {
+        largest = principal;
+      }
+    }
+    return largest;
+  };
+
+  /** Frees a place for `newcomer` when another principal holds more than its share; false when none does. */
+  const makeRoomFor = (newcomer: Principal | undefined, share: number): boolean => {
+    const holder = largestHolder();
+    if (!holder || holder === newcomer || holder.waiting.length === 0) return false;
+    // A principal with nothing running or waiting gets a place from one holding more than the one
+    // call it asks for (swapping one waiting call for another would gain nobody anything); others
+    // only from one above its share.
+    if (newcomer ? holder.waiting.length <= share : holder.running + holder.waiting.length <= 1) return false;
+    const newest = holder.waiting[holder.waiting.length - 1];
+    leaveQueue(holder, newest);
+    newest.refuse(tooManyOfYours());
+    return true;
   };
 
   const acquire = (key: string, signal?: AbortSignal): Promise<ReleaseSlot> => {
     if (signal?.aborted) return Promise.reject(cancelledWhileWaiting());
+    const known = principals.get(key);
     // Every waiter that could run has been granted already, so taking a free slot jumps no one.
-    if (hasSlotFor(key)) {
-      const release = occupy(key);
+    if (mayRun(known ?? { running: 0 })) {
+      const release = occupy(principalOf(key));
       onChange(stats());
       return Promise.resolve(release);
     }
-    if (queue.length >= limits.maxQueue) {
-      return Promise.reject(new CliFailure('busy', 'too many CLI commands are running or waiting; try again shortly'));
-    }
-    if ((queuedPerKey.get(key) ?? 0) >= queueShare) {
-      return Promise.reject(new CliFailure('busy', 'too many of your CLI commands are running or waiting; try again when some have finished'));
-    }
+    if (limits.maxQueue === 0) return Promise.reject(tooBusy());
+    const share = queueShareAmong(limits, principals.size + (known ? 0 : 1));
+    if ((known?.waiting.length ?? 0) >= share) return Promise.reject(tooManyOfYours());
+    if (queued >= limits.maxQueue && !makeRoomFor(known, share)) return Promise.reject(tooBusy());
+
+    const principal = principalOf(key);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        key,
         grant: resolve,
+        refuse: reject,
         signal,
         onAbort: () => {
-          leaveQueue(waiter);
+          leaveQueue(principal, waiter);
           reject(cancelledWhileWaiting());
           onChange(stats());
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      queue.push(waiter);
-      count(queuedPerKey, key, 1);
+      principal.waiting.push(waiter);
+      queued += 1;
       onChange(stats());
     });
   };
 
   return { acquire, stats };
+}
+
+function comesBefore(a: Principal, b: Principal): boolean {
+  if (a.running !== b.running) return a.running < b.running;
+  if (a.lastServed !== b.lastServed) return a.lastServed < b.lastServed;
+  return a.waiting.length < b.waiting.length;
+}
+
+function tooBusy(): CliFailure {
+  return new CliFailure('busy', 'too many CLI commands are running or waiting; try again shortly');
+}
+
+function tooManyOfYours(): CliFailure {
+  return new CliFailure('busy', 'too many of your CLI commands are running or waiting; try again when some have finished');
 }
 
 function cancelledWhileWaiting(): CliFailure {

@@ -1,17 +1,23 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
-// connection gauge → origin check + CORS → bearer auth → method → JSON body → JSON-RPC dispatch.
+// connection gauge → origin check + CORS → bearer auth → in-flight cap → unread cap → method →
+// JSON body → batch policy → JSON-RPC dispatch.
 import { Router, type RequestHandler } from 'express';
+import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
 import type { CliRunner } from '../cli/types.ts';
 import type { AppConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AccessTokenVerifier, StepUpRequests } from '../oauth/access.ts';
-import type { KeyValueStore } from '../store/index.ts';
+import { type KeyValueStore, StoreUnavailableError } from '../store/index.ts';
 import { accessOf, createBearerAuth } from './http/bearer-auth.ts';
-import { createJsonBodyParser, jsonBodyErrors } from './http/json-body.ts';
+import { createInFlightLimit } from './http/in-flight-limit.ts';
+import { createJsonBodyErrors, createJsonBodyParser } from './http/json-body.ts';
+import { sendJsonRpcError, sendJsonRpcUnavailable } from './http/json-rpc-error.ts';
 import { createOriginGuard } from './http/origin-guard.ts';
 import { createProtectedResourceRouter } from './http/protected-resource.ts';
 import { createEndedSessions, createSessionHandles } from './http/session-handle.ts';
+import { createUnreadLimit } from './http/unread-limit.ts';
+import { createBatchPolicy } from './protocol/batch-policy.ts';
 import { createElicitationRelay } from './protocol/elicitation-relay.ts';
 import { createPostHandler } from './protocol/handle-post.ts';
 import { createInFlightCalls } from './protocol/in-flight-calls.ts';
@@ -39,6 +45,18 @@ export interface McpRouterDeps {
 }
 
 const DEFAULT_SERVER_INFO: ServerInfo = { name: 'mittwald-mcp', title: 'mittwald mStudio', version: '0.1.0' };
+/** in flight beside the tool calls a grant may have: lists, and answers to the confirmations those calls wait for */
+const REQUESTS_BESIDE_TOOL_CALLS = 8;
+/** the largest answer beyond a command's whole output: the 200 kB text beside it, envelope and framing */
+const ANSWER_BEYOND_OUTPUT_BYTES = 1024 * 1024;
+/** bytes waiting while the client takes none of them for this long: it is not reading */
+const STALLED_RESPONSE_MS = 30_000;
+
+/** A grant may have as many requests in flight as its user may have tool calls running and waiting, and a few more. */
+export function maxRequestsInFlight(config: AppConfig): number {
+  const cli = config.cli;
+  return callsPerKeyAtOnce({ maxConcurrent: cli.maxConcurrent, maxPerKey: cli.maxPerUser, maxQueue: cli.maxQueue }) + REQUESTS_BESIDE_TOOL_CALLS;
+}
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
@@ -84,20 +102,21 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const postOrDelete: RequestHandler = (req, res, next) => {
     if (req.method === 'POST') return next();
     if (req.method === 'DELETE') return endSession(req, res, next);
-    res.status(405).set('Allow', 'POST, DELETE').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
+    res.set('Allow', 'POST, DELETE');
+    sendJsonRpcError(res, 405, -32000, 'Method not allowed');
   };
   const endSession: RequestHandler = async (req, res, next) => {
     const handle = req.get('mcp-session-id');
-    const session = handle ? sessions.open(handle, accessOf(res).accountId) : undefined;
-    if (!session) {
-      res.status(handle ? 404 : 400).json({ jsonrpc: '2.0', error: { code: -32001, message: handle ? 'Session not found' : 'Mcp-Session-Id header required' }, id: null });
-      return;
-    }
+    const { accountId } = accessOf(res);
+    const session = handle ? sessions.open(handle, accountId) : undefined;
+    if (!session) return sendJsonRpcError(res, handle ? 404 : 400, -32001, handle ? 'Session not found' : 'Mcp-Session-Id header required');
     try {
-      await endedSessions.end(session.id);
+      await endedSessions.end(accountId, session);
       res.status(204).end();
     } catch (error) {
-      next(error);
+      if (!(error instanceof StoreUnavailableError)) return next(error);
+      logger.warn('could not end a session', { error: error.message });
+      sendJsonRpcUnavailable(res);
     }
   };
 
@@ -108,10 +127,13 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     countConnection,
     ...createOriginGuard(config),
     createBearerAuth({ config, verifier: deps.verifier, logger, fetch: deps.fetch }),
+    createInFlightLimit(maxRequestsInFlight(config)),
+    createUnreadLimit({ maxUnreadBytes: config.cli.maxOutputBytes + ANSWER_BEYOND_OUTPUT_BYTES, stallMs: STALLED_RESPONSE_MS }, logger),
     postOrDelete,
     ...createJsonBodyParser(),
+    createBatchPolicy(),
     handlePost,
   );
-  router.use('/mcp', jsonBodyErrors);
+  router.use('/mcp', createJsonBodyErrors(logger));
   return router;
 }

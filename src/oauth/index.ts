@@ -11,8 +11,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { KeyValueStore } from '../store/index.ts';
 import type { AccessTokenVerifier, StepUpRequests } from './access.ts';
+import { createClientMetadataFetch } from './client-metadata/client-metadata-fetch.ts';
 import { createAuthorizationGuards } from './http/authorization-guards.ts';
 import { createEndpointGuards } from './http/endpoint-guards.ts';
+import { scriptHashesAlone } from './http/page-policy.ts';
 import { createPendingAuthorizations } from './http/pending-authorizations.ts';
 import { createConsentCsrf } from './interactions/csrf.ts';
 import { createPendingLogins } from './interactions/pending-logins.ts';
@@ -28,6 +30,7 @@ import { pinPublicOrigin } from './provider/public-origin.ts';
 import { retryAfterWhenUnavailable } from './provider/retry-after.ts';
 import { buildProviderConfiguration, INTERACTION_TTL_SECONDS, ROUTES } from './provider/configuration.ts';
 import { createStoreAdapter } from './provider/store-adapter.ts';
+import { spendOnDelivery } from './provider/token-redemption.ts';
 import { createPendingStepUps } from './step-up.ts';
 import { createAccessTokenVerifier } from './verifier.ts';
 
@@ -46,7 +49,7 @@ export interface OAuthFacadeDeps {
   mittwald?: MittwaldOAuthClient;
   /** epoch milliseconds; default Date.now */
   now?: () => number;
-  /** outgoing fetch for Client ID Metadata Documents; default: oidc-provider's SSRF-protected fetch */
+  /** outgoing fetch for Client ID Metadata Documents; default: one that connects to public addresses only */
   clientMetadataFetch?: typeof fetch;
 }
 
@@ -71,25 +74,28 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   const warnings = [defaultClientWarning(config.mittwald)].filter((warning) => warning !== undefined);
   for (const warning of warnings) logger.warn(warning);
 
-  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds });
+  const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
+  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds, grantEnded: vault.delete });
   const stepUps = createPendingStepUps(store);
   const provider = new Provider(
     config.publicUrl,
-    buildProviderConfiguration({ config, adapter: adapters.Adapter, clientMetadataFetch: deps.clientMetadataFetch, stepUps }),
+    buildProviderConfiguration({
+      config,
+      adapter: adapters.Adapter,
+      clientMetadataFetch: deps.clientMetadataFetch ?? createClientMetadataFetch({ now }),
+      stepUps,
+    }),
   );
-  // Endpoint URLs come from PUBLIC_URL, never from the request; the proxy setting is left for client addresses.
+  // Endpoint URLs come from PUBLIC_URL, never from the request; client addresses from Express's
+  // `trust proxy` (Koa's own proxy switch would trust X-Forwarded-For from anyone).
   pinPublicOrigin(provider, config.publicUrl);
-  provider.proxy = config.trustProxy !== false && config.trustProxy !== 0;
   provider.use(retryAfterWhenUnavailable);
+  provider.use(scriptHashesAlone);
   provider.use(
     authorizationRequestDefaults({ authorizationPath: ROUTES.authorization, mcpResource: config.mcpResource, scopes: config.mittwald.scopes }),
   );
+  provider.use(spendOnDelivery(ROUTES.token, adapters));
 
-  const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
-  const grantRecords = new adapters.Adapter('Grant');
-  async function endGrant(grantId: string): Promise<void> {
-    await Promise.all([adapters.revokeGrantTokens(grantId), grantRecords.destroy(grantId), vault.delete(grantId)]);
-  }
   // Revocation, refresh-token reuse and code replay end a grant inside oidc-provider: drop mittwald's tokens too.
   provider.on('grant.revoked', (_ctx, grantId: string) => {
     vault.delete(grantId).catch((error) => logger.error('could not delete the mittwald tokens of a revoked grant', { grantId, error }));
@@ -105,7 +111,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
     logger,
     now,
     httpTimeoutMs: config.mittwald.httpTimeoutMs,
-    endGrant,
+    endGrant: adapters.endGrant,
   });
 
   const routes = express.Router();

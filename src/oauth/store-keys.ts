@@ -7,6 +7,8 @@ export const storeKeys = {
   modelPrefix: (model: string) => `${OAUTH_PREFIX}${model}:`,
   /** set of model keys issued under one grant (revocation removes them all) */
   grantTokens: (grantId: string) => `${OAUTH_PREFIX}grant-tokens:${grantId}`,
+  /** set of the grants of one client (deleting the client ends them) */
+  clientGrants: (clientId: string) => `${OAUTH_PREFIX}client-grants:${clientId}`,
   sessionUid: (uid: string) => `${OAUTH_PREFIX}session-uid:${uid}`,
   userCode: (code: string) => `${OAUTH_PREFIX}user-code:${code}`,
   /** a browser on its way to mittwald: our state for the upstream authorization request */

@@ -23,6 +23,8 @@ export interface KeyValueStore {
   increment(key: string, ttlSeconds: number): Promise<number>;
   /** Adds to a set; the set lives at least `ttlSeconds` from now (never shortened). */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  /** Removes members from a set; a set left empty is gone. */
+  removeFromSet(key: string, ...members: string[]): Promise<void>;
   setMembers(key: string): Promise<string[]>;
   /** Approximate number of live keys starting with `prefix`; may be expensive, callers cache it. */
   countKeys(prefix: string): Promise<number>;

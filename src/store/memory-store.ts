@@ -107,6 +107,13 @@ export class MemoryStore implements KeyValueStore {
     this.#put(key, new Set([member]), expiresAt);
   }
 
+  async removeFromSet(key: string, ...members: string[]): Promise<void> {
+    const value = this.#live(key)?.value;
+    if (!(value instanceof Set)) return;
+    for (const member of members) value.delete(member);
+    if (value.size === 0) this.#entries.delete(key);
+  }
+
   async setMembers(key: string): Promise<string[]> {
     const value = this.#live(key)?.value;
     return value instanceof Set ? [...value] : [];

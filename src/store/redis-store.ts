@@ -91,6 +91,10 @@ export class RedisStore implements KeyValueStore {
     );
   }
 
+  async removeFromSet(key: string, ...members: string[]): Promise<void> {
+    if (members.length) await this.#run(() => this.#client.sRem(this.#key(key), members));
+  }
+
   async setMembers(key: string): Promise<string[]> {
     return this.#run(() => this.#client.sMembers(this.#key(key)));
   }

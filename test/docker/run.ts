@@ -2,8 +2,10 @@
 // on this machine's Docker engine (../shared/tools/local-docker.sh, or the script LOCAL_DOCKER_SH
 // names), with the stand-in `mw` CLI and the mittwald simulators. Not part of `npm test`: it needs
 // root (the engine, its network namespace), takes minutes, and stops the engine it starts.
-//   1. the engine with host networking, so builds reach the npm registry and Debian's mirror:
-//      the stand-in packed, the image built with BuildKit and with the classic builder, then checked;
+//   1. the engine with host networking, so builds reach the npm registry and Debian's mirror: the
+//      stand-in packed, the image built with BuildKit without a lockfile for it (as from a fresh
+//      clone), that lockfile copied out of the image as the README says, the image built from it
+//      with the classic builder, then checked;
 //   2. the engine in its loopback-only network namespace, where compose's own network and published
 //      ports work as on a real host: stack-checks.ts runs there (docker run, compose, a tool call).
 import { execFileSync, spawn } from 'node:child_process';
@@ -11,10 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { IMAGE_LOCKFILE, planCliInstall } from '../../docker/install-cli.ts';
 import { CommandError, docker, runCommand } from './docker.ts';
 import { CHILD_UIDS, CLASSIC_IMAGE, IMAGE, SERVER_UID } from './images.ts';
 import { check, CheckFailed, expectThat, seconds } from './report.ts';
-import { checkStandInLock, packStandIn } from './stand-in-package.ts';
+import { packStandIn, STAND_IN_INSTALL, standInInstallPackage, standInLockfile } from './stand-in-package.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 /** the base images the Dockerfile and the compose file name (local-docker.sh `bases` builds stand-ins) */
@@ -22,7 +25,7 @@ const BASE_IMAGES = [
   ...readFileSync(join(repoRoot, 'Dockerfile'), 'utf8').matchAll(/^ARG (?:NODE|DEBIAN)_IMAGE=(\S+)$/gm),
   ...readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8').matchAll(/^\s+image: (redis:\S+)$/gm),
 ].map((match) => match[1]);
-const BUILD_ARGS = ['--network', 'host', '--build-arg', 'MW_CLI_INSTALL=test/docker/cli'];
+const BUILD_ARGS = ['--network', 'host', '--build-arg', `MW_CLI_INSTALL=${STAND_IN_INSTALL}`];
 /** the network namespace local-docker.sh's start-isolated runs the engine in */
 const NETNS = process.env.LOCAL_DOCKER_NETNS ?? 'mcpdock';
 
@@ -36,6 +39,8 @@ function localDockerScript(): string {
 }
 
 const engine = (script: string, ...steps: string[]) => runCommand('bash', [script, ...steps]);
+/** the lines of a build log in which the cli stage says it resolved the tree (docker/install-cli.ts) */
+const warningLines = (log: string) => log.split('\n').filter((line) => line.includes('warning: no '));
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -68,31 +73,57 @@ async function buildPhase(script: string): Promise<void> {
   });
 
   let standInVersion = '';
-  await check('stand-in CLI packed; test/docker/cli/package-lock.json pins its tree', async () => {
-    const pkg = await packStandIn();
-    await checkStandInLock(pkg);
-    standInVersion = pkg.version;
-    return `mw-stand-in@${pkg.version}`;
+  let warning = '';
+  await check(`stand-in CLI packed into ${STAND_IN_INSTALL}, without a lockfile (as docker/cli in a fresh clone)`, async () => {
+    standInVersion = (await packStandIn()).version;
+    const plan = planCliInstall(STAND_IN_INSTALL, await standInInstallPackage(), undefined);
+    expectThat(plan.from === 'resolved-now', `without a lockfile the install would be ${JSON.stringify(plan)}`);
+    warning = plan.warning;
+    return `mw-stand-in@${standInVersion}`;
   });
   process.env.TEST_DOCKER_STAND_IN_VERSION = standInVersion;
 
-  for (const [builder, image, buildkit] of [
-    ['BuildKit (what docker compose build uses)', IMAGE, '1'],
-    ['the classic builder', CLASSIC_IMAGE, '0'],
-  ] as const) {
-    await check(`image builds with ${builder}`, async () => {
-      const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', image, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: buildkit } });
-      return `${build.seconds.toFixed(0)} s`;
+  await check('image builds without the lockfile (BuildKit, as docker compose up --build), saying so in one line', async () => {
+    // the cli stage runs afresh every time: a step taken from the build cache prints nothing
+    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '--progress=plain', '--no-cache-filter', 'cli', '-t', IMAGE, repoRoot], {
+      env: { ...process.env, DOCKER_BUILDKIT: '1' },
     });
-  }
+    const said = warningLines(`${build.stdout}\n${build.stderr}`);
+    expectThat(said.length === 1 && said[0].includes(warning), `the build log's warning lines, instead of one:\n${said.join('\n') || '(none)'}`);
+    return `${build.seconds.toFixed(0)} s: ${said[0].slice(said[0].indexOf('warning:'), said[0].indexOf('were resolved'))}…`;
+  });
 
-  await check('runtime image: no npm, npx, yarn or corepack, no lockfile; mw on PATH', async () => {
+  await check(`the lockfile copied out of that image (docker run --entrypoint cat … ${IMAGE_LOCKFILE}) into ${STAND_IN_INSTALL}`, async () => {
+    const copied = (await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', IMAGE, IMAGE_LOCKFILE])).stdout;
+    const lock = JSON.parse(copied) as { packages: Record<string, { version?: string }> };
+    const locked = lock.packages['node_modules/mw-stand-in']?.version;
+    expectThat(locked === standInVersion, `the image's lockfile pins mw-stand-in@${locked}, the stand-in is ${standInVersion}`);
+    await writeFile(standInLockfile, copied);
+    return `${Object.keys(lock.packages).length - 1} packages`;
+  });
+
+  await check('image builds from that lockfile with the classic builder: exactly its tree, no warning', async () => {
+    const build = await runCommand('docker', ['build', ...BUILD_ARGS, '-t', CLASSIC_IMAGE, repoRoot], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    const log = `${build.stdout}\n${build.stderr}`;
+    const said = warningLines(log);
+    expectThat(said.length === 0, `the build warns although the lockfile is there:\n${said.join('\n')}`);
+    const installed = (await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', CLASSIC_IMAGE, IMAGE_LOCKFILE])).stdout;
+    expectThat(installed === (await readFile(standInLockfile, 'utf8')), `${CLASSIC_IMAGE} keeps another lockfile than the one it was built from`);
+    // the classic builder takes the step from its cache when an earlier run resolved the same tree
+    const cached = /RUN node \/opt\/install\/install-cli\.ts[^\n]*\n ---> Using cache/.test(log);
+    return `${build.seconds.toFixed(0)} s, ${cached ? 'its npm ci taken from the build cache' : 'npm ci'}`;
+  });
+
+  await check(`runtime image: no npm, npx, yarn or corepack, no lockfile but ${IMAGE_LOCKFILE}; mw on PATH`, async () => {
     const found = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
       'for c in npm npx yarn corepack; do command -v $c; done; find / -xdev \\( -name package-lock.json -o -name .package-lock.json \\) -print; mw --version']);
     const lines = found.stdout.trim().split('\n');
-    expectThat(lines.length === 1 && lines[0].startsWith(`mw-stand-in/${standInVersion} `), `unexpected in the image:\n${found.stdout}`);
+    expectThat(
+      lines.length === 2 && lines[0] === IMAGE_LOCKFILE && lines[1].startsWith(`mw-stand-in/${standInVersion} `),
+      `unexpected in the image:\n${found.stdout}`,
+    );
     const size = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', IMAGE])).stdout);
-    return `${lines[0]}; image ${(size / 1e6).toFixed(0)} MB`;
+    return `${lines[1]}; image ${(size / 1e6).toFixed(0)} MB`;
   });
 
   await check('compile cache primed at build time serves mw under a child uid, read-only', async () => {

@@ -92,6 +92,10 @@ async function processesIn(container: string): Promise<ContainerProcess[]> {
   });
 }
 
+/** The `mw` children among them: each runs the children's bootstrap. */
+const mwChildrenIn = async (container: string) =>
+  (await processesIn(container)).filter((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+
 interface ContainerProcess {
   uid: number;
   capEff: bigint;
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
     const startLog = (await compose(['logs', '--no-color', 'mcp'])).stdout;
     const redis = (await compose(['ps', '-q', 'redis'])).stdout.trim();
 
-    await check('healthy; the published port follows PORT; /readyz names the CLI version', async () => {
+    await check('healthy; the published port follows PORT; /readyz and the start log name the CLI version', async () => {
       expectThat((await inspect(mcp, '{{.State.Health.Status}}')) === 'healthy', 'mcp is not healthy');
       const ports = await inspect(mcp, '{{json .NetworkSettings.Ports}}');
       expectThat(ports.includes(`"HostIp":"127.0.0.1","HostPort":"${port}"`), `published: ${ports}`);
@@ -184,12 +188,15 @@ async function main(): Promise<void> {
       const { status, body } = await readiness(publicUrl);
       expectThat(status === 200 && body.checks.store === 'ok', `/readyz: ${status} ${JSON.stringify(body)}`);
       expectThat(body.checks.cli?.version === standInVersion, `/readyz names CLI ${JSON.stringify(body.checks.cli)}, not ${standInVersion}`);
+      const found = startLog.split('\n').find((line) => line.includes('"message":"mw CLI found"'));
+      const logged = found && (JSON.parse(found.slice(found.indexOf('{'))) as { cli?: string }).cli;
+      expectThat(logged === `mw-stand-in@${standInVersion}`, `the start log names CLI ${logged ?? '(no "mw CLI found" line)'}, not mw-stand-in@${standInVersion}`);
       const { isolation } = body.checks;
       expectThat(
         isolation?.uid === 'per-call' && isolation.fs === 'permission-model' && isolation.limits === 'on' && isolation.callDirectory === 'ok',
         `/readyz isolation layers: ${JSON.stringify(isolation)}`,
       );
-      return `127.0.0.1:${port}, cli ${body.checks.cli.version}, isolation ${JSON.stringify(isolation)}`;
+      return `127.0.0.1:${port}, cli ${body.checks.cli.version} (start log: ${logged}), isolation ${JSON.stringify(isolation)}`;
     });
 
     await check('hardening as configured: read-only root, capabilities dropped, no-new-privileges, limits, log rotation', async () => {
@@ -227,6 +234,9 @@ async function main(): Promise<void> {
 
     let session!: Awaited<ReturnType<typeof connectWithOAuth>>;
     await check('OAuth through the container; a tool call runs mw inside it against the API simulator', async () => {
+      // The server's own children at start (priming the compile cache, no user's token) run as its uid,
+      // and on a busy machine for a while after it is healthy: the children looked at below are the calls'.
+      await waitFor('the server\'s start-up children done', async () => ((await mwChildrenIn(mcp)).some((p) => p.uid === SERVER_UID) ? undefined : true));
       session = await connectWithOAuth(`${publicUrl}/mcp`);
       api.clearRequests();
       const result = (await session.client.callTool({ name: 'mittwald_project_list', arguments: {} })) as CallToolResult;
@@ -237,13 +247,17 @@ async function main(): Promise<void> {
       expectThat(calls.length > 0 && api.requests.every((r) => r.userId === alice.userId), `API requests: ${JSON.stringify(api.requests)}`);
       // each call's directory is gone once it has finished (the launcher cleans up as the child's uid):
       // the ones left are the warm children's, one each, and every child left is a warm one
+      let seen = 'nothing';
       const left = await waitFor('call directories removed', async () => {
         const listing = (await docker(['exec', mcp, 'sh', '-c', 'ls -A /var/lib/mittwald-mcp/calls-*'])).stdout;
-        const children = (await processesIn(mcp)).filter((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+        const children = await mwChildrenIn(mcp);
         const directories = (listing.match(/mw-call-/g) ?? []).length;
-        const allWarm = children.every((child) => child.cmdline.includes('--preload=commands'));
-        return allWarm && directories === children.length ? directories : undefined;
-      }, 10_000);
+        const warm = children.filter((child) => child.cmdline.includes('--preload=commands')).length;
+        seen = `${directories} call directories, ${warm} warm children of ${children.length}`;
+        return warm === children.length && directories === children.length ? directories : undefined;
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}; last seen: ${seen}`);
+      });
       return `${items.length} projects of ${alice.email}; the API saw ${calls.map((r) => `${r.method} ${r.path}`).join(', ')}; no call directory left but the ${left} of the warm children`;
     });
 
@@ -253,7 +267,7 @@ async function main(): Promise<void> {
       const call = session.client.callTool({ name: 'mittwald_project_list', arguments: {} }) as Promise<CallToolResult>;
       // the call's child and the warm ones waiting beside it
       const children = await waitFor('a running mw child beside the warm ones', async () => {
-        const found = (await processesIn(mcp)).filter((p) => p.cmdline.some((word) => word.endsWith('child-bootstrap.mts')));
+        const found = await mwChildrenIn(mcp);
         return found.length >= 2 ? found : undefined;
       }, 30_000).finally(() => toApi.resume());
       const result = await call;

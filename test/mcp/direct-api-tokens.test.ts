@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createDirectTokenCheck, DirectTokenChecksLimitedError } from '../../src/mcp/http/direct-api-token.ts';
+import { networkOf } from '../../src/mcp/http/lookup-budget.ts';
 import { fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
 import { buildMcpApp, MCP_HEADERS, rpc } from './support/mcp-app.ts';
 
@@ -79,7 +80,8 @@ describe('direct API token checks under attack', () => {
     for (let i = 0; i < 5_000 / 50; i++) await list(randomBearer());
     for (let i = 0; i < 5; i++) expect((await list(GOOD_TOKEN)).status).toBe(200);
     expect(upstream.seen.filter((token) => token === GOOD_TOKEN)).toHaveLength(1);
-    expect(upstream.seen.length).toBeLessThanOrEqual(config.directApiTokenChecks.perAddressPerMinute);
+    // the good token's check found a user: it cost nothing of the address's checks
+    expect(upstream.seen.filter((token) => token !== GOOD_TOKEN).length).toBe(config.directApiTokenChecks.perAddressPerMinute);
   });
 
   it('allows lookups again in the next minute', async () => {
@@ -95,5 +97,45 @@ describe('direct API token checks under attack', () => {
     now += 60_000;
     await expect(check(GOOD_TOKEN, '198.51.100.1')).resolves.toMatchObject({ accountId: 'user-9' });
     expect(seen).toHaveLength(3);
+  });
+
+  it('checks nothing while mittwald asks us to wait with 429 and Retry-After, then checks again', async () => {
+    let now = 1_000_000;
+    let limited = true;
+    const seen: string[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      seen.push(new Headers(init.headers).get('x-access-token')!);
+      return limited ? new Response('{}', { status: 429, headers: { 'retry-after': '30' } }) : Response.json({ userId: 'user-9' });
+    }) as unknown as typeof globalThis.fetch;
+    const check = createDirectTokenCheck(testConfig({ DIRECT_API_TOKENS: 'true' }), fetch, () => now);
+    const refusals = [];
+    for (const address of ['198.51.100.1', '203.0.113.1', '2001:db8::1']) refusals.push(await check(GOOD_TOKEN, address).catch((error: unknown) => error));
+    expect(seen).toHaveLength(1);
+    expect(refusals.map((error) => (error as DirectTokenChecksLimitedError).retryAfterSeconds)).toEqual([30, 30, 30]);
+    now += 30_000;
+    limited = false;
+    await expect(check(GOOD_TOKEN, '198.51.100.1')).resolves.toMatchObject({ accountId: 'user-9' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('junk from 1,000 networks costs mittwald a bounded number of checks, and a new user still gets in', async () => {
+    const { fetch, seen } = mittwaldLookup();
+    const config = testConfig({ DIRECT_API_TOKENS: 'true' });
+    const check = createDirectTokenCheck(config, fetch, () => 1_000_000);
+    for (let i = 0; i < 1000; i++) await check(randomBearer(), `10.${i >> 8}.${i & 255}.1`).catch(() => undefined);
+    // the overall budget, then one check for each network without a failed one, up to ten times the budget
+    expect(seen.length).toBeLessThanOrEqual(11 * config.directApiTokenChecks.perMinute);
+    console.log(`token checks at mittwald for 1,000 junk bearers from 1,000 networks: ${seen.length}`);
+    await expect(check(GOOD_TOKEN, '192.0.2.7')).resolves.toMatchObject({ accountId: 'user-9' });
+  });
+
+  it.each([
+    ['198.51.100.23', '198.51.100.0/24'],
+    ['::ffff:198.51.100.23', '198.51.100.0/24'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ])('counts %s in the network %s', (address, network) => {
+    expect(networkOf(address)).toBe(network);
   });
 });

@@ -5,7 +5,7 @@ import { MemoryStore } from '../../src/store/index.ts';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
 import type { MittwaldOAuthSimulator } from '../support/mittwald-oauth/simulator.ts';
 import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
-import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
+import { authorizationRequest, authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 
 const SCOPES = ['user:read', 'customer:read', 'project:read', 'app:read'];
 const GRACE_SECONDS = 30;
@@ -90,6 +90,20 @@ describe('authorization request', () => {
     expect(consent.body).toContain('app.example.test');
     expect(consent.headers.get('x-frame-options')).toBe('DENY');
     expect(consent.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('shows a client name without direction overrides or invisible characters, cut to 80 characters', async () => {
+    // U+202E turns "Evil\u202Etxt.exe" into what reads as "Evilexe.txt"; zero-width and tag characters hide text
+    const name = `mittwald\u202E Official\u2066\u200B\u200D\uFEFF\u{E0041} App\u0000\u2028 ${'x'.repeat(200)}`;
+    const registered = await registerClient(app.url, { client_name: name, redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' });
+    const browser = new TestBrowser();
+    const { url } = authorizationRequest(app.url, registered.body as unknown as RegisteredClient);
+    const consent = await browser.request((await browser.request(url)).location!);
+    expect(consent.status).toBe(200);
+    const shown = /<strong>([^<]*)<\/strong> wants/.exec(consent.body)?.[1];
+    expect(shown).toBe(`mittwald Official App ${'x'.repeat(57)}…`);
+    expect(Array.from(shown!)).toHaveLength(80);
+    expect(consent.body).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF\u2028\u0000]/u);
   });
 
   it('refuses a consent form without the CSRF token or from another browser', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MemoryStore } from '../../src/store/index.ts';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
 import { startOAuthTestDeployment, type OAuthTestApp, type OAuthTestDeployment } from '../support/mittwald-oauth/oauth-test-app.ts';
-import { authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
+import { authorizationRequest, authorizeInBrowser, registerClient, tokenRequest, type RegisteredClient } from '../support/mittwald-oauth/oauth-client.ts';
 
 const CIMD_CLIENT_ID = 'https://client.example.test/oauth/client-metadata.json';
 const cimdDocuments = new Map<string, unknown>();
@@ -87,7 +87,14 @@ describe('dynamic client registration', () => {
     expect(outcome.callback!.searchParams.get('code')).toBeTruthy();
   });
 
-  it.each(['cursor://anysphere.cursor-retrieval/oauth/callback', 'vscode://vscode.github-authentication/did-authenticate', 'claude://oauth/callback'])(
+  it.each([
+    'cursor://anysphere.cursor-retrieval/oauth/callback',
+    'vscode://vscode.github-authentication/did-authenticate',
+    'claude://oauth/callback',
+    // RFC 8252 §7.1: a scheme in reverse-domain form, of a domain the app's publisher holds
+    'com.example.app:/oauth2redirect',
+    'net.example.desktop://callback',
+  ])(
     'accepts the desktop client scheme %s as a native client',
     async (uri) => {
       const { status, body } = await registerClient(app.url, { client_name: 'Desktop', redirect_uris: [uri], token_endpoint_auth_method: 'none' });
@@ -103,12 +110,42 @@ describe('dynamic client registration', () => {
     'https://app.example.test/cb#fragment',
     'https://user:pass@app.example.test/cb',
     'http://app.example.test/cb',
+    // schemes of the browser or the operating system: they open something, not the client
+    'chrome://settings',
+    'mailto:victim@example.test',
+    'view-source:https://app.example.test/cb',
+    'tel:+4915112345678',
+    'ms-settings:privacy',
+    'about:blank',
+    'blob:https://app.example.test/0d6c6a9e',
+    'ws://127.0.0.1:8080/cb',
+    'ftp://app.example.test/cb',
+    'vbscript:msgbox',
   ])('refuses the redirect URI %s with invalid_redirect_uri and stores nothing', async (uri) => {
     const before = await clients();
     const { status, body } = await registerClient(app.url, { client_name: 'Bad', redirect_uris: [uri], token_endpoint_auth_method: 'none' });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_redirect_uri');
     expect(await clients()).toBe(before);
+  });
+
+  it('names the rule when it refuses a scheme', async () => {
+    const { status, body } = await registerClient(app.url, { client_name: 'Bad', redirect_uris: ['chrome://settings'], token_endpoint_auth_method: 'none' });
+    expect(status).toBe(400);
+    expect(body.error_description).toContain('https, http on loopback');
+    expect(body.error_description).toContain('reverse-domain form');
+    expect(body.error_description).toContain('chrome:');
+  });
+
+  it.each([
+    ['ChatGPT', 'https://chatgpt.com/connector_platform_oauth_redirect'],
+    ['MCP Inspector', 'http://localhost:6274/oauth/callback'],
+    ['mcp-remote', 'http://localhost:3334/oauth/callback'],
+    ['Claude Code', 'http://localhost:53682/callback'],
+    ['an IPv6 loopback client', 'http://[::1]:8080/callback'],
+  ])('registers %s with its redirect URI', async (name, uri) => {
+    const { status } = await registerClient(app.url, { client_name: name, redirect_uris: [uri], token_endpoint_auth_method: 'none' });
+    expect(status).toBe(201);
   });
 
   it('does not let a registered scope block later requests for more (SDK clients register one scope)', async () => {
@@ -170,12 +207,33 @@ describe('client id metadata documents', () => {
     expect((await app.facade.verifier.verify(String(tokens.body.access_token)))?.clientId).toBe(CIMD_CLIENT_ID);
   });
 
+  it('shows the name from the document without direction overrides, cut to 80 characters', async () => {
+    const id = 'https://client.example.test/oauth/bidi.json';
+    const redirectUri = 'https://client.example.test/callback';
+    cimdDocuments.set(id, { client_id: id, client_name: `Trusted\u202Eppa.live\u202C ${'y'.repeat(120)}`, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' });
+    const browser = new TestBrowser();
+    const { url } = authorizationRequest(app.url, { client_id: id, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' });
+    const consent = await browser.request((await browser.request(url)).location!);
+    const shown = /<strong>([^<]*)<\/strong> wants/.exec(consent.body)?.[1];
+    expect(shown).toBe(`Trustedppa.live ${'y'.repeat(63)}…`);
+    expect(consent.body).not.toContain('\u202E');
+  });
+
   it('refuses a document whose client_id is not its own URL', async () => {
     const id = 'https://client.example.test/oauth/liar.json';
     cimdDocuments.set(id, { client_id: 'https://someone-else.example/x.json', redirect_uris: ['https://client.example.test/callback'], token_endpoint_auth_method: 'none' });
     const outcome = await authorizeInBrowser(app.url, { client_id: id, redirect_uris: ['https://client.example.test/callback'], token_endpoint_auth_method: 'none' });
     expect(outcome.callback).toBeUndefined();
     expect(outcome.stoppedAt!.status).toBe(400);
+  });
+
+  it('refuses a document listing a redirect URI of a browser or system scheme', async () => {
+    const id = 'https://client.example.test/oauth/chrome.json';
+    cimdDocuments.set(id, { client_id: id, client_name: 'Chrome Opener', redirect_uris: ['chrome://settings'], token_endpoint_auth_method: 'none' });
+    const outcome = await authorizeInBrowser(app.url, { client_id: id, redirect_uris: ['chrome://settings'], token_endpoint_auth_method: 'none' });
+    expect(outcome.callback).toBeUndefined();
+    expect(outcome.stoppedAt!.status).toBe(400);
+    expect(outcome.stoppedAt!.body).toContain('reverse-domain form');
   });
 
   it('refuses a redirect URI that the document does not list', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
 import { generateKeys, toEnvFile } from '../../scripts/generate-keys.ts';
@@ -46,7 +46,9 @@ describe('.env.example', () => {
     const config = loadConfig(env, repoRoot);
     expect(config.production).toBe(true);
     expect(config.publicUrl).toBe('https://mcp.example.com');
-    expect(config.trustProxy).toBe(1);
+    // the proxy's address, not a hop count: the gateway a proxy on the Docker host connects from
+    const gateway = /^\s+gateway: (\S+)$/m.exec(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'))?.[1];
+    expect(config.trustProxy).toEqual([gateway]);
     expect(config.keys.generated).toBe(false);
   });
 

@@ -26,14 +26,11 @@ beforeAll(async () => {
   stack = await startStack({ env: { REDIS_URL: redis.url, DCR_RATE_LIMIT_PER_HOUR: '100000' } });
   stack.oauth.onTokenIssued((token) => mittwaldTokens.add(token));
   alice = await authorizeClient(stack.url);
-  // a listener on a private address: no hostile client id may make the server connect to it
-  // (oidc-provider's SSRF guard drops a socket to a special-use address once it connects, so a TCP
-  // connect or a TLS hello may arrive; what must never arrive is a request)
+  // a listener on a private address: no hostile client id may make the server connect to it, not
+  // even for a TCP handshake (every accepted connection counts)
   trap = createServer((socket) => {
-    socket.once('data', (chunk: Buffer) => {
-      if (/^[A-Z]+ \S+ HTTP\//.test(chunk.toString('latin1'))) trapConnections++;
-      socket.destroy();
-    });
+    trapConnections++;
+    socket.destroy();
   });
   await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
   trapPort = (trap.address() as { port: number }).port;
@@ -117,6 +114,9 @@ const privateClientIds = [
   () => `https://localhost:${trapPort}/client.json`,
   () => 'https://10.0.0.1/client.json',
   () => `https://user:pass@127.0.0.1:${trapPort}/client.json`,
+  () => `https://2130706433:${trapPort}/client.json`,
+  () => `https://[::ffff:127.0.0.1]:${trapPort}/client.json`,
+  () => `https://0.0.0.0:${trapPort}/client.json`,
 ];
 
 function hostileRequests(): HostileRequest[] {
@@ -329,7 +329,6 @@ describe('hostile requests at every public endpoint', () => {
 });
 
 describe('client id metadata documents at private addresses', () => {
-  // In-process (under jest's VM) oidc-provider cannot install its SSRF guard; a real process can.
   it('are refused by a real server process, which connects nowhere', async () => {
     const server = await startServerProcess({ ...stack.env, PORT: String(await freePort()) });
     const problems: string[] = [];

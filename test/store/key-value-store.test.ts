@@ -66,6 +66,17 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     expect(await store.countKeys(prefix)).toBe(2);
   });
 
+  it('removes set members, and a set left empty is gone', async () => {
+    const store = stores[name];
+    const prefix = `${key()}:`;
+    await store.addToSet(`${prefix}set`, 'a', 60);
+    await store.addToSet(`${prefix}set`, 'b', 60);
+    await store.removeFromSet(`${prefix}set`, 'a', 'not-a-member');
+    expect(await store.setMembers(`${prefix}set`)).toEqual(['b']);
+    await store.removeFromSet(`${prefix}set`, 'b');
+    expect(await store.countKeys(prefix)).toBe(0);
+  });
+
   it('replaces for exactly one of several updaters that read the same value', async () => {
     const store = stores[name];
     const k = key();

@@ -10,12 +10,14 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The Node flags production runs the server with: those of `npm start` (package.json), so tests
- * and benchmarks of the server process measure the memory behaviour production has.
+ * and benchmarks of the server process measure the memory behaviour production has. Without the
+ * Node version check `npm start` preloads (`--require`): the image and the tests run Node 24.
  */
 export function productionNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = scripts.start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts'));
+  const flags = words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts'));
+  return flags.filter((flag, i) => flag !== '--require' && flags[i - 1] !== '--require');
 }
 
 export interface ServerProcess {

@@ -95,6 +95,6 @@ describe('the sandbox', () => {
 
   it('is the `npm run sandbox` the README tells people to run', async () => {
     const { scripts } = JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> };
-    expect(scripts.sandbox).toBe('node scripts/sandbox.ts');
+    expect(scripts.sandbox).toBe('node --require ./scripts/check-node-version.cjs scripts/sandbox.ts');
   });
 });

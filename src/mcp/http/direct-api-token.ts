@@ -2,8 +2,9 @@
 // clients. It is checked against /v2/users/self and the answer remembered under a hash of the
 // token, never the token itself as a key. Each check is an unauthenticated request's call to
 // mittwald, so: one check per token at a time, "no" is remembered as well as "yes" (apart, so a
-// flood of bad bearers never pushes good ones out), and checks are budgeted per client address
-// and overall; beyond the budget the request is refused before anything is sent.
+// flood of bad bearers never pushes good ones out), and failed checks are budgeted per client
+// address, per network and overall (lookup-budget.ts); beyond the budget, or while mittwald asks us
+// to wait (its 429), the request is refused before anything is sent.
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config.ts';
 import type { VerifiedAccess } from '../../oauth/access.ts';
@@ -19,7 +20,7 @@ export class MittwaldUnreachableError extends Error {
   readonly code = 'mittwald_unreachable';
 }
 
-/** The client (or everyone together) used up the token checks of this minute. */
+/** The client (or everyone together) used up the token checks of this minute, or mittwald asked us to wait. */
 export class DirectTokenChecksLimitedError extends Error {
   override name = 'DirectTokenChecksLimitedError';
   readonly code = 'too_many_token_checks';
@@ -59,6 +60,7 @@ export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetc
   const inFlight = new Map<string, Promise<Account | undefined>>();
   const budget = createLookupBudget({ ...config.directApiTokenChecks, now });
 
+  /** the token's account id; undefined for a token mittwald does not know */
   async function lookUpAccount(token: string): Promise<string | undefined> {
     let response: Response;
     try {
@@ -70,6 +72,11 @@ export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetc
       throw new MittwaldUnreachableError('mittwald could not be reached to check the API token');
     }
     if (response.status === 401 || response.status === 403) return undefined;
+    if (response.status === 429) {
+      const retryAfterSeconds = retryAfterOf(response.headers.get('retry-after'), now());
+      budget.pause(retryAfterSeconds);
+      throw new DirectTokenChecksLimitedError(retryAfterSeconds);
+    }
     if (!response.ok) throw new MittwaldUnreachableError(`mittwald answered ${response.status} to the token check`);
     const user = (await response.json().catch(() => ({}))) as { userId?: unknown; id?: unknown };
     const accountId = user.userId ?? user.id;
@@ -83,13 +90,17 @@ export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetc
     if (rejected.get(key)) return Promise.resolve(undefined);
     const pending = inFlight.get(key);
     if (pending) return pending;
-    const limited = budget.take(clientAddress);
-    if (limited) return Promise.reject(new DirectTokenChecksLimitedError(limited.retryAfterSeconds));
+    const reservation = budget.take(clientAddress);
+    if (!reservation.granted) return Promise.reject(new DirectTokenChecksLimitedError(reservation.retryAfterSeconds));
     const lookup = lookUpAccount(token)
       .then((accountId) => {
-        if (accountId) return accepted.set(key, accountId);
-        rejected.set(key, true);
-        return undefined;
+        if (!accountId) {
+          reservation.failed();
+          rejected.set(key, true);
+          return undefined;
+        }
+        reservation.refund();
+        return accepted.set(key, accountId);
       })
       .finally(() => inFlight.delete(key));
     inFlight.set(key, lookup);
@@ -109,4 +120,10 @@ export function createDirectTokenCheck(config: AppConfig, fetchImpl: typeof fetc
       mittwaldAccessToken: async () => token,
     };
   };
+}
+
+/** mittwald's Retry-After (seconds or an HTTP date), within [1 s, 10 min]; a minute when it sent none */
+function retryAfterOf(header: string | null, now: number): number {
+  const seconds = header === null ? Number.NaN : /^\d+$/.test(header.trim()) ? Number(header) : (Date.parse(header) - now) / 1000;
+  return Number.isFinite(seconds) ? Math.min(600, Math.max(1, Math.ceil(seconds))) : 60;
 }

@@ -2,9 +2,10 @@
 // store to read on the hot path), and still hand out an Mcp-Session-Id. It is a signed,
 // self-contained handle that remembers what the client declared at initialize (elicitation
 // support) and is bound to the user: a handle presented with another user's token, forged or
-// expired is "Session not found" (404). Ending one (DELETE) leaves a marker in the store.
+// expired is "Session not found" (404). Ending one (DELETE) is remembered in the store, in one
+// bounded record per user.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { KeyValueStore } from '../../store/index.ts';
+import { type KeyValueStore, StoreUnavailableError } from '../../store/index.ts';
 
 /** A handle is good for this long; afterwards the client initializes again (404). */
 export const SESSION_MAX_AGE_SECONDS = 7 * 24 * 3600;
@@ -17,6 +18,8 @@ export interface SessionFacts {
 export interface OpenedSession extends SessionFacts {
   /** random per initialize: what DELETE ends */
   id: string;
+  /** when the handle was issued, epoch seconds */
+  issuedAt: number;
 }
 
 interface HandlePayload {
@@ -62,7 +65,7 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
         const payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as HandlePayload;
         if (payload.a !== accountHash(accountId) || typeof payload.s !== 'string') return undefined;
         if (!(now() / 1000 - payload.t < SESSION_MAX_AGE_SECONDS)) return undefined;
-        return { elicitation: payload.e === 1, id: payload.s };
+        return { elicitation: payload.e === 1, id: payload.s, issuedAt: payload.t };
       } catch {
         return undefined;
       }
@@ -72,12 +75,57 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
 
 export type SessionHandles = ReturnType<typeof createSessionHandles>;
 
-/** Sessions ended by DELETE: remembered until their handles would have expired anyway. */
-export function createEndedSessions(store: KeyValueStore) {
-  const key = (id: string) => `mcp:ended-session:${id}`;
+/** Ended sessions one user's record names one by one; beyond them, the oldest become a watermark. */
+export const MAX_ENDED_SESSIONS_PER_USER = 64;
+/** concurrent DELETEs of one user replace the record in turn; beyond this many collisions, 503 */
+const MAX_UPDATE_ATTEMPTS = 8;
+
+interface EndedRecord {
+  /** every session of the user issued at or before this (epoch seconds) is ended */
+  before: number;
+  /** sessions issued later that were ended, oldest first */
+  sessions: Array<[id: string, issuedAt: number]>;
+}
+
+const isEndedIn = (record: EndedRecord, session: OpenedSession) =>
+  session.issuedAt <= record.before || record.sessions.some(([id]) => id === session.id);
+
+/**
+ * Sessions ended by DELETE, remembered until their handles would have expired anyway: one record
+ * per user, so however many sessions a user opens and ends, the store holds a bounded amount for
+ * them. Past the cap the oldest ended session becomes a watermark that ends every session issued
+ * no later: a live one among them gets 404 and its client initializes again, as the spec has it.
+ */
+export function createEndedSessions(store: KeyValueStore, now: () => number = Date.now) {
+  const key = (accountId: string) => `mcp:ended-sessions:${accountHash(accountId)}`;
+  const parse = (stored: string | undefined): EndedRecord => (stored ? (JSON.parse(stored) as EndedRecord) : { before: 0, sessions: [] });
+
+  function withEnded(record: EndedRecord, session: OpenedSession): EndedRecord {
+    const stillValid = now() / 1000 - SESSION_MAX_AGE_SECONDS;
+    const sessions = [...record.sessions, [session.id, session.issuedAt] as [string, number]]
+      .filter(([, issuedAt]) => issuedAt > stillValid)
+      .sort((a, b) => a[1] - b[1]);
+    let before = record.before;
+    while (sessions.length > MAX_ENDED_SESSIONS_PER_USER) before = Math.max(before, sessions.shift()![1]);
+    return { before, sessions: sessions.filter(([, issuedAt]) => issuedAt > before) };
+  }
+
   return {
-    end: (id: string) => store.set(key(id), '1', SESSION_MAX_AGE_SECONDS),
-    isEnded: async (id: string) => (await store.get(key(id))) !== undefined,
+    async end(accountId: string, session: OpenedSession): Promise<void> {
+      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        const stored = await store.get(key(accountId));
+        const record = parse(stored);
+        if (isEndedIn(record, session)) return;
+        const next = JSON.stringify(withEnded(record, session));
+        const written =
+          stored === undefined
+            ? await store.setIfAbsent(key(accountId), next, SESSION_MAX_AGE_SECONDS)
+            : await store.replaceIfEquals(key(accountId), stored, next, SESSION_MAX_AGE_SECONDS);
+        if (written) return;
+      }
+      throw new StoreUnavailableError('too many sessions of one user ended at once');
+    },
+    isEnded: async (accountId: string, session: OpenedSession) => isEndedIn(parse(await store.get(key(accountId))), session),
   };
 }
 

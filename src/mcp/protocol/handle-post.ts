@@ -3,7 +3,7 @@
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
 //  3. ask for more scopes (403 step-up) before a tool the grant cannot use, and tell the
 //     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
-//  4. answer tools/list from the precomputed listing,
+//  4. answer tools/list from the precomputed listing (alone, or beside answers and notifications),
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
 // and only then hands the request to a per-request SDK server.
 import type { Request, RequestHandler, Response } from 'express';
@@ -14,7 +14,8 @@ import type { Logger } from '../../observability/logger.ts';
 import { MittwaldUnavailableError, type StepUpRequests, UpstreamSessionEndedError, type VerifiedAccess } from '../../oauth/access.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
 import { accessOf } from '../http/bearer-auth.ts';
-import { RETRY_AFTER_SECONDS, sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
+import { sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
+import { sendJsonRpcError as jsonRpcError, sendJsonRpcUnavailable } from '../http/json-rpc-error.ts';
 import type { EndedSessions, SessionFacts, SessionHandles } from '../http/session-handle.ts';
 import { missingScopes } from '../tools/call-tool.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
@@ -24,12 +25,9 @@ import type { McpServerFactory } from './mcp-server.ts';
 import type { ToolListing } from './tool-listing.ts';
 
 const CLOSING_BRACE = Buffer.from('}');
+const CLOSING_BRACE_AND_BRACKET = Buffer.from('}]');
 
 type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
-
-function jsonRpcError(res: Response, status: number, code: number, message: string, id: unknown = null): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
-}
 
 const isId = (id: unknown) => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 
@@ -96,6 +94,17 @@ export function createPostHandler(deps: {
     }
   }
 
+  /** The shared listing (over 100 KB) written in pieces: never copied or serialised per request. */
+  function sendListing(res: Response, id: unknown, inBatch: boolean): void {
+    const envelope = Buffer.from(`${inBatch ? '[' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
+    const closing = inBatch ? CLOSING_BRACE_AND_BRACKET : CLOSING_BRACE;
+    const result = listing.resultJson();
+    res.type('application/json').set('Content-Length', String(envelope.length + result.length + closing.length));
+    res.write(envelope);
+    res.write(result);
+    res.end(closing);
+  }
+
   async function upstreamSessionEnded(access: VerifiedAccess, tools: ToolDefinition[]): Promise<boolean> {
     if (!tools.some((tool) => tool.kind === 'run')) return false;
     try {
@@ -134,7 +143,7 @@ export function createPostHandler(deps: {
     let session: SessionFacts = { elicitation: false };
     if (handle && !initialize) {
       const facts = sessions.open(handle, access.accountId);
-      if (!facts || (await endedSessions.isEnded(facts.id))) return jsonRpcError(res, 404, -32001, 'Session not found');
+      if (!facts || (await endedSessions.isEnded(access.accountId, facts))) return jsonRpcError(res, 404, -32001, 'Session not found');
       session = facts;
     }
     const version = req.get('mcp-protocol-version');
@@ -143,16 +152,21 @@ export function createPostHandler(deps: {
     }
     const sessionKey = handle ?? '';
     const requests = messages.filter(isRequest);
-    if (requests.length === 0) {
+    // answers and notifications alone, or beside a tools/list: nothing for the SDK to do
+    const listsOnly = requests.length === 1 && requests[0].method === 'tools/list';
+    if (requests.length === 0 || listsOnly) {
+      if (listsOnly && !acceptsJsonAndStream(req)) {
+        return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      }
       try {
         await routeClientMessages(access, sessionKey, messages);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         logger.warn('could not route a client message to another process', { error: error.message });
-        res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-        return jsonRpcError(res, 503, -32000, 'Temporarily unavailable: try again shortly');
+        return sendJsonRpcUnavailable(res);
       }
-      res.status(202).end();
+      if (listsOnly) sendListing(res, requests[0].id, Array.isArray(req.body));
+      else res.status(202).end();
       return;
     }
 
@@ -168,20 +182,6 @@ export function createPostHandler(deps: {
       return sendInsufficientScope(res, config, needed, `${tools.map((t) => t.name).join(', ')} needs ${lacking.join(', ')}`);
     }
 
-    if (messages.length === 1 && requests[0].method === 'tools/list') {
-      if (!acceptsJsonAndStream(req)) {
-        return jsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
-      }
-      const envelope = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(requests[0].id)},"result":`);
-      // Written in pieces: the shared listing (over 100 KB) is never copied per request.
-      const result = listing.resultJson();
-      res.type('application/json').set('Content-Length', String(envelope.length + result.length + CLOSING_BRACE.length));
-      res.write(envelope);
-      res.write(result);
-      res.end(CLOSING_BRACE);
-      return;
-    }
-
     try {
       if (await upstreamSessionEnded(access, tools)) return sendUnauthorized(res, config, 'invalid_token');
       if (initialize) {
@@ -195,8 +195,7 @@ export function createPostHandler(deps: {
       } else if (error instanceof StoreUnavailableError || error instanceof MittwaldUnavailableError) {
         // An outage (our store, or mittwald while refreshing its token): the grant is fine, retry later.
         logger.warn('MCP request refused during an outage', { error: error.message });
-        res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-        jsonRpcError(res, 503, -32000, 'Temporarily unavailable: try again shortly');
+        sendJsonRpcUnavailable(res);
       } else {
         logger.error('MCP request failed', { error });
         jsonRpcError(res, 500, -32603, 'Internal error');

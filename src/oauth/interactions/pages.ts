@@ -1,17 +1,31 @@
 // The few HTML pages a user sees at our origin. No scripts, no external resources; every value
 // escaped. Headers forbid framing (clickjacking of the consent button).
 import type { Response } from 'express';
+import { FRAME_AND_SCRIPT_POLICY } from '../http/page-policy.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+// Controls, bidirectional overrides and isolates, zero-width and other format characters, line
+// separators, lone surrogates, and the Hangul fillers that render as blanks: a client picks its own
+// name, and these would let it read as another's or hide part of it.
+const INVISIBLE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0]/gu;
+const CLIENT_NAME_LENGTH = 80;
+
+/** a client's self-chosen name as we show it: visible characters only, one line, at most 80 characters */
+function displayClientName(name: string): string {
+  // line breaks and tabs become spaces (not nothing, which would join words), then runs of spaces one
+  const oneLine = name.replace(/\s/gu, ' ').replace(INVISIBLE_CHARACTERS, '').replace(/ {2,}/g, ' ').trim();
+  const characters = Array.from(oneLine);
+  if (characters.length <= CLIENT_NAME_LENGTH) return characters.join('');
+  return `${characters.slice(0, CLIENT_NAME_LENGTH - 1).join('')}…`;
+}
+
 export const PAGE_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
+  ...FRAME_AND_SCRIPT_POLICY,
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
 };
 
 const STYLE =
@@ -25,6 +39,7 @@ export function page(title: string, body: string): string {
 
 export interface ConsentView {
   uid: string;
+  /** as the client wrote it (registered, or in its metadata document); cleaned up for display here */
   clientName: string;
   clientId: string;
   redirectHost: string;
@@ -39,7 +54,7 @@ export function consentPage(view: ConsentView): string {
     .join('');
   return page(
     'Connect to your mittwald account?',
-    `<p><strong>${escapeHtml(view.clientName)}</strong> wants to act on your mittwald account.</p>` +
+    `<p><strong>${escapeHtml(displayClientName(view.clientName) || view.clientId)}</strong> wants to act on your mittwald account.</p>` +
       `<p>After you sign in, it will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>. ` +
       `Only continue if you started this from that app.</p>` +
       `<p>It will be allowed to act for you within your mittwald permissions:</p><ul>${permissions}</ul>` +

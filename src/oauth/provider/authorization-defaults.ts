@@ -15,12 +15,16 @@ export function authorizationRequestDefaults(options: AuthorizationDefaults): Mi
     if (ctx.method === 'GET' && ctx.path === options.authorizationPath) {
       const query = { ...ctx.query };
       query.scope = withDefaultScopes(parseScope(query.scope), options.scopes).join(' ');
-      const resource = query.resource;
-      if (typeof resource === 'string' && sameResource(resource, options.mcpResource)) query.resource = options.mcpResource;
+      query.resource = canonicalResource(query.resource, options.mcpResource);
       ctx.query = query;
     }
     await next();
   };
+}
+
+/** `resource` as oidc-provider must see it, at /authorize and /token alike: the MCP resource's own spelling. */
+export function canonicalResource<T>(resource: T, mcpResource: string): T | string {
+  return typeof resource === 'string' && sameResource(resource, mcpResource) ? mcpResource : resource;
 }
 
 /**

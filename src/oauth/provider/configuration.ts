@@ -5,7 +5,7 @@ import type { AppConfig, Jwk } from '../../config.ts';
 import { escapeHtml, page } from '../interactions/pages.ts';
 import { supportedScopes } from '../scopes.ts';
 import { type PendingStepUps, refuseRefreshAwaitingStepUp } from '../step-up.ts';
-import { sameResource } from './authorization-defaults.ts';
+import { canonicalResource, sameResource } from './authorization-defaults.ts';
 import { alwaysConfirmPolicy } from './interaction-policy.ts';
 import { applicationTypeForRedirectUris, type ApplicationType, RedirectUriRejectedError } from './redirect-uri-policy.ts';
 
@@ -29,8 +29,8 @@ const POLICY_HOOK_PROPERTY = 'software_id';
 export interface ProviderConfigurationOptions {
   config: AppConfig;
   adapter: new (model: string) => Adapter;
-  /** outgoing fetch for Client ID Metadata Documents (tests inject one) */
-  clientMetadataFetch?: typeof fetch;
+  /** every outgoing request of oidc-provider: Client ID Metadata Documents (see client-metadata-fetch.ts) */
+  clientMetadataFetch: typeof fetch;
   /** grants the resource just asked for more scopes: their next refresh is refused (see step-up.ts) */
   stepUps?: PendingStepUps;
 }
@@ -43,7 +43,7 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
     adapter,
     jwks: config.keys.jwks as { keys: JWK[] },
     cookies: { keys: config.keys.cookieKeys },
-    ...(clientMetadataFetch ? { fetch: clientMetadataFetch as Configuration['fetch'] } : {}),
+    fetch: clientMetadataFetch as Configuration['fetch'],
     routes: ROUTES,
     responseTypes: ['code'],
     scopes: supportedScopes(config.mittwald.scopes),
@@ -99,14 +99,11 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
     },
     // MCP clients rarely ask for offline_access (claude.ai never does): refresh tokens regardless.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    // oidc-provider rotates before it checks `resource`: a refresh for another resource would
-    // answer invalid_target yet burn the client's refresh token (reuse after the grace window then
-    // revokes the grant). Such a request does not rotate, so it fails without changing anything.
+    // Every refresh rotates (the default spares confidential clients). The last check before that
+    // is also where a refresh answering a step-up is refused.
     rotateRefreshToken: async (ctx) => {
-      // The last check before anything changes, so also where a refresh answering a step-up is refused.
       if (stepUps) await refuseRefreshAwaitingStepUp(ctx, stepUps);
-      const requested = ctx.oidc.params?.resource;
-      return requested === undefined || (typeof requested === 'string' && sameResource(requested, resource));
+      return true;
     },
     // The default ties tokens without offline_access to the browser session, which MCP clients never see.
     expiresWithSession: async () => false,
@@ -116,7 +113,12 @@ export function buildProviderConfiguration({ config, adapter, clientMetadataFetc
       policy: alwaysConfirmPolicy(),
       url: async (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (ctx, sub) => {
+      // The one hook both token grants call before they resolve `resource` (and the refresh grant
+      // before it rotates): a request's `resource` is canonical from here on, as at /authorize.
+      if (ctx.oidc.route === 'token') ctx.oidc.params!.resource = canonicalResource(ctx.oidc.params!.resource, resource);
+      return { accountId: sub, claims: async () => ({ sub }) };
+    },
     ttl: {
       AccessToken: config.tokens.accessTokenTtl,
       AuthorizationCode: CODE_TTL_SECONDS,
@@ -147,7 +149,8 @@ function applyClientPolicy(metadata: Record<string, unknown>): void {
   try {
     metadata.application_type = applicationTypeForRedirectUris(uris, metadata.application_type as ApplicationType);
   } catch (error) {
-    if (error instanceof RedirectUriRejectedError) throw new errors.InvalidRedirectUri(error.message);
+    // InvalidRedirectUri takes no description of its own: without this the client reads only "did not match"
+    if (error instanceof RedirectUriRejectedError) throw Object.assign(new errors.InvalidRedirectUri(), { error_description: error.message });
     throw error;
   }
   delete metadata.scope;

@@ -2,7 +2,8 @@
 // an authorization resumes at) from the request: Host, X-Forwarded-Host/-Proto behind a trusted
 // proxy, or an absolute-form request target. A request naming another host would be handed URLs
 // that send clients, and the codes and tokens they carry, there. Every context the provider creates
-// inherits from its request prototype: pinning the origin there, once, covers every endpoint.
+// inherits from its request prototype: pinning the origin there, once, covers every endpoint. The
+// client address is pinned there too, to the one Express's `trust proxy` gives.
 import type Provider from 'oidc-provider';
 
 const ABSOLUTE_FORM = /^https?:\/\//i;
@@ -22,6 +23,12 @@ export function pinPublicOrigin(provider: Provider, publicUrl: string): void {
     URL: {
       get(this: { href: string }) {
         return new URL(this.href);
+      },
+    },
+    // the client address as Express decided it: only a trusted proxy's X-Forwarded-For names it
+    ip: {
+      get(this: { req: { ip?: string; socket: { remoteAddress?: string } } }) {
+        return this.req.ip ?? this.req.socket.remoteAddress ?? '';
       },
     },
   });
