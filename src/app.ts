@@ -3,6 +3,7 @@
 import express from 'express';
 import type { AppConfig } from './config.ts';
 import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
+import type { UidPoolStatus } from './cli/launcher/uid-pool.ts';
 import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
 import type { CliCommandSet, CliRunner } from './cli/types.ts';
@@ -38,6 +39,8 @@ export interface ChildrenStatus {
   checkCallDirectory(): Promise<void>;
   /** the pool of warm children now (sandbox/child-pool.ts), or off */
   warmChildren?: () => ChildPoolStatus | 'off';
+  /** the child uids now, when the children have uids of their own (launcher/uid-pool.ts) */
+  uids?: () => UidPoolStatus | undefined;
 }
 
 export interface App {
@@ -87,7 +90,8 @@ export function createApp(deps: AppDependencies): App {
             await children!.checkCallDirectory().catch((error: Error) => {
               throw new Error(`cannot create a call directory in ${isolation.callRoot}: ${error.message}`);
             });
-            return isolation;
+            const uids = children!.uids?.();
+            return uids ? { ...isolation, uids } : isolation;
           }),
       },
     }),

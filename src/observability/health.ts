@@ -29,6 +29,8 @@ export interface IsolationReadiness {
   limits: string;
   /** why a layer is off */
   reasons: Record<string, string | undefined>;
+  /** with uids of their own: how many, in use, quarantined after a failed clean-up */
+  uids?: { size: number; inUse: number; quarantined: number };
 }
 
 export interface HealthRouteOptions {
@@ -92,8 +94,8 @@ async function readiness(checks: HealthChecks, timeoutMs: number): Promise<Readi
     }, timeoutMs),
     isolationCheck &&
       outcome(async () => {
-        const { inputs, fs, uid, limits, reasons } = await isolationCheck();
-        return { inputs, fs, uid, limits, reasons, callDirectory: 'ok' as const };
+        const { inputs, fs, uid, limits, reasons, uids } = await isolationCheck();
+        return { inputs, fs, uid, limits, reasons, ...(uids ? { uids } : {}), callDirectory: 'ok' as const };
       }, timeoutMs),
   ]);
   const ready = [store, cli, keys, isolation].every((result) => !(typeof result === 'object' && 'error' in result));
