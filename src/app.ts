@@ -2,8 +2,8 @@
 // exactly as production does (with simulators at the true edges: mittwald OAuth, API, `mw`).
 import express from 'express';
 import type { AppConfig } from './config.ts';
-import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
 import type { UidPoolStatus } from './cli/launcher/uid-pool.ts';
+import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
 import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
 import type { CliCommandSet, CliRunner } from './cli/types.ts';
@@ -81,7 +81,7 @@ export function createApp(deps: AppDependencies): App {
         store: () => store.ping(),
         cli: async () => {
           if (deps.cli.problem) throw new Error(deps.cli.problem);
-          return { version: deps.cli.commands.cliVersion, warmChildren: children?.warmChildren?.() };
+          return { version: deps.cli.commands.cliVersion, warmChildren: children?.warmChildren?.(), childUids: children?.uids?.() };
         },
         keys: () => config.keys.jwks.keys.length > 0 && config.keys.tokenEncryptionKeys.length > 0,
         isolation:
@@ -90,8 +90,7 @@ export function createApp(deps: AppDependencies): App {
             await children!.checkCallDirectory().catch((error: Error) => {
               throw new Error(`cannot create a call directory in ${isolation.callRoot}: ${error.message}`);
             });
-            const uids = children!.uids?.();
-            return uids ? { ...isolation, uids } : isolation;
+            return isolation;
           }),
       },
     }),
