@@ -70,12 +70,15 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
 COPY --from=server-deps /usr/local/bin/node /usr/local/bin/node
 
+# The uid leases (CLI_UID_LEASE_DIR) live in STATE_DIR's tmpfs: the root is read-only, and the
+# launcher is alone in the container's pid namespace (README, "Hardening").
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     MW_CLI=mw \
     CLI_COMPILE_CACHE_DIR=/var/cache/mittwald-mcp/compile-cache \
-    STATE_DIR=/var/lib/mittwald-mcp
+    STATE_DIR=/var/lib/mittwald-mcp \
+    CLI_UID_LEASE_DIR=/var/lib/mittwald-mcp/uids
 
 # Read-only for the server and the children, the compile cache included (its entries are the
 # server uid's, as the launcher lays it out): no child can change what another one runs.

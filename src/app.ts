@@ -2,6 +2,7 @@
 // exactly as production does (with simulators at the true edges: mittwald OAuth, API, `mw`).
 import express from 'express';
 import { type AppConfig, trustProxyWarning } from './config.ts';
+import type { UidPoolStatus } from './cli/launcher/uid-pool.ts';
 import { isolationReport, type IsolationReport } from './cli/sandbox/isolation-report.ts';
 import type { ChildPoolStatus } from './cli/sandbox/child-pool.ts';
 import type { ChildIsolation } from './cli/sandbox/spawner.ts';
@@ -40,6 +41,8 @@ export interface ChildrenStatus {
   checkCallDirectory(): Promise<void>;
   /** the pool of warm children now (sandbox/child-pool.ts), or off */
   warmChildren?: () => ChildPoolStatus | 'off';
+  /** the child uids now, when the children have uids of their own (launcher/uid-pool.ts) */
+  uids?: () => UidPoolStatus | undefined;
 }
 
 export interface App {
@@ -83,7 +86,7 @@ export function createApp(deps: AppDependencies): App {
         store: () => store.ping(),
         cli: async () => {
           if (deps.cli.problem) throw new Error(deps.cli.problem);
-          return { version: deps.cli.commands.cliVersion, warmChildren: children?.warmChildren?.() };
+          return { version: deps.cli.commands.cliVersion, warmChildren: children?.warmChildren?.(), childUids: children?.uids?.() };
         },
         keys: () => config.keys.jwks.keys.length > 0 && config.keys.tokenEncryptionKeys.length > 0,
         isolation:

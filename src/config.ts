@@ -82,6 +82,7 @@ const environmentSchema = {
     CLI_LIMIT_PROCESSES: { type: 'integer', minimum: 16 },
     CLI_CHILD_UIDS: { type: 'string', pattern: '^(off|\\d+-\\d+)$' },
     CLI_SERVER_UID: { type: 'string', pattern: '^\\d+(:\\d+)?$' },
+    CLI_UID_LEASE_DIR: { type: 'string', pattern: '^/' },
     CLI_ALLOW_UNISOLATED: flag,
     HTTPS_PROXY: { type: 'string' },
     HTTP_PROXY: { type: 'string' },
@@ -205,6 +206,8 @@ export interface IsolationConfig {
   limits?: ResourceLimits;
   /** layer 3: uids for the children when started as root (CLI_CHILD_UIDS=off: undefined) */
   childUids?: { first: number; last: number };
+  /** where launchers on this host lease child uids, so two never run children on one uid at once */
+  uidLeaseDir: string;
   /** the unprivileged uid and gid the server runs as under the launcher */
   serverUser: { uid: number; gid: number };
   /** production without layers 1, 2 or 4 (CLI_ALLOW_UNISOLATED) */
@@ -364,6 +367,7 @@ function isolationConfig(raw: Record<string, unknown>, env: Environment, maxConc
             processes: num('CLI_LIMIT_PROCESSES', DEFAULT_LIMITS.processes),
           },
     childUids,
+    uidLeaseDir: stripTrailingSlash(str('CLI_UID_LEASE_DIR') ?? '/run/mittwald-mcp/uids'),
     serverUser: { uid: serverUid, gid: serverGid ?? serverUid },
     allowUnisolated: (raw.CLI_ALLOW_UNISOLATED as boolean | undefined) ?? false,
   };

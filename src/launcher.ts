@@ -10,9 +10,12 @@ import { chmod, chown, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from './config.ts';
 import { type HelloMessage } from './cli/launcher/launcher-client.ts';
-import { parseServerMessage, type LauncherMessage } from './cli/launcher/launcher-protocol.ts';
-import { createUidChildren } from './cli/launcher/uid-children.ts';
-import { createUidPool } from './cli/launcher/uid-pool.ts';
+import { parseServerMessage, START_FAILURES, type LauncherMessage } from './cli/launcher/launcher-protocol.ts';
+import { sweepAtStart } from './cli/launcher/sweep-at-start.ts';
+import { createUidChildren, uidCleaner } from './cli/launcher/uid-children.ts';
+import { openUidLeases, UidLeaseError } from './cli/launcher/uid-leases.ts';
+import { createUidPool, type UidPool, type UidPoolStatus } from './cli/launcher/uid-pool.ts';
+import { ancestry, processesOf, strangers } from './cli/launcher/uid-processes.ts';
 import { findExecutable, locateCli } from './cli/locate-cli.ts';
 import { uidArgs } from './cli/sandbox/child-allowances.ts';
 import { callRootOf, prepareCallRoot, serverDirectoryOf } from './cli/sandbox/call-root.ts';
@@ -49,7 +52,8 @@ export async function runLauncher(config: AppConfig, options: LauncherOptions): 
   const serverDirectory = serverDirectoryOf(isolation.stateDir, server.uid);
   await mkdir(serverDirectory, { recursive: true, mode: 0o700 });
   await chown(serverDirectory, server.uid, server.gid);
-  const children = await childrenOfTheirOwn(config, setpriv, logger);
+  let reportUids = (_status: UidPoolStatus) => {};
+  const children = await childrenOfTheirOwn(config, setpriv, logger, (status) => reportUids(status));
   // Children of their own uids pass through a root-owned root; else the server makes its own.
   const callOwner = children.spawner ? 0 : server.uid;
   const calls = await prepareCallRoot(callRootOf(isolation.stateDir, callOwner), {
@@ -70,8 +74,10 @@ export async function runLauncher(config: AppConfig, options: LauncherOptions): 
     children: children.spawner ? 'launcher' : 'local',
     uidReason: children.uidReason,
     compileCacheToPrime: children.compileCache,
+    uids: children.uids?.status(),
   };
   serverProcess.send(hello);
+  reportUids = (status) => serverProcess.connected && serverProcess.send({ type: 'uids', ...status } satisfies LauncherMessage);
   logger.info('launcher: server started unprivileged', { uid: server.uid, children: hello.children });
   serveChildren(serverProcess, children.spawner, logger, 2 * config.cli.maxOutputBytes);
   return new Promise<never>(() => {});
@@ -93,7 +99,8 @@ async function childrenOfTheirOwn(
   config: AppConfig,
   setpriv: string,
   logger: Logger,
-): Promise<{ spawner?: ChildSpawner; uidReason?: string; compileCache?: string }> {
+  onUidChange: (status: UidPoolStatus) => void,
+): Promise<{ spawner?: ChildSpawner; uidReason?: string; compileCache?: string; uids?: UidPool }> {
   const { isolation } = config.cli;
   if (!isolation.childUids) return { uidReason: 'switched off (CLI_CHILD_UIDS=off)' };
   let cli;
@@ -102,8 +109,26 @@ async function childrenOfTheirOwn(
   } catch (error) {
     return { uidReason: (error as Error).message };
   }
+  let leases;
+  try {
+    leases = openUidLeases(isolation.uidLeaseDir);
+  } catch (error) {
+    if (!(error instanceof UidLeaseError)) throw error;
+    logger.warn(`launcher: mw children share the server's uid: ${error.message}`);
+    return { uidReason: `${error.message} (CLI_UID_LEASE_DIR)` };
+  }
   const callRoot = await prepareCallRoot(callRootOf(isolation.stateDir, 0), { owner: 0, mode: 0o711 });
-  const pool = createUidPool(isolation.childUids);
+  const range = isolation.childUids;
+  const launcherLine = await ancestry(process.pid);
+  const pool = createUidPool({
+    range,
+    leases,
+    strangers: async (uid, since) => strangers(await processesOf((id) => id === uid), since, launcherLine),
+    cleanUp: uidCleaner({ setpriv, node: process.execPath }),
+    logger,
+    onChange: onUidChange,
+  });
+  await sweepAtStart({ callRoot, range, pool, logger });
   const cacheProblem = await shareCompileCache(config.cli.compileCacheDir, process.execPath, isolation.serverUser, isolation.childUids);
   if (cacheProblem) logger.warn(`launcher: mw children run without a compile cache: ${cacheProblem}`);
   const compileCacheDir = cacheProblem ? undefined : config.cli.compileCacheDir;
@@ -135,7 +160,7 @@ async function childrenOfTheirOwn(
     logger.warn(`launcher: mw children share the server's uid: ${reason}`);
     return { uidReason: reason };
   }
-  return { spawner: await startCheckedSpawner(build, logger), compileCache: compileCacheDir };
+  return { spawner: await startCheckedSpawner(build, logger), compileCache: compileCacheDir, uids: pool };
 }
 
 /** Relays the server's requests to children and their output back; ends with the server. */
@@ -167,7 +192,7 @@ function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, 
           tell({
             type: 'start-failed',
             id: message.id,
-            kind: error instanceof CliFailure && error.kind === 'busy' ? 'busy' : 'cli_missing',
+            kind: START_FAILURES.find((kind) => error instanceof CliFailure && error.kind === kind) ?? 'cli_missing',
             message: error instanceof Error ? error.message : String(error),
           }),
       );

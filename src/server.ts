@@ -12,6 +12,7 @@ import { createCliRunner } from './cli/runner.ts';
 import { prepareStateDirectories, type StateDirectories } from './cli/sandbox/call-root.ts';
 import { isolationSummary, missingRequiredLayers } from './cli/sandbox/isolation-report.ts';
 import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
+import type { UidPoolStatus } from './cli/launcher/uid-pool.ts';
 import { sandboxRequestOf } from './cli/sandbox/child-settings.ts';
 import { startChildren, startWarmChildren } from './cli/sandbox/children.ts';
 import type { CliCommandSet } from './cli/types.ts';
@@ -58,6 +59,12 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   });
 
   const { cli, commands, problem } = await discoverCli(config, logger, directories);
+  let uids: UidPoolStatus | undefined;
+  options.launcher?.onUidStatus((status) => {
+    uids = status;
+    const free = status.size - status.inUse - status.quarantined;
+    for (const [state, count] of Object.entries({ free, in_use: status.inUse, quarantined: status.quarantined })) metrics.cliChildUids.set({ state }, count);
+  });
   const children = await startChildren({ ...sandboxRequestOf(config), cli, directories, launcher: options.launcher, logger });
   const pool = cli && config.cli.pool ? startWarmChildren({ spawner: children, cli, pool: config.cli.pool, logger, metrics }) : undefined;
   logger.info(
@@ -93,6 +100,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
         callRoot: directories.calls,
         checkCallDirectory: () => children.checkCallDirectory(),
         warmChildren: () => pool?.status() ?? 'off',
+        uids: () => uids,
       },
     },
     mittwald: options.mittwald,

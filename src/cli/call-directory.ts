@@ -3,6 +3,11 @@
 // project ids from files in the cwd). Nothing one call leaves behind reaches the next.
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CliFailure } from './types.ts';
+
+const PREFIX = 'mw-call-';
+/** What mkdtemp makes of the prefix: the only names a call directory has (the launcher's sweep at start goes by it). */
+export const CALL_DIRECTORY_NAME = /^mw-call-[A-Za-z0-9]{6}$/;
 
 export interface CallDirectory {
   /** HOME of the child */
@@ -19,9 +24,10 @@ export interface CallDirectory {
 /**
  * Creates the tree under `parent` (a private root: see call-root.ts), mode 0700. With `owner`
  * (a per-call uid, needs CAP_CHOWN) the child's uid owns it, so only that child can look inside.
+ * Rejects with CliFailure('no_call_directory') when it cannot (STATE_DIR full or read-only).
  */
 export async function createCallDirectory(parent: string, owner?: { uid: number; gid: number }): Promise<CallDirectory> {
-  const home = await mkdtemp(join(parent, 'mw-call-'));
+  const home = await mkdtemp(join(parent, PREFIX)).catch(cannotCreate);
   const dirs = {
     home,
     cwd: join(home, 'work'),
@@ -41,7 +47,11 @@ export async function createCallDirectory(parent: string, owner?: { uid: number;
     }
   } catch (error) {
     await rm(home, { recursive: true, force: true });
-    throw error;
+    cannotCreate(error as NodeJS.ErrnoException);
   }
   return { ...dirs, remove: () => rm(home, { recursive: true, force: true, maxRetries: 2 }) };
+}
+
+function cannotCreate(error: NodeJS.ErrnoException): never {
+  throw new CliFailure('no_call_directory', `cannot create a call directory: ${error.message}`);
 }

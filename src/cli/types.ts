@@ -74,7 +74,8 @@ export type CliFailureKind =
   | 'output_too_large' // killed after exceeding the output cap
   | 'cancelled' // the caller aborted
   | 'resource_limit' // the child ran into its memory, CPU time or file size limit (sandbox layer 4)
-  | 'sandbox_denied'; // the child failed after the sandbox refused it a file or a program (layer 2)
+  | 'sandbox_denied' // the child failed after the sandbox refused it a file or a program (layer 2)
+  | 'no_call_directory'; // no call directory could be created (STATE_DIR full or not writable)
 
 export class CliFailure extends Error {
   override name = 'CliFailure';

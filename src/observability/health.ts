@@ -19,6 +19,8 @@ export interface CliReadiness {
   version: string;
   /** the pool of warm children: its bounds and counts now, or off */
   warmChildren?: { min: number; max: number; target: number; ready: number; starting: number } | 'off';
+  /** with children of uids of their own: how many uids, in use, quarantined after a failed clean-up */
+  childUids?: { size: number; inUse: number; quarantined: number };
 }
 
 /** The wall between users as /readyz shows it (issue "a wall between users", layer 6). */
@@ -85,7 +87,7 @@ async function readiness(checks: HealthChecks, timeoutMs: number): Promise<Readi
   const isolationCheck = checks.isolation;
   const [store, cli, keys, isolation] = await Promise.all([
     outcome(() => checks.store().then(() => 'ok' as const), timeoutMs),
-    outcome(() => checks.cli().then(({ version, warmChildren }) => ({ version, ...(warmChildren ? { warmChildren } : {}) })), timeoutMs),
+    outcome(() => checks.cli().then(({ version, warmChildren, childUids }) => ({ version, ...(warmChildren ? { warmChildren } : {}), ...(childUids ? { childUids } : {}) })), timeoutMs),
     outcome(async () => {
       if (!checks.keys()) throw new Error('signing, cookie or encryption keys are not loaded');
       return 'ok' as const;

@@ -49,6 +49,12 @@ export function createMetrics() {
       labelNames: ['state'] as const,
       registers,
     }),
+    cliChildUids: new Gauge({
+      name: 'mittwald_cli_child_uids',
+      help: 'uids of CLI_CHILD_UIDS (children of their own uids): in use here, quarantined after a failed clean-up, or free (another launcher on the host may hold some)',
+      labelNames: ['state'] as const,
+      registers,
+    }),
     cliPoolTarget: new Gauge({ name: 'mittwald_cli_pool_target', help: 'warm mw children the pool keeps ready now', registers }),
     cliPoolDiscarded: new Counter({
       name: 'mittwald_cli_pool_discarded_total',

@@ -3,7 +3,6 @@
 // environment variable or a signal of its choice.
 import { describe, expect, it } from '@jest/globals';
 import { parseServerMessage } from '../../src/cli/launcher/launcher-protocol.ts';
-import { createUidPool } from '../../src/cli/launcher/uid-pool.ts';
 
 describe('messages from the server', () => {
   it('accepts the four well-formed kinds', () => {
@@ -31,19 +30,5 @@ describe('messages from the server', () => {
 
   it('refuses a field it does not know, such as a uid', () => {
     expect(parseServerMessage({ type: 'start', id: 'a', preload: 'config', uid: 0 })).toBeUndefined();
-  });
-});
-
-describe('the uid pool', () => {
-  it('never hands out a uid twice while leased, and reuses a released one last', () => {
-    const pool = createUidPool({ first: 100, last: 102 });
-    const leased = [pool.lease(), pool.lease(), pool.lease()];
-    expect(new Set(leased)).toEqual(new Set([100, 101, 102]));
-    expect(pool.lease()).toBeUndefined();
-    pool.release(101);
-    expect(pool.lease()).toBe(101);
-    pool.release(100);
-    pool.release(102);
-    expect(pool.lease()).toBe(102);
   });
 });

@@ -8,6 +8,7 @@ import type { ChildRequest } from '../sandbox/control-channel.ts';
 import type { ChildIsolation, ChildSpawner, StartedChild } from '../sandbox/spawner.ts';
 import { CliFailure } from '../types.ts';
 import type { LauncherMessage, ServerMessage } from './launcher-protocol.ts';
+import type { UidPoolStatus } from './uid-pool.ts';
 
 /** What a server started by the launcher gets from it. */
 export interface LauncherConnection {
@@ -20,6 +21,8 @@ export interface LauncherConnection {
   compileCacheToPrime?: string;
   /** the launcher was told to stop (SIGTERM/SIGINT): the server shuts down as on the signal */
   onShutdown(listener: (signal: 'SIGTERM' | 'SIGINT') => void): void;
+  /** the child uids now and at every change (only with children of their own uids) */
+  onUidStatus(listener: (status: UidPoolStatus) => void): void;
 }
 
 /** The IPC end the launcher gave this process (process itself, in production). */
@@ -34,12 +37,15 @@ export type HelloMessage = Extract<LauncherMessage, { type: 'hello' }> & {
   uidReason?: string;
   /** the compile cache the server fills for the children of their own uids (they only read it) */
   compileCacheToPrime?: string;
+  uids?: UidPoolStatus;
 };
 
 export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): Promise<LauncherConnection> {
   const children = new Map<string, RemoteChild>();
   const checks = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   const shutdownListeners: Array<(signal: 'SIGTERM' | 'SIGINT') => void> = [];
+  const uidListeners: Array<(status: UidPoolStatus) => void> = [];
+  let uids: UidPoolStatus | undefined;
   let disconnected = false;
 
   return new Promise((resolve, reject) => {
@@ -62,7 +68,18 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
           uidReason: hello.uidReason,
           compileCacheToPrime: hello.compileCacheToPrime,
           onShutdown: (listener) => shutdownListeners.push(listener),
+          onUidStatus: (listener) => {
+            uidListeners.push(listener);
+            if (uids) listener(uids);
+          },
         });
+        uids = hello.uids;
+        return;
+      }
+      if (message.type === 'uids') {
+        const { type: _type, ...status } = message;
+        uids = status;
+        for (const listener of uidListeners) listener(status);
         return;
       }
       if (message.type === 'shutdown') {

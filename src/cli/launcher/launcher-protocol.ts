@@ -5,6 +5,11 @@
 import type { StateDirectories } from '../sandbox/call-root.ts';
 import type { ControlMessage } from '../sandbox/control-channel.ts';
 import { PRELOAD_LEVELS, type ChildIsolation, type PreloadLevel } from '../sandbox/spawner.ts';
+import type { CliFailureKind } from '../types.ts';
+import type { UidPoolStatus } from './uid-pool.ts';
+
+/** Why a child did not start, as the server's runner tells it (any other reason counts as cli_missing). */
+export const START_FAILURES = ['busy', 'no_call_directory', 'cli_missing'] as const satisfies CliFailureKind[];
 
 export type ServerMessage =
   | { type: 'start'; id: string; preload: PreloadLevel }
@@ -15,13 +20,15 @@ export type ServerMessage =
 export type LauncherMessage =
   | { type: 'hello'; directories: StateDirectories; isolation: ChildIsolation }
   | { type: 'started'; id: string; pid: number | undefined }
-  | { type: 'start-failed'; id: string; kind: 'busy' | 'cli_missing'; message: string }
+  | { type: 'start-failed'; id: string; kind: (typeof START_FAILURES)[number]; message: string }
   | { type: 'output'; id: string; stream: 'stdout' | 'stderr'; data: Uint8Array }
   | { type: 'control'; id: string; message: ControlMessage }
   | { type: 'exit'; id: string; code: number | null; signal: NodeJS.Signals | null }
   | { type: 'close'; id: string; code: number | null; signal: NodeJS.Signals | null }
   | { type: 'cleaned'; id: string }
   | { type: 'call-directory-checked'; id: string; error?: string }
+  /** the child uids now: sent at every change, for /readyz and /metrics */
+  | ({ type: 'uids' } & UidPoolStatus)
   /** the launcher got SIGTERM/SIGINT: signals cannot cross uids without CAP_KILL, so it says so here */
   | { type: 'shutdown'; signal: 'SIGTERM' | 'SIGINT' };
 

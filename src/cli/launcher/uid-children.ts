@@ -1,7 +1,7 @@
 // The launcher's children (layer 3): each under a uid of its own from the pool, in a call directory
 // that uid owns, with the same file sandbox and limits as any child (child-allowances.ts). Stopping
 // and cleaning up run as that uid (uid-cleanup.mts), so even a child that left processes and files
-// behind is gone before its uid is leased again.
+// behind is gone before its uid is leased again; a uid whose clean-up failed is quarantined (uid-pool.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
@@ -13,7 +13,8 @@ import { planChild, uidArgs, type ChildPlanInput } from '../sandbox/child-allowa
 import { encodeRequest, readControlMessages, type ChildRequest } from '../sandbox/control-channel.ts';
 import type { ChildIsolation, ChildSpawner, StartedChild } from '../sandbox/spawner.ts';
 import { CliFailure } from '../types.ts';
-import type { UidPool } from './uid-pool.ts';
+import type { UidPool, UidPoolSettings } from './uid-pool.ts';
+import { startOf } from './uid-processes.ts';
 
 export const UID_CLEANUP = fileURLToPath(new URL('./uid-cleanup.mts', import.meta.url));
 
@@ -26,32 +27,29 @@ export interface UidChildrenSettings extends Omit<ChildPlanInput, 'directory'> {
 }
 
 export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
-  const asUid = (uid: number, gid: number, args: string[]) =>
-    run(settings.setpriv, [...uidArgs(uid, gid), '--', settings.node, UID_CLEANUP, ...args]);
+  const asUid = uidHelper(settings);
   return {
     isolation: settings.isolation,
     async start(options = {}) {
-      const uid = settings.pool.lease();
-      if (uid === undefined) throw new CliFailure('busy', 'every child uid is in use');
+      const uid = await settings.pool.lease();
+      if (uid === undefined) throw new CliFailure('busy', 'every child uid is in use or quarantined');
       const gid = uid;
-      const release = () => settings.pool.release(uid);
       let directory: CallDirectory;
       try {
         directory = await createCallDirectory(settings.callRoot, { uid, gid });
       } catch (error) {
-        release();
-        throw new CliFailure('cli_missing', `cannot create a call directory: ${(error as Error).message}`);
+        settings.pool.release(uid);
+        throw error;
       }
       const plan = planChild({ ...settings, directory, preload: options.preload, sandbox: { ...settings.sandbox, uid: { uid, gid, setpriv: settings.setpriv } } });
       // One helper at a time per uid: a helper's kill(-1) would reach another helper of the same uid.
       let helpers = Promise.resolve();
       let closed = false;
+      let since: number | undefined;
       const cleanUp = async () => {
         closed = true;
         await helpers;
-        await asUid(uid, gid, ['clean', directory.home]).catch((error) => settings.onProblem('uid clean-up failed', error));
-        await rm(directory.home, { recursive: true, force: true }).catch((error) => settings.onProblem('could not remove a call directory', error));
-        release();
+        await settings.pool.giveBack(uid, { since, directories: [directory.home] });
       };
       let child: ChildProcess;
       try {
@@ -60,13 +58,16 @@ export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
         await cleanUp();
         throw startFailure(plan.command, error as NodeJS.ErrnoException);
       }
-      // Every process of the uid is this child's: signalling them all needs no CAP_KILL and misses no
-      // escapee. Once the child has exited, the clean-up (after its pipes close, or are closed for
-      // it) kills whatever is left: no helper per call for nothing.
+      // Read before the event loop runs again, so the child is not reaped yet: what it and everything
+      // it starts run from, to tell its processes from a stranger's of the same uid (uid-processes.ts).
+      since = child.pid === undefined ? undefined : startOf(child.pid);
+      // Every process of the uid is this child's (the clean-up checks before it signals): signalling
+      // them all needs no CAP_KILL and misses no escapee. Once the child has exited, the clean-up
+      // (after its pipes close, or are closed for it) kills whatever is left: no helper per call for nothing.
       let exited = false;
       const signalAll = (signal: 'SIGTERM' | 'SIGKILL') => {
-        if (closed || exited) return;
-        helpers = helpers.then(() => asUid(uid, gid, ['kill', signal])).catch((error) => settings.onProblem('could not signal a child', error));
+        if (closed || exited || since === undefined) return;
+        helpers = helpers.then(() => asUid(uid, ['kill', signal, String(since)])).catch((error) => settings.onProblem('could not signal a child', error));
       };
       child.once('exit', () => (exited = true));
       return new UidChild(child, signalAll, cleanUp);
@@ -76,6 +77,23 @@ export function createUidChildren(settings: UidChildrenSettings): ChildSpawner {
     },
   };
 }
+
+/**
+ * The clean-up of a uid (for the pool): the helper, as that uid, ends the child's processes and
+ * empties its call directories; the launcher then removes the empty directories from the root.
+ */
+export function uidCleaner(settings: { setpriv: string; node: string }): UidPoolSettings['cleanUp'] {
+  const asUid = uidHelper(settings);
+  return async (uid, { since, directories }) => {
+    await asUid(uid, ['clean', since === undefined ? 'none' : String(since), ...directories]);
+    for (const directory of directories) await rm(directory, { recursive: true, force: true });
+  };
+}
+
+const uidHelper =
+  ({ setpriv, node }: { setpriv: string; node: string }) =>
+  (uid: number, args: string[]) =>
+    run(setpriv, [...uidArgs(uid, uid), '--', node, UID_CLEANUP, ...args], `uid-cleanup ${args[0]} as uid ${uid}`);
 
 class UidChild extends EventEmitter implements StartedChild {
   readonly cleanedUp: Promise<void>;
@@ -121,12 +139,12 @@ class UidChild extends EventEmitter implements StartedChild {
   }
 }
 
-function run(command: string, args: string[]): Promise<void> {
+function run(command: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const helper = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', env: {} });
     let stderr = '';
     helper.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     helper.once('error', reject);
-    helper.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${args.slice(-3).join(' ')} exited with ${code}: ${stderr.trim().slice(-300)}`))));
+    helper.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited with ${code}: ${stderr.trim().slice(-300)}`))));
   });
 }

@@ -47,6 +47,7 @@ const FAILURE_CODES: Record<CliFailureKind, ToolErrorCode> = {
   cancelled: 'cancelled',
   resource_limit: 'resource_limit',
   sandbox_denied: 'sandbox_denied',
+  no_call_directory: 'unavailable',
 };
 
 const FAILURE_MESSAGES: Record<CliFailureKind, string> = {
@@ -58,6 +59,7 @@ const FAILURE_MESSAGES: Record<CliFailureKind, string> = {
   resource_limit: 'the command used more memory, CPU time or disk than a tool call may and was stopped; narrow the request',
   sandbox_denied:
     'the command tried to read a local file or start a program, which tools may not do on this server (the operator\'s log names what was refused)',
+  no_call_directory: 'the server cannot create the private directory a command runs in (its state directory is full or not writable); tell the operator',
 };
 
 export function failureError(failure: CliFailure): ToolError {
