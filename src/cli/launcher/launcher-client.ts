@@ -172,7 +172,10 @@ class RemoteChild extends EventEmitter implements StartedChild {
     }
   }
 
-  /** the launcher went away: the child went with it (its parent-death signal) */
+  /**
+   * The launcher went away: the call is over for us. Its child may outlive it (setpriv's
+   * parent-death signal does not survive the uid change); the next launcher quarantines that uid.
+   */
   lost(): void {
     this.settleStart.reject(new CliFailure('cli_missing', 'the launcher is gone'));
     this.emit('exit', null, 'SIGKILL');
