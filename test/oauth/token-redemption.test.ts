@@ -187,19 +187,22 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
       expect((await refresh(retried.body.refresh_token)).status).toBe(200);
     });
 
-    (backend === 'redis' ? it : it.skip)('answers 503 while Redis answers the spend too late, and the refresh token works once Redis is back', async () => {
-      const tokens = await freshTokens();
-      faults.failOnce({ operation: 'replaceIfEquals', keyPrefix: 'oauth:RefreshToken:', write: 'late' });
-      const failed = await fetchToken({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
-      expect(failed.status).toBe(503);
-      expect(failed.retryAfter).toMatch(/^\d+$/);
-      await waitUntil(() => deployment.store.ping().then(() => true, () => false), 'Redis answering again');
+    // only Redis can answer late (a paused server): the memory store has no such case
+    if (backend === 'redis') {
+      it('answers 503 while Redis answers the spend too late, and the refresh token works once Redis is back', async () => {
+        const tokens = await freshTokens();
+        faults.failOnce({ operation: 'replaceIfEquals', keyPrefix: 'oauth:RefreshToken:', write: 'late' });
+        const failed = await fetchToken({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+        expect(failed.status).toBe(503);
+        expect(failed.retryAfter).toMatch(/^\d+$/);
+        await waitUntil(() => deployment.store.ping().then(() => true, () => false), 'Redis answering again');
 
-      leaveGraceWindow();
-      const retried = await refresh(tokens.refresh_token);
-      expect(retried.status).toBe(200);
-      expect(await works(retried.body.access_token)).toBe(true);
-    });
+        leaveGraceWindow();
+        const retried = await refresh(tokens.refresh_token);
+        expect(retried.status).toBe(200);
+        expect(await works(retried.body.access_token)).toBe(true);
+      });
+    }
   });
 
   describe('the grace window', () => {
