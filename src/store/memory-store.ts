@@ -108,10 +108,14 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async removeFromSet(key: string, ...members: string[]): Promise<void> {
-    const value = this.#live(key)?.value;
-    if (!(value instanceof Set)) return;
-    for (const member of members) value.delete(member);
-    if (value.size === 0) this.#entries.delete(key);
+    const entry = this.#live(key);
+    if (!entry || !(entry.value instanceof Set)) return;
+    for (const member of members) {
+      if (!entry.value.delete(member)) continue;
+      entry.size -= memberSize(member);
+      this.#bytes -= memberSize(member);
+    }
+    if (entry.value.size === 0) this.#remove(key);
   }
 
   async setMembers(key: string): Promise<string[]> {

@@ -112,6 +112,19 @@ describe('memory store budget', () => {
   let clock = 0;
   const now = () => clock;
 
+  it('gives back what removed set members held, so the budget is not used up by sets that shrink', async () => {
+    const store = new MemoryStore({ now, maxBytes: 10_000 });
+    for (let round = 0; round < 50; round++) {
+      await store.addToSet('set', `a${round}-${value}`, 600);
+      await store.addToSet('set', `b${round}-${value}`, 600);
+      await store.removeFromSet('set', `a${round}-${value}`);
+      await store.removeFromSet('set', `b${round}-${value}`);
+    }
+    expect(store.usedBytes).toBe(0);
+    await store.set('k', value, 600);
+    await store.close();
+  });
+
   it('refuses a write that would pass the budget, and keeps everything stored', async () => {
     const store = new MemoryStore({ now, maxBytes: 10_000 });
     let stored = 0;
