@@ -7,12 +7,12 @@
 // not trusted yet, so nothing is sent back to the client.
 import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Metrics } from '../../observability/metrics.ts';
 import { StoreUnavailableError } from '../../store/index.ts';
 import { sendErrorPage } from '../interactions/pages.ts';
 import { ROUTES } from '../provider/configuration.ts';
 import { RETRY_AFTER_SECONDS } from '../provider/retry-after.ts';
+import { perAddressRateLimit } from './endpoint-guards.ts';
 import type { PendingAuthorizations } from './pending-authorizations.ts';
 
 /** the longest value of any parameter, in characters; URLs and the client's state get more room */
@@ -59,15 +59,9 @@ export function createAuthorizationGuards(options: AuthorizationGuardOptions): R
 }
 
 function perAddressLimit(perMinute: number, onRefused?: () => void): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (req, res) => {
-      onRefused?.();
-      refuse(req, res, 429, 'too_many_requests', 'Too many sign-in requests came from this address.');
-    },
+  return perAddressRateLimit(60_000, perMinute, (req, res) => {
+    onRefused?.();
+    refuse(req, res, 429, 'too_many_requests', 'Too many sign-in requests came from this address.');
   });
 }
 

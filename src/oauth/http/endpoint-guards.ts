@@ -1,7 +1,7 @@
 // Express middleware in front of oidc-provider's endpoints: CORS for browser-based clients (MCP
 // Inspector) and a per-IP limit on open client registration.
 import cors from 'cors';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Metrics } from '../../observability/metrics.ts';
@@ -20,14 +20,13 @@ export function createEndpointGuards(options: { registrationsPerHour: number; me
 }
 
 function registrationLimit({ registrationsPerHour, metrics }: { registrationsPerHour: number; metrics: Metrics }): RequestHandler {
-  return rateLimit({
-    windowMs: 3600_000,
-    limit: registrationsPerHour,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, res) => {
-      metrics.registrations.inc({ status: 'rate_limited' });
-      res.status(429).json({ error: 'too_many_requests', error_description: 'too many client registrations from this address; try again later' });
-    },
+  return perAddressRateLimit(3600_000, registrationsPerHour, (_req, res) => {
+    metrics.registrations.inc({ status: 'rate_limited' });
+    res.status(429).json({ error: 'too_many_requests', error_description: 'too many client registrations from this address; try again later' });
   });
+}
+
+/** At most `limit` requests per client address (Express's `req.ip`, so TRUST_PROXY decides) in each window; `refuse` answers the rest. */
+export function perAddressRateLimit(windowMs: number, limit: number, refuse: (req: Request, res: Response) => void): RequestHandler {
+  return rateLimit({ windowMs, limit, standardHeaders: 'draft-8', legacyHeaders: false, handler: refuse });
 }
