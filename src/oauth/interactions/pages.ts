@@ -28,13 +28,20 @@ export const PAGE_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
 };
 
+// Readable on a 375 px phone: a client's name, its redirect host and its id may be one long word,
+// so any word breaks rather than widening the page. The keyboard's focus is drawn the same in every
+// browser (2 px at least, dark on white and around the blue button alike).
 const STYLE =
-  'body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}' +
-  'code{background:#f2f2f2;padding:0 .2rem}ul{padding-left:1.2rem}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}';
+  'body{font-family:system-ui,sans-serif;line-height:1.45;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;background:#fff;overflow-wrap:anywhere}' +
+  'h1{font-size:1.75rem;line-height:1.2}code{background:#f2f2f2;padding:0 .2rem}ul{padding-left:1.2rem}' +
+  'form{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}' +
+  'button{font:inherit;min-height:2.75rem;padding:.5rem 1.25rem;border:1px solid #5f6368;border-radius:.375rem;background:#fff;color:#1b1b1b;cursor:pointer}' +
+  'button.primary{background:#0b57d0;border-color:#0b57d0;color:#fff}' +
+  'button:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}';
 
 export function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+    `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
 export interface ConsentView {
@@ -61,7 +68,7 @@ export function consentPage(view: ConsentView): string {
       `<p><small>Client id: <code>${escapeHtml(view.clientId)}</code></small></p>` +
       `<form method="post" action="/interaction/${encodeURIComponent(view.uid)}/confirm">` +
       `<input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}">` +
-      `<button type="submit" name="decision" value="allow">Continue to mittwald</button>` +
+      `<button type="submit" name="decision" value="allow" class="primary">Continue to mittwald</button>` +
       `<button type="submit" name="decision" value="deny">Cancel</button></form>`,
   );
 }

@@ -1,0 +1,247 @@
+// The consent page as a person meets it, in headless Chromium: an MCP client registers itself and
+// opens the authorization in the browser; the person reads the page, continues to the (simulated)
+// mittwald login or cancels, and the browser lands at the client's redirect URI with a code or with
+// access_denied. By mouse, by keyboard alone, at a phone's width, and checked by axe.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import express from 'express';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
+import { listenOnLoopback, type Listening } from '../support/listen.ts';
+import { authorizationRequest, type RegisteredClient, registerClient, tokenRequest } from '../support/mittwald-oauth/oauth-client.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+if (chromiumSkipReason) console.warn(`consent page browser tests SKIPPED: ${chromiumSkipReason}`);
+const describeInChromium = chromiumSkipReason ? describe.skip : describe;
+
+/** an iPhone SE's screen: the narrowest phone in common use */
+const PHONE: BrowserContextOptions = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let stack: Stack;
+let browser: Browser;
+/** the client's own loopback listener (RFC 8252), where the browser is sent back */
+let clientCallback: Listening;
+let callbacks: URLSearchParams[];
+
+beforeAll(async () => {
+  if (chromiumSkipReason) return;
+  browser = await launchChromium();
+  stack = await startStack();
+  const app = express();
+  app.get('/callback', (req, res) => {
+    callbacks.push(new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)));
+    res.type('text').send('Signed in. You can close this tab.');
+  });
+  clientCallback = await listenOnLoopback(app);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await clientCallback?.close();
+  await stack?.close();
+});
+
+beforeEach(() => {
+  callbacks = [];
+});
+
+async function registeredClient(metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
+  const { status, body } = await registerClient(stack.url, {
+    client_name: 'Claude',
+    redirect_uris: [`${clientCallback.url}/callback`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    ...metadata,
+  });
+  expect(status).toBe(201);
+  return body as unknown as RegisteredClient;
+}
+
+/** a fresh browser profile (no cookies) at the consent page of a new authorization request */
+async function openConsentPage(client: RegisteredClient, options: { context?: BrowserContextOptions; scope?: string } = {}) {
+  const context = await browser.newContext(options.context);
+  const page = await context.newPage();
+  const request = authorizationRequest(stack.url, client, { scope: options.scope });
+  await page.goto(request.url);
+  expect(page.url()).toMatch(new RegExp(`^${stack.url}/interaction/`));
+  await page.getByRole('heading', { name: 'Connect to your mittwald account?' }).waitFor();
+  return { page, request, close: () => context.close() };
+}
+
+/** what the client's listener received once the browser got back to it */
+async function landedAtClient(page: Page): Promise<URLSearchParams> {
+  await page.waitForURL((url) => url.href.startsWith(`${clientCallback.url}/callback?`), { timeout: 30_000 });
+  await page.getByText('Signed in. You can close this tab.').waitFor();
+  expect(callbacks).toHaveLength(1);
+  return callbacks[0];
+}
+
+/** the code redeems at /token, as the client does next */
+async function expectCodeRedeems(client: RegisteredClient, received: URLSearchParams, verifier: string): Promise<void> {
+  const tokens = await tokenRequest(stack.url, client, {
+    grant_type: 'authorization_code',
+    code: received.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: client.redirect_uris[0],
+  });
+  expect(tokens.status).toBe(200);
+  expect(tokens.body.access_token).toEqual(expect.any(String));
+}
+
+interface FocusStop {
+  name: string;
+  /** 'visible' when its outline meets WCAG 2.2's focus appearance (2 px at least, 3:1 against the page); else the outline */
+  focusRing: string;
+}
+
+/** presses Tab; what has the focus then (undefined: nothing on the page) */
+async function tab(page: Page): Promise<FocusStop | undefined> {
+  await page.keyboard.press('Tab');
+  const focused = page.locator(':focus');
+  if ((await focused.count()) === 0) return undefined;
+  const { name, outline, background } = await focused.evaluate((element) => {
+    const style = element.ownerDocument.defaultView.getComputedStyle(element);
+    const pageStyle = element.ownerDocument.defaultView.getComputedStyle(element.ownerDocument.body);
+    return {
+      name: String(element.textContent).trim(),
+      outline: { style: String(style.outlineStyle), width: Number.parseFloat(style.outlineWidth), color: String(style.outlineColor) },
+      background: String(pageStyle.backgroundColor),
+    };
+  });
+  const contrast = contrastRatio(outline.color, background);
+  const visible = outline.style !== 'none' && outline.width >= 2 && contrast >= 3;
+  return { name, focusRing: visible ? 'visible' : `${outline.style} ${outline.width}px, contrast ${contrast.toFixed(1)}:1` };
+}
+
+/** WCAG contrast ratio of two CSS colours as getComputedStyle gives them (a transparent page is white) */
+function contrastRatio(first: string, second: string): number {
+  const luminance = (color: string) => {
+    const [r, g, b, alpha] = (color.match(/[\d.]+/g) ?? []).map(Number);
+    if (alpha === 0) return 1;
+    const linear = (channel: number) => (channel / 255 <= 0.03928 ? channel / 255 / 12.92 : ((channel / 255 + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const [lighter, darker] = [luminance(first), luminance(second)].sort((a, b) => b - a);
+  return (lighter + 0.05) / (darker + 0.05);
+}
+
+describeInChromium('the consent page in Chromium', () => {
+  it('Continue: the simulated mittwald login signs the user in and the client receives a code that redeems', async () => {
+    const client = await registeredClient();
+    const { page, request, close } = await openConsentPage(client, { scope: 'project:read app:write' });
+    expect(await page.locator('body').innerText()).toContain('Claude wants to act on your mittwald account.');
+    expect(await page.locator('li').allInnerTexts()).toEqual(['project:read — see your projects and their settings', 'app:write — install, change, start and stop apps']);
+
+    await page.getByRole('button', { name: 'Continue to mittwald' }).click();
+    const received = await landedAtClient(page);
+    expect(received.get('state')).toBe(request.state);
+    expect(received.get('iss')).toBe(stack.url);
+    await expectCodeRedeems(client, received, request.verifier);
+    await close();
+  });
+
+  it('Cancel: the client receives access_denied and no code, and mittwald is never asked', async () => {
+    const client = await registeredClient();
+    const { page, request, close } = await openConsentPage(client);
+    const authorizationsBefore = stack.oauth.counters.authorizations;
+
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const received = await landedAtClient(page);
+    expect(received.get('error')).toBe('access_denied');
+    expect(received.get('state')).toBe(request.state);
+    expect(received.has('code')).toBe(false);
+    expect(stack.oauth.counters.authorizations).toBe(authorizationsBefore);
+    await close();
+  });
+
+  describe('by keyboard alone', () => {
+    it('Tab reaches Continue and then Cancel, each visibly focused, and nothing else; Enter on Continue signs in', async () => {
+      const client = await registeredClient();
+      const { page, request, close } = await openConsentPage(client);
+      const stops = [await tab(page), await tab(page), await tab(page)];
+      expect(stops).toEqual([
+        { name: 'Continue to mittwald', focusRing: 'visible' },
+        { name: 'Cancel', focusRing: 'visible' },
+        undefined, // past the last control the focus leaves the page
+      ]);
+
+      await tab(page);
+      await page.keyboard.press('Enter');
+      const received = await landedAtClient(page);
+      expect(received.get('state')).toBe(request.state);
+      await expectCodeRedeems(client, received, request.verifier);
+      await close();
+    });
+
+    it('Space on Cancel denies', async () => {
+      const client = await registeredClient();
+      const { page, close } = await openConsentPage(client);
+      expect((await tab(page))?.name).toBe('Continue to mittwald');
+      expect((await tab(page))?.name).toBe('Cancel');
+      await page.keyboard.press('Space');
+      expect((await landedAtClient(page)).get('error')).toBe('access_denied');
+      await close();
+    });
+  });
+
+  it('at phone width (375 px) nothing is cut off, for the widest name and the longest host a client may choose and every scope', async () => {
+    const longHost = `${`${'w'.repeat(63)}.`.repeat(3)}example.com`;
+    const client = await registeredClient({ client_name: 'W'.repeat(200), redirect_uris: [`https://${longHost}/callback`] });
+    const { page, close } = await openConsentPage(client, { context: PHONE, scope: stack.config.mittwald.scopes.upstream.join(' ') });
+    expect(await page.locator('body').innerText()).toContain(longHost);
+
+    const layout = await page.locator('html').evaluate((html) => {
+      const width = html.clientWidth;
+      const outside = [...html.querySelectorAll('body *')]
+        .filter((element) => {
+          const box = element.getBoundingClientRect();
+          return box.width > 0 && (box.left < 0 || box.right > width + 0.5);
+        })
+        .map((element) => String(element.outerHTML).slice(0, 60));
+      return { width, scrollWidth: html.scrollWidth, outside };
+    });
+    // laid out at the phone's width (not a zoomed-out desktop page), nothing wider, nothing outside
+    expect(layout).toEqual({ width: 375, scrollWidth: 375, outside: [] });
+
+    for (const button of await page.getByRole('button').all()) {
+      await button.scrollIntoViewIfNeeded();
+      const box = (await button.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(375);
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(667);
+    }
+    await close();
+  });
+
+  it('a tap on Continue at phone width signs in like a click', async () => {
+    const client = await registeredClient();
+    const { page, request, close } = await openConsentPage(client, { context: PHONE });
+    await page.getByRole('button', { name: 'Continue to mittwald' }).tap();
+    await expectCodeRedeems(client, await landedAtClient(page), request.verifier);
+    await close();
+  });
+
+  it.each([
+    ['at desktop width', undefined],
+    ['at phone width', PHONE],
+  ])('axe finds nothing a screen reader or keyboard user would miss (WCAG 2.2 A and AA, best practices) %s', async (_width, context) => {
+    const client = await registeredClient({ client_name: 'Claude' });
+    const { page, close } = await openConsentPage(client, { context });
+    // evaluated through the DevTools protocol: the page's own policy still allows no script
+    await page.evaluate(axeSource);
+    const violations = await page.locator('html').evaluate(async (html) => {
+      const results = await html.ownerDocument.defaultView.axe.run(html.ownerDocument, {
+        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+      });
+      return results.violations.map((violation: { id: string; help: string; nodes: Array<{ target: string[] }> }) =>
+        `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+      );
+    });
+    expect(violations).toEqual([]);
+    await close();
+  });
+});
