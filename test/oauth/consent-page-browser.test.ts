@@ -15,8 +15,11 @@ import { startStack, type Stack } from '../support/stack.ts';
 if (chromiumSkipReason) console.warn(`consent page browser tests SKIPPED: ${chromiumSkipReason}`);
 const describeInChromium = chromiumSkipReason ? describe.skip : describe;
 
-/** an iPhone SE's screen: the narrowest phone in common use */
-const PHONE: BrowserContextOptions = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+/** a phone's screen: 375 px is an iPhone SE's (the narrowest phone in common use), 320 px WCAG's reflow minimum */
+const PHONE_HEIGHT = 667;
+const phone = (width: number): BrowserContextOptions => ({ viewport: { width, height: PHONE_HEIGHT }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+/** a browser and a sign-in per test: generous, for a busy 2-core machine */
+const TEST_TIMEOUT_MS = 60_000;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let stack: Stack;
@@ -128,6 +131,34 @@ function contrastRatio(first: string, second: string): number {
   return (lighter + 0.05) / (darker + 0.05);
 }
 
+/** the page's width, how wide its content is, and each element that reaches past either edge */
+async function horizontalLayout(page: Page): Promise<{ width: number; scrollWidth: number; outside: string[] }> {
+  return page.locator('html').evaluate((html) => {
+    const width = html.clientWidth;
+    const outside = [...html.querySelectorAll('body *')]
+      .filter((element) => {
+        const box = element.getBoundingClientRect();
+        return box.width > 0 && (box.left < 0 || box.right > width + 0.5);
+      })
+      .map((element) => String(element.outerHTML).slice(0, 60));
+    return { width, scrollWidth: html.scrollWidth, outside };
+  });
+}
+
+/** what axe-core finds against WCAG 2.2 A and AA and its best practices, one line per rule */
+async function axeViolations(page: Page): Promise<string[]> {
+  // evaluated through the DevTools protocol: the page's own policy still allows no script
+  await page.evaluate(axeSource);
+  return page.locator('html').evaluate(async (html) => {
+    const results = await html.ownerDocument.defaultView.axe.run(html.ownerDocument, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+    });
+    return results.violations.map((violation: { id: string; help: string; nodes: Array<{ target: string[] }> }) =>
+      `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+    );
+  });
+}
+
 describeInChromium('the consent page in Chromium', () => {
   it('Continue: the simulated mittwald login signs the user in and the client receives a code that redeems', async () => {
     const client = await registeredClient();
@@ -141,7 +172,7 @@ describeInChromium('the consent page in Chromium', () => {
     expect(received.get('iss')).toBe(stack.url);
     await expectCodeRedeems(client, received, request.verifier);
     await close();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('Cancel: the client receives access_denied and no code, and mittwald is never asked', async () => {
     const client = await registeredClient();
@@ -155,7 +186,7 @@ describeInChromium('the consent page in Chromium', () => {
     expect(received.has('code')).toBe(false);
     expect(stack.oauth.counters.authorizations).toBe(authorizationsBefore);
     await close();
-  });
+  }, TEST_TIMEOUT_MS);
 
   describe('by keyboard alone', () => {
     it('Tab reaches Continue and then Cancel, each visibly focused, and nothing else; Enter on Continue signs in', async () => {
@@ -168,13 +199,13 @@ describeInChromium('the consent page in Chromium', () => {
         undefined, // past the last control the focus leaves the page
       ]);
 
-      await tab(page);
+      expect((await tab(page))?.name).toBe('Continue to mittwald'); // and round again
       await page.keyboard.press('Enter');
       const received = await landedAtClient(page);
       expect(received.get('state')).toBe(request.state);
       await expectCodeRedeems(client, received, request.verifier);
       await close();
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('Space on Cancel denies', async () => {
       const client = await registeredClient();
@@ -184,64 +215,62 @@ describeInChromium('the consent page in Chromium', () => {
       await page.keyboard.press('Space');
       expect((await landedAtClient(page)).get('error')).toBe('access_denied');
       await close();
-    });
+    }, TEST_TIMEOUT_MS);
   });
 
-  it('at phone width (375 px) nothing is cut off, for the widest name and the longest host a client may choose and every scope', async () => {
-    const longHost = `${`${'w'.repeat(63)}.`.repeat(3)}example.com`;
-    const client = await registeredClient({ client_name: 'W'.repeat(200), redirect_uris: [`https://${longHost}/callback`] });
-    const { page, close } = await openConsentPage(client, { context: PHONE, scope: stack.config.mittwald.scopes.upstream.join(' ') });
-    expect(await page.locator('body').innerText()).toContain(longHost);
+  it.each([375, 320])(
+    'at phone width (%i px) nothing is cut off, for the widest name and the longest host a client may choose and every scope',
+    async (width) => {
+      const longHost = `${`${'w'.repeat(63)}.`.repeat(3)}example.com`;
+      const client = await registeredClient({ client_name: 'W'.repeat(200), redirect_uris: [`https://${longHost}/callback`] });
+      const scope = stack.config.mittwald.scopes.upstream.join(' ');
+      const { page, close } = await openConsentPage(client, { context: phone(width), scope });
+      expect(await page.locator('body').innerText()).toContain(longHost);
+      // laid out at the phone's width (not a zoomed-out desktop page), nothing wider, nothing outside
+      expect(await horizontalLayout(page)).toEqual({ width, scrollWidth: width, outside: [] });
 
-    const layout = await page.locator('html').evaluate((html) => {
-      const width = html.clientWidth;
-      const outside = [...html.querySelectorAll('body *')]
-        .filter((element) => {
-          const box = element.getBoundingClientRect();
-          return box.width > 0 && (box.left < 0 || box.right > width + 0.5);
-        })
-        .map((element) => String(element.outerHTML).slice(0, 60));
-      return { width, scrollWidth: html.scrollWidth, outside };
-    });
-    // laid out at the phone's width (not a zoomed-out desktop page), nothing wider, nothing outside
-    expect(layout).toEqual({ width: 375, scrollWidth: 375, outside: [] });
-
-    for (const button of await page.getByRole('button').all()) {
-      await button.scrollIntoViewIfNeeded();
-      const box = (await button.boundingBox())!;
-      expect(box.x).toBeGreaterThanOrEqual(0);
-      expect(box.x + box.width).toBeLessThanOrEqual(375);
-      expect(box.y).toBeGreaterThanOrEqual(0);
-      expect(box.y + box.height).toBeLessThanOrEqual(667);
-    }
-    await close();
-  });
+      for (const button of await page.getByRole('button').all()) {
+        await button.scrollIntoViewIfNeeded();
+        const box = (await button.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(PHONE_HEIGHT);
+      }
+      await close();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it('a tap on Continue at phone width signs in like a click', async () => {
     const client = await registeredClient();
-    const { page, request, close } = await openConsentPage(client, { context: PHONE });
+    const { page, request, close } = await openConsentPage(client, { context: phone(375) });
     await page.getByRole('button', { name: 'Continue to mittwald' }).tap();
     await expectCodeRedeems(client, await landedAtClient(page), request.verifier);
     await close();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it.each([
     ['at desktop width', undefined],
-    ['at phone width', PHONE],
+    ['at phone width', phone(375)],
   ])('axe finds nothing a screen reader or keyboard user would miss (WCAG 2.2 A and AA, best practices) %s', async (_width, context) => {
     const client = await registeredClient({ client_name: 'Claude' });
     const { page, close } = await openConsentPage(client, { context });
-    // evaluated through the DevTools protocol: the page's own policy still allows no script
-    await page.evaluate(axeSource);
-    const violations = await page.locator('html').evaluate(async (html) => {
-      const results = await html.ownerDocument.defaultView.axe.run(html.ownerDocument, {
-        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      });
-      return results.violations.map((violation: { id: string; help: string; nodes: Array<{ target: string[] }> }) =>
-        `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
-      );
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await close();
-  });
+  }, TEST_TIMEOUT_MS);
+
+  it.each([
+    ['a sign-in that expired', '/interaction/unknown-or-expired', 'This sign-in has expired'],
+    ['a mittwald link that is stale', '/mittwald/callback?state=unknown', 'This sign-in link is not valid'],
+    ['an authorization oidc-provider refuses', '/authorize?client_id=unknown&response_type=code', 'This sign-in cannot continue'],
+  ])('the page for %s fits a phone and passes axe', async (_case, path, heading) => {
+    const context = await browser.newContext(phone(375));
+    const page = await context.newPage();
+    await page.goto(`${stack.url}${path}`);
+    await page.getByRole('heading', { name: heading }).waitFor();
+    expect(await horizontalLayout(page)).toEqual({ width: 375, scrollWidth: 375, outside: [] });
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+  }, TEST_TIMEOUT_MS);
 });
