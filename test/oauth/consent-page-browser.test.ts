@@ -35,7 +35,7 @@ beforeAll(async () => {
   const app = express();
   app.get('/callback', (req, res) => {
     callbacks.push(new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)));
-    res.type('text').send('Signed in. You can close this tab.');
+    res.type('text').send('Back at the client. You can close this tab.');
   });
   clientCallback = await listenOnLoopback(app);
 }, 60_000);
@@ -63,35 +63,47 @@ async function registeredClient(metadata: Record<string, unknown> = {}): Promise
   return body as unknown as RegisteredClient;
 }
 
-/** a fresh browser profile (no cookies) at the consent page of a new authorization request */
-async function openConsentPage(client: RegisteredClient, options: { context?: BrowserContextOptions; scope?: string } = {}) {
+/** a newly registered client, and a fresh browser profile (no cookies) at the consent page of its authorization request */
+async function openConsentPage(options: { clientMetadata?: Record<string, unknown>; context?: BrowserContextOptions; scope?: string } = {}) {
+  const client = await registeredClient(options.clientMetadata);
   const context = await browser.newContext(options.context);
   const page = await context.newPage();
   const request = authorizationRequest(stack.url, client, { scope: options.scope });
   await page.goto(request.url);
   expect(page.url()).toMatch(new RegExp(`^${stack.url}/interaction/`));
   await page.getByRole('heading', { name: 'Connect to your mittwald account?' }).waitFor();
-  return { page, request, close: () => context.close() };
+  return { client, page, request, close: () => context.close() };
 }
 
 /** what the client's listener received once the browser got back to it */
 async function landedAtClient(page: Page): Promise<URLSearchParams> {
   await page.waitForURL((url) => url.href.startsWith(`${clientCallback.url}/callback?`), { timeout: 30_000 });
-  await page.getByText('Signed in. You can close this tab.').waitFor();
+  await page.getByText('Back at the client. You can close this tab.').waitFor();
   expect(callbacks).toHaveLength(1);
   return callbacks[0];
 }
 
-/** the code redeems at /token, as the client does next */
-async function expectCodeRedeems(client: RegisteredClient, received: URLSearchParams, verifier: string): Promise<void> {
+type AuthorizationRequest = ReturnType<typeof authorizationRequest>;
+
+/** the browser got back to the client with the request's state and a code that redeems at /token */
+async function expectSignedIn(page: Page, client: RegisteredClient, request: AuthorizationRequest): Promise<void> {
+  const received = await landedAtClient(page);
+  expect(received.get('state')).toBe(request.state);
+  expect(received.get('iss')).toBe(stack.url);
   const tokens = await tokenRequest(stack.url, client, {
     grant_type: 'authorization_code',
     code: received.get('code')!,
-    code_verifier: verifier,
+    code_verifier: request.verifier,
     redirect_uri: client.redirect_uris[0],
   });
   expect(tokens.status).toBe(200);
   expect(tokens.body.access_token).toEqual(expect.any(String));
+}
+
+/** the browser got back to the client with access_denied, the request's state and no code */
+async function expectDenied(page: Page, request: AuthorizationRequest): Promise<void> {
+  const received = await landedAtClient(page);
+  expect(Object.fromEntries(received)).toEqual({ error: 'access_denied', error_description: expect.any(String), state: request.state, iss: stack.url });
 }
 
 interface FocusStop {
@@ -161,37 +173,28 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 describeInChromium('the consent page in Chromium', () => {
   it('Continue: the simulated mittwald login signs the user in and the client receives a code that redeems', async () => {
-    const client = await registeredClient();
-    const { page, request, close } = await openConsentPage(client, { scope: 'project:read app:write' });
+    const { client, page, request, close } = await openConsentPage({ scope: 'project:read app:write' });
     expect(await page.locator('body').innerText()).toContain('Claude wants to act on your mittwald account.');
     expect(await page.locator('li').allInnerTexts()).toEqual(['project:read — see your projects and their settings', 'app:write — install, change, start and stop apps']);
 
     await page.getByRole('button', { name: 'Continue to mittwald' }).click();
-    const received = await landedAtClient(page);
-    expect(received.get('state')).toBe(request.state);
-    expect(received.get('iss')).toBe(stack.url);
-    await expectCodeRedeems(client, received, request.verifier);
+    await expectSignedIn(page, client, request);
     await close();
   }, TEST_TIMEOUT_MS);
 
   it('Cancel: the client receives access_denied and no code, and mittwald is never asked', async () => {
-    const client = await registeredClient();
-    const { page, request, close } = await openConsentPage(client);
+    const { page, request, close } = await openConsentPage();
     const authorizationsBefore = stack.oauth.counters.authorizations;
 
     await page.getByRole('button', { name: 'Cancel' }).click();
-    const received = await landedAtClient(page);
-    expect(received.get('error')).toBe('access_denied');
-    expect(received.get('state')).toBe(request.state);
-    expect(received.has('code')).toBe(false);
+    await expectDenied(page, request);
     expect(stack.oauth.counters.authorizations).toBe(authorizationsBefore);
     await close();
   }, TEST_TIMEOUT_MS);
 
   describe('by keyboard alone', () => {
     it('Tab reaches Continue and then Cancel, each visibly focused, and nothing else; Enter on Continue signs in', async () => {
-      const client = await registeredClient();
-      const { page, request, close } = await openConsentPage(client);
+      const { client, page, request, close } = await openConsentPage();
       const stops = [await tab(page), await tab(page), await tab(page)];
       expect(stops).toEqual([
         { name: 'Continue to mittwald', focusRing: 'visible' },
@@ -201,19 +204,16 @@ describeInChromium('the consent page in Chromium', () => {
 
       expect((await tab(page))?.name).toBe('Continue to mittwald'); // and round again
       await page.keyboard.press('Enter');
-      const received = await landedAtClient(page);
-      expect(received.get('state')).toBe(request.state);
-      await expectCodeRedeems(client, received, request.verifier);
+      await expectSignedIn(page, client, request);
       await close();
     }, TEST_TIMEOUT_MS);
 
     it('Space on Cancel denies', async () => {
-      const client = await registeredClient();
-      const { page, close } = await openConsentPage(client);
+      const { page, request, close } = await openConsentPage();
       expect((await tab(page))?.name).toBe('Continue to mittwald');
       expect((await tab(page))?.name).toBe('Cancel');
       await page.keyboard.press('Space');
-      expect((await landedAtClient(page)).get('error')).toBe('access_denied');
+      await expectDenied(page, request);
       await close();
     }, TEST_TIMEOUT_MS);
   });
@@ -222,9 +222,9 @@ describeInChromium('the consent page in Chromium', () => {
     'at phone width (%i px) nothing is cut off, for the widest name and the longest host a client may choose and every scope',
     async (width) => {
       const longHost = `${`${'w'.repeat(63)}.`.repeat(3)}example.com`;
-      const client = await registeredClient({ client_name: 'W'.repeat(200), redirect_uris: [`https://${longHost}/callback`] });
+      const clientMetadata = { client_name: 'W'.repeat(200), redirect_uris: [`https://${longHost}/callback`] };
       const scope = stack.config.mittwald.scopes.upstream.join(' ');
-      const { page, close } = await openConsentPage(client, { context: phone(width), scope });
+      const { page, close } = await openConsentPage({ clientMetadata, context: phone(width), scope });
       expect(await page.locator('body').innerText()).toContain(longHost);
       // laid out at the phone's width (not a zoomed-out desktop page), nothing wider, nothing outside
       expect(await horizontalLayout(page)).toEqual({ width, scrollWidth: width, outside: [] });
@@ -243,10 +243,9 @@ describeInChromium('the consent page in Chromium', () => {
   );
 
   it('a tap on Continue at phone width signs in like a click', async () => {
-    const client = await registeredClient();
-    const { page, request, close } = await openConsentPage(client, { context: phone(375) });
+    const { client, page, request, close } = await openConsentPage({ context: phone(375) });
     await page.getByRole('button', { name: 'Continue to mittwald' }).tap();
-    await expectCodeRedeems(client, await landedAtClient(page), request.verifier);
+    await expectSignedIn(page, client, request);
     await close();
   }, TEST_TIMEOUT_MS);
 
@@ -254,8 +253,7 @@ describeInChromium('the consent page in Chromium', () => {
     ['at desktop width', undefined],
     ['at phone width', phone(375)],
   ])('axe finds nothing a screen reader or keyboard user would miss (WCAG 2.2 A and AA, best practices) %s', async (_width, context) => {
-    const client = await registeredClient({ client_name: 'Claude' });
-    const { page, close } = await openConsentPage(client, { context });
+    const { page, close } = await openConsentPage({ context });
     expect(await axeViolations(page)).toEqual([]);
     await close();
   }, TEST_TIMEOUT_MS);
