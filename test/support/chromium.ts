@@ -26,7 +26,7 @@ function findChromium(): string | undefined {
 const executablePath = findChromium();
 
 export const CHROMIUM_MISSING =
-  'no `chromium` on PATH: install Debian\'s chromium package (`apt-get install chromium`; .ci/run does) to run the browser tests';
+  'no `chromium` on PATH: install Debian\'s chromium package (`apt-get install chromium`, as .ci/run does)';
 
 /**
  * Why the browser tests are skipped here, or undefined when they run. Never skipped in CI: there a
