@@ -53,7 +53,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const directories = options.launcher?.directories ?? (await prepareStateDirectories(config.cli.isolation.stateDir, process.geteuid?.() ?? 0));
   const metrics = createMetrics();
   const store = await openStore({
-    redisUrl: config.redisUrl,
+    redis: config.redis,
     memoryMaxBytes: config.memoryStoreMaxBytes,
     onError: (error) => logger.warn('redis connection problem', { error: error.message }),
   });

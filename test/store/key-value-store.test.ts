@@ -1,23 +1,30 @@
+// The store's contract, case by case on every backend: memory, one Redis, a primary found
+// through Sentinel, and a Redis Cluster (where keys land on different primaries).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type KeyValueStore, MemoryStore, RedisStore, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
-import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { type KeyValueStore, MemoryStore, openStore, RedisStore, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
+import { startTestRedis } from '../support/redis-server.ts';
+import { type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
 
-let redis: TestRedis;
+const REDIS_FORMS: RedisForm[] = ['single', 'sentinel', 'cluster'];
+const topologies: TestRedisTopology[] = [];
 const stores: Record<string, KeyValueStore> = {};
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   stores.memory = new MemoryStore();
-  stores.redis = await RedisStore.connect({ url: redis.url });
-});
+  for (const form of REDIS_FORMS) {
+    const topology = await startTestTopology(form);
+    topologies.push(topology);
+    stores[form] = await openStore({ redis: topology.config, memoryMaxBytes: 0 });
+  }
+}, 120_000);
 
 afterAll(async () => {
   for (const store of Object.values(stores)) await store.close();
-  await redis.stop();
+  for (const topology of topologies) await topology.stop();
 });
 
-describe.each(['memory', 'redis'])('%s store', (name) => {
+describe.each(['memory', ...REDIS_FORMS])('%s store', (name) => {
   const key = () => `test:${randomUUID()}`;
 
   it('stores and reads a value until it is deleted', async () => {
@@ -64,6 +71,17 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     await store.set(`${prefix}x`, '1', 60);
     expect((await store.setMembers(`${prefix}set`)).sort()).toEqual(['a', 'b']);
     expect(await store.countKeys(prefix)).toBe(2);
+  });
+
+  it('counts and deletes keys wherever they live (on a cluster: on every primary)', async () => {
+    const store = stores[name];
+    const prefix = `${key()}:`;
+    // 30 keys spread over a cluster's slots, so over all three primaries
+    const keys = Array.from({ length: 30 }, (_, i) => `${prefix}${i}`);
+    await Promise.all(keys.map((k) => store.set(k, 'v', 60)));
+    expect(await store.countKeys(prefix)).toBe(30);
+    await store.delete(...keys);
+    expect(await store.countKeys(prefix)).toBe(0);
   });
 
   it('removes set members, and a set left empty is gone', async () => {
