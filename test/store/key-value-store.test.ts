@@ -196,6 +196,27 @@ describe('redis store at maxmemory (noeviction)', () => {
 });
 
 describe('redis store while Redis is down', () => {
+  it('closes while Redis holds the connection but answers nothing (shutdown must end)', async () => {
+    const local = await startTestRedis();
+    const store = await RedisStore.connect({ url: local.url, onError: () => undefined });
+    await store.subscribe('channel', () => undefined);
+    const { createClient } = await import('redis');
+    const admin = createClient({ url: local.url });
+    await admin.connect();
+    const pausedMs = 20_000;
+    await admin.sendCommand(['CLIENT', 'PAUSE', String(pausedMs), 'ALL']);
+    try {
+      const pending = store.get('k').catch((error: unknown) => error);
+      // a close that waits for Redis' answers ends only with the pause (or, stalled for good, never)
+      const pauseOver = new Promise((resolve) => setTimeout(() => resolve('pause over'), pausedMs).unref());
+      expect(await Promise.race([store.close().then(() => 'closed'), pauseOver])).toBe('closed');
+      expect(await pending).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      admin.destroy();
+      await local.stop();
+    }
+  });
+
   it('fails fast with StoreUnavailableError and recovers when Redis returns', async () => {
     const local = await startTestRedis();
     const store = await RedisStore.connect({ url: local.url });

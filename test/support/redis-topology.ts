@@ -103,9 +103,11 @@ async function startTestSentinel(): Promise<TestRedisTopology> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const primary = await startNode(await freePort(), []);
+    // a directory each: a replica writes the data it receives to dump.rdb there, not into the checkout
+    const ownDir = () => ['--dir', mkdtempSync(join(dir, 'node-'))];
+    const primary = await startNode(await freePort(), ownDir());
     nodes.push(primary);
-    for (let i = 0; i < 2; i++) nodes.push(await startNode(await freePort(), ['--replicaof', '127.0.0.1', String(primary.port)]));
+    for (let i = 0; i < 2; i++) nodes.push(await startNode(await freePort(), [...ownDir(), '--replicaof', '127.0.0.1', String(primary.port)]));
     await until('two replicas in sync', async () => {
       const info = String(await ask(primary.port, ['INFO', 'replication']));
       return (info.match(/state=online/g) ?? []).length === 2 || undefined;
@@ -174,7 +176,7 @@ async function startTestCluster(): Promise<TestRedisTopology> {
           '--cluster-config-file', join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout', '1000',
           '--cluster-port', String(busPort),
-          '--dir', dir,
+          '--dir', mkdtempSync(join(dir, 'node-')),
         ]),
       );
     }
