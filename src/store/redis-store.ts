@@ -70,14 +70,16 @@ export class RedisStore implements KeyValueStore {
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.#write(key, () =>
-      this.#commands.set(this.#key(key), value, { expiration: { type: 'EX', value: ttl(ttlSeconds) }, condition: 'NX' }),
+    const reply = await this.#write(
+      key,
+      () => this.#commands.set(this.#key(key), value, { expiration: { type: 'EX', value: ttl(ttlSeconds) }, condition: 'NX' }),
+      (reply) => reply === 'OK',
     );
     return reply === 'OK';
   }
 
   async take(key: string): Promise<string | undefined> {
-    return (await this.#write(key, () => this.#commands.getDel(this.#key(key)))) ?? undefined;
+    return (await this.#write(key, () => this.#commands.getDel(this.#key(key)), (taken) => taken !== null)) ?? undefined;
   }
 
   async delete(...keys: string[]): Promise<void> {
@@ -86,13 +88,15 @@ export class RedisStore implements KeyValueStore {
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const deleted = await this.#write(key, () => this.#commands.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
+    const deleted = await this.#write(key, () => this.#commands.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }), (reply) => reply === 1);
     return deleted === 1;
   }
 
   async replaceIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const replaced = await this.#write(key, () =>
-      this.#commands.eval(REPLACE_IF_EQUALS, { keys: [this.#key(key)], arguments: [expected, value, String(ttl(ttlSeconds))] }),
+    const replaced = await this.#write(
+      key,
+      () => this.#commands.eval(REPLACE_IF_EQUALS, { keys: [this.#key(key)], arguments: [expected, value, String(ttl(ttlSeconds))] }),
+      (reply) => reply === 1,
     );
     return replaced === 1;
   }
@@ -149,11 +153,15 @@ export class RedisStore implements KeyValueStore {
     return this.#prefix + key;
   }
 
-  /** A write that counts as done once the replicas asked for hold it (see replicaAcknowledgements). */
-  #write<T>(key: string, command: () => Promise<T>): Promise<T> {
+  /**
+   * A write that counts as done once the replicas asked for hold it (see replicaAcknowledgements);
+   * one that `changed` says left everything as it was (nothing to take, a lock held) has nothing to wait for.
+   */
+  #write<T>(key: string, command: () => Promise<T>, changed: (result: T) => boolean = () => true): Promise<T> {
     if (this.#replicas === 0) return this.#run(command);
     return this.#run(async () => {
       const result = await command();
+      if (!changed(result)) return result;
       const acknowledged = await this.#redis.waitForReplicas(this.#key(key), this.#replicas, this.#replicaTimeoutMs);
       if (acknowledged < this.#replicas) {
         throw new ReplicaUnacknowledgedError(`no Redis replica acknowledged a write within ${this.#replicaTimeoutMs} ms`);
@@ -168,7 +176,8 @@ export class RedisStore implements KeyValueStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not answer in time')), this.#timeoutMs);
     });
-    const running = command();
+    // then(): a command that throws at once (no node for its slot) fails like one that rejects
+    const running = Promise.resolve().then(command);
     // A command still running when its time is up fails later, unobserved; that must not be an unhandled rejection.
     running.catch(() => undefined);
     try {

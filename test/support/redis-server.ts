@@ -12,6 +12,9 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** start again on the same port (for outage tests) */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing is answered (a stalled Redis) */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** Linux's range for outgoing connections' local ports (and listen(0)); a common default elsewhere. */
@@ -98,5 +101,6 @@ export async function startTestRedis(options: { keepData?: boolean; maxMemory?: 
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  const signal = (name: NodeJS.Signals) => () => void (child?.exitCode === null && child.kill(name));
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start, freeze: signal('SIGSTOP'), thaw: signal('SIGCONT') };
 }
