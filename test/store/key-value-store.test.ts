@@ -2,7 +2,7 @@
 // through Sentinel, and a Redis Cluster (where keys land on different primaries).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type KeyValueStore, MemoryStore, openStore, RedisStore, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
+import { type KeyValueStore, MemoryStore, openStore, RedisStore, ReplicaUnacknowledgedError, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
 import { startTestRedis } from '../support/redis-server.ts';
 import { type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
 
@@ -192,6 +192,26 @@ describe('redis store at maxmemory (noeviction)', () => {
     expect(await store.get('junk0')).toBe(value);
     await store.close();
     await local.stop();
+  });
+});
+
+describe('redis store waiting for a replica', () => {
+  it('refuses a write no replica acknowledges as unavailable, and waits for nothing when nothing changed', async () => {
+    const alone = await startTestRedis();
+    const store = await RedisStore.connect({ url: alone.url, replicaAcknowledgements: 1, replicaTimeoutMs: 100 });
+    try {
+      const refused = await store.set('code', 'v', 60).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReplicaUnacknowledgedError);
+      expect(refused).toBeInstanceOf(StoreUnavailableError);
+      // a take of nothing and a lock already held change nothing: answered without a replica
+      expect(await store.take('absent')).toBeUndefined();
+      expect(await store.setIfAbsent('code', 'other', 60)).toBe(false);
+      // counters never wait
+      expect(await store.increment('counter', 60)).toBe(1);
+    } finally {
+      await store.close();
+      await alone.stop();
+    }
   });
 });
 
