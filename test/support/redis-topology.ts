@@ -95,13 +95,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`redis topology: ${what} did not happen within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
 }
 
-async function startTestSentinel(): Promise<TestRedisTopology> {
-  const dir = mkdtempSync(join(tmpdir(), 'mwmcp-sentinel-'));
+/** The nodes of one topology and their directory, gone together. */
+function nodeSet(prefix: string): { dir: string; nodes: Node[]; stop(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const nodes: Node[] = [];
   const stop = async () => {
     await Promise.all(nodes.map(kill));
     rmSync(dir, { recursive: true, force: true });
   };
+  return { dir, nodes, stop };
+}
+
+async function startTestSentinel(): Promise<TestRedisTopology> {
+  const { dir, nodes, stop } = nodeSet('mwmcp-sentinel-');
   try {
     // a directory each: a replica writes the data it receives to dump.rdb there, not into the checkout
     const ownDir = () => ['--dir', mkdtempSync(join(dir, 'node-'))];
@@ -159,12 +165,7 @@ async function startTestSentinel(): Promise<TestRedisTopology> {
 }
 
 async function startTestCluster(): Promise<TestRedisTopology> {
-  const dir = mkdtempSync(join(tmpdir(), 'mwmcp-cluster-'));
-  const nodes: Node[] = [];
-  const stop = async () => {
-    await Promise.all(nodes.map(kill));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const { dir, nodes, stop } = nodeSet('mwmcp-cluster-');
   try {
     for (let i = 0; i < 6; i++) {
       const port = await freePort();
