@@ -63,7 +63,7 @@ function startGroup(port: number): ChildProcess {
   return spawn(node.path, [...productionNodeFlags(), join(projectRoot, 'src', 'main.ts')], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
 }
@@ -79,12 +79,19 @@ function groupAlive(pgid: number): boolean {
 
 itAsRoot(`ends within its grace period after SIGTERM at ${ROUNDS} random moments`, async () => {
   const rounds: Array<{ moment: string; exitedAfterMs: number; code: number | null }> = [];
+  const overran: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const moment = momentOf(round);
     const port = await freePort();
     const group = startGroup(port);
     let stderr = '';
     group.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    let stdout = '';
+    group.stdout!.on('data', (chunk: Buffer) => {
+      stdout = (stdout + chunk.toString()).slice(-2000);
+      // the deadline's log line names what a shutdown that overran it still waited for
+      for (const line of chunk.toString().split('\n')) if (line.includes('shutdown overran')) overran.push(line.slice(0, 500));
+    });
     const exited = new Promise<number | null>((resolve) => group.once('exit', (code) => resolve(code)));
     const url = `http://127.0.0.1:${port}`;
     const calls: Array<Promise<unknown>> = [];
@@ -92,7 +99,14 @@ itAsRoot(`ends within its grace period after SIGTERM at ${ROUNDS} random moments
       if (moment === 'starting') {
         await new Promise((resolve) => setTimeout(resolve, randomInt(3_000)));
       } else {
-        await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)), 60_000, 'the server to answer');
+        await waitFor(
+          async () => {
+            if (group.exitCode !== null || group.signalCode !== null) throw new Error(`the server ended before it answered: ${stderr}${stdout}`);
+            return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+          },
+          60_000,
+          'the server to answer',
+        );
         if (moment === 'Redis down') await redis.stop();
         if (moment === 'Redis stalled') redis.freeze();
         for (let i = 0; i < 3; i++) calls.push(postMcp(`${url}/mcp`, alice.accessToken, toolCall('mittwald_project_list')).catch(() => undefined));
@@ -101,8 +115,8 @@ itAsRoot(`ends within its grace period after SIGTERM at ${ROUNDS} random moments
       const signalledAt = Date.now();
       process.kill(-group.pid!, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const overran = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), DEADLINE_MS)));
-      const ended = await Promise.race([exited.then((code) => ({ code })), overran]);
+      const deadlinePassed = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), DEADLINE_MS)));
+      const ended = await Promise.race([exited.then((code) => ({ code })), deadlinePassed]);
       clearTimeout(timer);
       await waitFor(() => !groupAlive(group.pid!), 10_000, 'the rest of the process group').catch(() => undefined);
       const leftover = groupAlive(group.pid!);
@@ -116,5 +130,5 @@ itAsRoot(`ends within its grace period after SIGTERM at ${ROUNDS} random moments
     }
   }
   const slowest = Object.fromEntries(MOMENTS.map((moment) => [moment, Math.max(...rounds.filter((r) => r.moment === moment).map((r) => r.exitedAfterMs))]));
-  console.log(JSON.stringify({ rounds: rounds.length, slowestExitMs: slowest, exitCodes: [...new Set(rounds.map((r) => r.code))] }));
+  console.log(JSON.stringify({ rounds: rounds.length, slowestExitMs: slowest, exitCodes: [...new Set(rounds.map((r) => r.code))], overran }));
 }, 30 * 60_000);
