@@ -1,6 +1,7 @@
 // Item 4: the OAuth flow without a browser (authorize → consent → mittwald login → callback → token)
-// and the refresh grant, on the memory store and on a throwaway Redis.
-import { startTestRedis, type TestRedis } from '../test/support/redis-server.ts';
+// and the refresh grant, side by side on the memory store, one Redis, Sentinel and a Cluster (the
+// last two wait for a replica before a code or token is answered).
+import { type RedisForm, startTestTopology } from '../test/support/redis-topology.ts';
 import type { DeploymentSource } from './deployment.ts';
 import { ms, perSecond } from './format.ts';
 import { runLoad, type LoadResult } from './load.ts';
@@ -37,36 +38,37 @@ async function measureStore(profile: Profile, deployments: DeploymentSource, env
 }
 
 export async function benchOAuth(profile: Profile, deployments: DeploymentSource): Promise<BenchmarkOutcome> {
-  let redis: TestRedis | undefined;
-  try {
-    const memory = await measureStore(profile, deployments, {});
-    redis = await startTestRedis();
-    const onRedis = await measureStore(profile, deployments, { REDIS_URL: redis.url });
-    const rows: string[][] = [];
-    const failures: string[] = [];
-    for (const [store, result] of [['memory', memory], ['Redis', onRedis]] as const) {
-      for (const [what, load] of [['full flow', result.flows], ['refresh grant', result.refreshes]] as const) {
-        rows.push([store, what, perSecond(load.perSecond), ms(load.p50Ms), ms(load.p99Ms), String(load.errors)]);
-        if (load.errors) failures.push(`${what} on ${store}: ${load.errors} errors, first: ${load.firstError}`);
-      }
+  const results: Array<[store: string, result: Awaited<ReturnType<typeof measureStore>>]> = [['memory', await measureStore(profile, deployments, {})]];
+  for (const [form, name] of [['single', 'Redis'], ['sentinel', 'Redis Sentinel (1+2)'], ['cluster', 'Redis Cluster (3+3)']] as Array<[RedisForm, string]>) {
+    const topology = await startTestTopology(form);
+    try {
+      results.push([name, await measureStore(profile, deployments, topology.env)]);
+    } finally {
+      await topology.stop();
     }
-    return {
-      sections: [
-        {
-          title: '4. OAuth: full authorization flow and refresh grant',
-          columns: ['store', 'what', 'per second', 'p50', 'p99', 'errors'],
-          rows,
-          notes: [
-            `${profile.oauthFlows} flows and ${profile.refreshes} refreshes per store, ${CONCURRENCY} clients at once. ` +
-              'A flow is 1 authorize + consent page + consent POST + mittwald simulator + callback + redirects + 1 token request; ' +
-              'the client is registered once per deployment.',
-          ],
-        },
-      ],
-      goals: [],
-      failures,
-    };
-  } finally {
-    await redis?.stop();
   }
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  for (const [store, result] of results) {
+    for (const [what, load] of [['full flow', result.flows], ['refresh grant', result.refreshes]] as const) {
+      rows.push([store, what, perSecond(load.perSecond), ms(load.p50Ms), ms(load.p99Ms), String(load.errors)]);
+      if (load.errors) failures.push(`${what} on ${store}: ${load.errors} errors, first: ${load.firstError}`);
+    }
+  }
+  return {
+    sections: [
+      {
+        title: '4. OAuth: full authorization flow and refresh grant',
+        columns: ['store', 'what', 'per second', 'p50', 'p99', 'errors'],
+        rows,
+        notes: [
+          `${profile.oauthFlows} flows and ${profile.refreshes} refreshes per store, ${CONCURRENCY} clients at once. ` +
+            'A flow is 1 authorize + consent page + consent POST + mittwald simulator + callback + redirects + 1 token request; ' +
+            'the client is registered once per deployment. Sentinel and Cluster answer a code or token only once a replica holds it (WAIT 1).',
+        ],
+      },
+    ],
+    goals: [],
+    failures,
+  };
 }

@@ -23,6 +23,8 @@ const httpUrl = { type: 'string', pattern: '^https?://[^\\s]+$' };
 const positiveInt = { type: 'integer', minimum: 1 };
 const flag = { type: 'boolean' };
 const onOff = { enum: ['on', 'off'] };
+/** host:port,host:port (a name or an IPv4 address; IPv6 in brackets) */
+const hostPortList = '^\\s*(\\[[0-9a-fA-F:.]+\\]|[\\w.-]+):\\d{1,5}\\s*(,\\s*(\\[[0-9a-fA-F:.]+\\]|[\\w.-]+):\\d{1,5}\\s*)*$';
 
 // Property names are the environment variable names, so a validation error names the bad variable.
 const environmentSchema = {
@@ -43,6 +45,12 @@ const environmentSchema = {
     MITTWALD_API_BASE_URL: { type: 'string', pattern: '^https?://[^/\\s]+/?$' },
     MITTWALD_HTTP_TIMEOUT_MS: positiveInt,
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_SENTINELS: { type: 'string', pattern: hostPortList },
+    REDIS_SENTINEL_NAME: { type: 'string', pattern: '^[\\w.-]+$' },
+    REDIS_SENTINEL_PASSWORD: { type: 'string', minLength: 1 },
+    REDIS_CLUSTER_NODES: { type: 'string', pattern: hostPortList },
+    REDIS_PASSWORD: { type: 'string', minLength: 1 },
+    REDIS_TLS: flag,
     MEMORY_STORE_MAX_MB: { type: 'integer', minimum: 16 },
     OAUTH_JWKS: { type: 'string', minLength: 2 },
     COOKIE_KEYS: { type: 'string', pattern: '^[^,]{32,}(,[^,]{32,})*$' },
@@ -135,8 +143,9 @@ export interface AppConfig {
     httpTimeoutMs: number;
     scopes: ScopeCatalogue;
   };
-  redisUrl?: string;
-  /** budget of the in-memory store (REDIS_URL unset), in bytes */
+  /** the shared store (README, "Running Redis highly available"); unset: in memory */
+  redis?: RedisConfig;
+  /** budget of the in-memory store (no Redis set), in bytes */
   memoryStoreMaxBytes: number;
   keys: {
     jwks: { keys: Jwk[] };
@@ -181,6 +190,26 @@ export interface AppConfig {
   metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
   shutdownGraceMs: number;
 }
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** One Redis (REDIS_URL), a primary found through Sentinel, or a Redis Cluster: exactly one of them. */
+export type RedisConfig =
+  | { form: 'single'; url: string }
+  | {
+      form: 'sentinel';
+      sentinels: RedisNodeAddress[];
+      /** the primary's name the sentinels monitor */
+      name: string;
+      sentinelPassword?: string;
+      /** the data nodes' password and TLS */
+      password?: string;
+      tls: boolean;
+    }
+  | { form: 'cluster'; nodes: RedisNodeAddress[]; password?: string; tls: boolean };
 
 /** Warm `mw` children started ahead of need (README, "Warm children"). */
 export interface PoolConfig {
@@ -266,7 +295,7 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       httpTimeoutMs: num('MITTWALD_HTTP_TIMEOUT_MS', 10_000),
       scopes: loadScopeCatalogue(scopePath),
     },
-    redisUrl: str('REDIS_URL'),
+    redis: redisConfig(raw),
     memoryStoreMaxBytes: num('MEMORY_STORE_MAX_MB', 256) * 1024 * 1024,
     keys: {
       jwks: str('OAUTH_JWKS') ? parseJwks(str('OAUTH_JWKS')!) : generateDevelopmentJwks(),
@@ -318,6 +347,47 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
     },
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10_000),
   };
+}
+
+function redisConfig(raw: Record<string, unknown>): RedisConfig | undefined {
+  const str = (name: string) => raw[name] as string | undefined;
+  const forms = [
+    str('REDIS_URL') && 'REDIS_URL',
+    (str('REDIS_SENTINELS') || str('REDIS_SENTINEL_NAME')) && 'REDIS_SENTINELS with REDIS_SENTINEL_NAME',
+    str('REDIS_CLUSTER_NODES') && 'REDIS_CLUSTER_NODES',
+  ].filter(Boolean);
+  if (forms.length > 1) throw new ConfigError(`set one way to reach Redis, not several: ${forms.join('; ')}`);
+  const password = str('REDIS_PASSWORD');
+  const tls = (raw.REDIS_TLS as boolean | undefined) ?? false;
+  const url = str('REDIS_URL');
+  if (url) {
+    if (password || tls) throw new ConfigError('REDIS_PASSWORD and REDIS_TLS are for Sentinel and Cluster: with REDIS_URL, put them in the URL (rediss://:password@host:port)');
+    return { form: 'single', url };
+  }
+  if (forms.length === 0) {
+    const stray = ['REDIS_SENTINEL_PASSWORD', 'REDIS_PASSWORD', 'REDIS_TLS'].filter((name) => raw[name] !== undefined && raw[name] !== false);
+    if (stray.length) throw new ConfigError(`${stray.join(', ')} set without REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES`);
+    return undefined;
+  }
+  const nodes = str('REDIS_CLUSTER_NODES');
+  if (nodes) {
+    if (str('REDIS_SENTINEL_PASSWORD')) throw new ConfigError('REDIS_SENTINEL_PASSWORD is for REDIS_SENTINELS, not REDIS_CLUSTER_NODES');
+    return { form: 'cluster', nodes: parseHostPorts('REDIS_CLUSTER_NODES', nodes), password, tls };
+  }
+  const sentinels = str('REDIS_SENTINELS');
+  const name = str('REDIS_SENTINEL_NAME');
+  if (!sentinels || !name) throw new ConfigError('REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together (the sentinels, and the name of the primary they monitor)');
+  return { form: 'sentinel', sentinels: parseHostPorts('REDIS_SENTINELS', sentinels), name, sentinelPassword: str('REDIS_SENTINEL_PASSWORD'), password, tls };
+}
+
+function parseHostPorts(variable: string, value: string): RedisNodeAddress[] {
+  return value.split(',').map((entry) => {
+    const separator = entry.trim().lastIndexOf(':');
+    const host = entry.trim().slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(entry.trim().slice(separator + 1));
+    if (port < 1 || port > 65535) throw new ConfigError(`${variable}: ${entry.trim()} has no port between 1 and 65535`);
+    return { host, port };
+  });
 }
 
 // Proxies and a private CA are the deployment's business, not a user's: children get them as set.

@@ -9,6 +9,8 @@ import { CallRootError } from './cli/sandbox/call-root.ts';
 import { createLogger } from './observability/logger.ts';
 
 const UNDER_LAUNCHER = '--under-launcher';
+/** beyond the grace period: what closing the store and the children may take after the requests ended */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -45,6 +47,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second signal means "now"
     server.logger.info('shutting down', { signal });
+    // Shutdown always ends: what still waits past the grace period and a margin is given up on, and named.
+    setTimeout(() => {
+      server.logger.error('shutdown overran its deadline: exiting', { waitingFor: server.closing() });
+      process.exit(1);
+    }, config.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
     server.close().then(
       () => process.exit(0),
       (error: Error) => {

@@ -30,6 +30,8 @@ export interface RunningServer {
   logger: Logger;
   /** graceful: stop accepting, finish in-flight requests and CLI runs, close the store */
   close(): Promise<void>;
+  /** the steps of close() not finished yet: what a shutdown that overruns its deadline waits for */
+  closing(): string[];
 }
 
 export interface StartOptions {
@@ -53,7 +55,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const directories = options.launcher?.directories ?? (await prepareStateDirectories(config.cli.isolation.stateDir, process.geteuid?.() ?? 0));
   const metrics = createMetrics();
   const store = await openStore({
-    redisUrl: config.redisUrl,
+    redis: config.redis,
     memoryMaxBytes: config.memoryStoreMaxBytes,
     onError: (error) => logger.warn('redis connection problem', { error: error.message }),
   });
@@ -133,20 +135,26 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   logger.info('listening', { url, publicUrl: config.publicUrl });
 
   let closing: Promise<void> | undefined;
+  const unfinished = new Set<string>();
+  const step = async (name: string, work: () => Promise<unknown> | undefined) => {
+    unfinished.add(name);
+    await work();
+    unfinished.delete(name);
+  };
   const close = () =>
     (closing ??= (async () => {
       app.beginShutdown();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
-      await Promise.all([stopped, runner.drain(), pool?.close()]);
+      await Promise.all([step('open HTTP connections', () => stopped), step('running mw calls', () => runner.drain()), step('warm mw children', () => pool?.close())]);
       clearTimeout(forced);
-      await app.close();
-      await store.close();
+      await step('OAuth', () => app.close());
+      await step('the store', () => store.close());
       logger.info('stopped');
     })());
 
-  return { url, app, logger, close };
+  return { url, app, logger, close, closing: () => [...unfinished] };
 }
 
 /**

@@ -17,7 +17,7 @@ describe('configuration', () => {
     expect(config.mcpResource).toBe('http://localhost:3000/mcp');
     expect(config.mittwald.redirectUri).toBe('http://localhost:3000/mittwald/callback');
     expect(config.mittwald.authorizationUrl).toBe('https://api.mittwald.de/v2/oauth2/authorize');
-    expect(config.redisUrl).toBeUndefined();
+    expect(config.redis).toBeUndefined();
     expect(config.keys.generated).toBe(true);
     expect(config.keys.tokenEncryptionKeys[0]).toHaveLength(32);
     expect(config.mittwald.scopes.defaults).toEqual(['user:read', 'customer:read', 'project:read', 'app:read']);
@@ -115,5 +115,42 @@ describe('configuration', () => {
 
   it('reports an unreadable scope file by its variable', () => {
     expect(() => loadConfig({ MITTWALD_SCOPE_CONFIG_PATH: './does-not-exist.json' })).toThrow(/MITTWALD_SCOPE_CONFIG_PATH/);
+  });
+});
+
+describe('how to reach Redis', () => {
+  it('takes one Redis, Sentinel or a Cluster', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis:6380' }).redis).toEqual({ form: 'single', url: 'rediss://:pw@redis:6380' });
+    expect(
+      loadConfig({ REDIS_SENTINELS: 's1:26379, s2:26379,[::1]:26380', REDIS_SENTINEL_NAME: 'mymaster', REDIS_SENTINEL_PASSWORD: 'sp', REDIS_PASSWORD: 'dp', REDIS_TLS: 'true' }).redis,
+    ).toEqual({
+      form: 'sentinel',
+      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }, { host: '::1', port: 26380 }],
+      name: 'mymaster',
+      sentinelPassword: 'sp',
+      password: 'dp',
+      tls: true,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000' }).redis).toEqual({
+      form: 'cluster',
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }],
+      password: undefined,
+      tls: false,
+    });
+  });
+
+  it.each([
+    ['two forms', { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'c:7000' }, /one way to reach Redis, not several: REDIS_URL; REDIS_CLUSTER_NODES/],
+    ['three forms', { REDIS_URL: 'redis://r:6379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'c:7000' }, /REDIS_URL; REDIS_SENTINELS with REDIS_SENTINEL_NAME; REDIS_CLUSTER_NODES/],
+    ['sentinels without the primary\'s name', { REDIS_SENTINELS: 's:26379' }, /REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together/],
+    ['a name without sentinels', { REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together/],
+    ['a node without a port', { REDIS_CLUSTER_NODES: 'c:7000,d' }, /REDIS_CLUSTER_NODES/],
+    ['a port out of range', { REDIS_CLUSTER_NODES: 'c:70000' }, /REDIS_CLUSTER_NODES: c:70000 has no port/],
+    ['a password beside REDIS_URL', { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'x' }, /with REDIS_URL, put them in the URL/],
+    ['a sentinel password for a cluster', { REDIS_CLUSTER_NODES: 'c:7000', REDIS_SENTINEL_PASSWORD: 'x' }, /REDIS_SENTINEL_PASSWORD is for REDIS_SENTINELS/],
+    ['a password and no Redis', { REDIS_PASSWORD: 'x' }, /REDIS_PASSWORD set without REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES/],
+  ])('refuses %s, naming the variables', (_what, env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });

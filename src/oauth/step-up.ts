@@ -10,6 +10,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { KeyValueStore } from '../store/index.ts';
 import type { StepUpRequests } from './access.ts';
+import { asProviderFailure } from './provider/store-adapter.ts';
 import { storeKeys } from './store-keys.ts';
 
 /** how long the resource's request for more scopes waits for the client's refresh */
@@ -34,7 +35,8 @@ export function createPendingStepUps(store: KeyValueStore): PendingStepUps {
 export async function refuseRefreshAwaitingStepUp(ctx: KoaContextWithOIDC, stepUps: PendingStepUps): Promise<void> {
   const grantId = ctx.oidc.entities.RefreshToken?.grantId;
   if (!grantId) return;
-  const scopes = await stepUps.take(grantId);
+  // inside oidc-provider: an unreachable store is its 503 temporarily_unavailable, not a 500
+  const scopes = await stepUps.take(grantId).catch(asProviderFailure);
   if (scopes === undefined) return;
   throw new errors.ConsentRequired(`a refresh cannot add scopes: authorize again for ${scopes} to approve them`);
 }

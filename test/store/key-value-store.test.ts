@@ -1,23 +1,30 @@
+// The store's contract, case by case on every backend: memory, one Redis, a primary found
+// through Sentinel, and a Redis Cluster (where keys land on different primaries).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type KeyValueStore, MemoryStore, RedisStore, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
-import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { type KeyValueStore, MemoryStore, openStore, RedisStore, ReplicaUnacknowledgedError, StoreFullError, StoreUnavailableError } from '../../src/store/index.ts';
+import { startTestRedis } from '../support/redis-server.ts';
+import { type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
 
-let redis: TestRedis;
+const REDIS_FORMS: RedisForm[] = ['single', 'sentinel', 'cluster'];
+const topologies: TestRedisTopology[] = [];
 const stores: Record<string, KeyValueStore> = {};
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   stores.memory = new MemoryStore();
-  stores.redis = await RedisStore.connect({ url: redis.url });
-});
+  for (const form of REDIS_FORMS) {
+    const topology = await startTestTopology(form);
+    topologies.push(topology);
+    stores[form] = await openStore({ redis: topology.config, memoryMaxBytes: 0 });
+  }
+}, 120_000);
 
 afterAll(async () => {
   for (const store of Object.values(stores)) await store.close();
-  await redis.stop();
+  for (const topology of topologies) await topology.stop();
 });
 
-describe.each(['memory', 'redis'])('%s store', (name) => {
+describe.each(['memory', ...REDIS_FORMS])('%s store', (name) => {
   const key = () => `test:${randomUUID()}`;
 
   it('stores and reads a value until it is deleted', async () => {
@@ -64,6 +71,17 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
     await store.set(`${prefix}x`, '1', 60);
     expect((await store.setMembers(`${prefix}set`)).sort()).toEqual(['a', 'b']);
     expect(await store.countKeys(prefix)).toBe(2);
+  });
+
+  it('counts and deletes keys wherever they live (on a cluster: on every primary)', async () => {
+    const store = stores[name];
+    const prefix = `${key()}:`;
+    // 30 keys spread over a cluster's slots, so over all three primaries
+    const keys = Array.from({ length: 30 }, (_, i) => `${prefix}${i}`);
+    await Promise.all(keys.map((k) => store.set(k, 'v', 60)));
+    expect(await store.countKeys(prefix)).toBe(30);
+    await store.delete(...keys);
+    expect(await store.countKeys(prefix)).toBe(0);
   });
 
   it('removes set members, and a set left empty is gone', async () => {
@@ -177,7 +195,48 @@ describe('redis store at maxmemory (noeviction)', () => {
   });
 });
 
+describe('redis store waiting for a replica', () => {
+  it('refuses a write no replica acknowledges as unavailable, and waits for nothing when nothing changed', async () => {
+    const alone = await startTestRedis();
+    const store = await RedisStore.connect({ url: alone.url, replicaAcknowledgements: 1, replicaTimeoutMs: 100 });
+    try {
+      const refused = await store.set('code', 'v', 60).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReplicaUnacknowledgedError);
+      expect(refused).toBeInstanceOf(StoreUnavailableError);
+      // a take of nothing and a lock already held change nothing: answered without a replica
+      expect(await store.take('absent')).toBeUndefined();
+      expect(await store.setIfAbsent('code', 'other', 60)).toBe(false);
+      // counters never wait
+      expect(await store.increment('counter', 60)).toBe(1);
+    } finally {
+      await store.close();
+      await alone.stop();
+    }
+  });
+});
+
 describe('redis store while Redis is down', () => {
+  it('closes while Redis holds the connection but answers nothing (shutdown must end)', async () => {
+    const local = await startTestRedis();
+    const store = await RedisStore.connect({ url: local.url, onError: () => undefined });
+    await store.subscribe('channel', () => undefined);
+    const { createClient } = await import('redis');
+    const admin = createClient({ url: local.url });
+    await admin.connect();
+    const pausedMs = 20_000;
+    await admin.sendCommand(['CLIENT', 'PAUSE', String(pausedMs), 'ALL']);
+    try {
+      const pending = store.get('k').catch((error: unknown) => error);
+      // a close that waits for Redis' answers ends only with the pause (or, stalled for good, never)
+      const pauseOver = new Promise((resolve) => setTimeout(() => resolve('pause over'), pausedMs).unref());
+      expect(await Promise.race([store.close().then(() => 'closed'), pauseOver])).toBe('closed');
+      expect(await pending).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      admin.destroy();
+      await local.stop();
+    }
+  });
+
   it('fails fast with StoreUnavailableError and recovers when Redis returns', async () => {
     const local = await startTestRedis();
     const store = await RedisStore.connect({ url: local.url });

@@ -2,24 +2,27 @@
 // question it asked). Two Redis stores are two processes sharing one Redis.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type KeyValueStore, MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.ts';
-import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { type KeyValueStore, MemoryStore, openStore, RedisStore, StoreUnavailableError } from '../../src/store/index.ts';
+import { startTestRedis } from '../support/redis-server.ts';
+import { type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
 
-let redis: TestRedis;
+const REDIS_FORMS: RedisForm[] = ['single', 'sentinel', 'cluster'];
+const topologies: Partial<Record<RedisForm, TestRedisTopology>> = {};
 const opened: KeyValueStore[] = [];
 const open = async (name: string): Promise<KeyValueStore> => {
-  const store = name === 'memory' ? new MemoryStore() : await RedisStore.connect({ url: redis.url });
+  const topology = topologies[name as RedisForm];
+  const store = topology ? await openStore({ redis: topology.config, memoryMaxBytes: 0 }) : new MemoryStore();
   opened.push(store);
   return store;
 };
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-});
+  for (const form of REDIS_FORMS) topologies[form] = await startTestTopology(form);
+}, 120_000);
 
 afterAll(async () => {
   for (const store of opened) await store.close();
-  await redis.stop();
+  for (const topology of Object.values(topologies)) await topology.stop();
 });
 
 /** resolves with the first `count` messages the listener receives */
@@ -36,7 +39,7 @@ function collect(count: number) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
-describe.each(['memory', 'redis'])('%s store', (name) => {
+describe.each(['memory', ...REDIS_FORMS])('%s store', (name) => {
   it('delivers a message to every subscriber of the channel, not to other channels', async () => {
     const store = await open(name);
     const channel = `test:${randomUUID()}`;
@@ -73,9 +76,9 @@ describe.each(['memory', 'redis'])('%s store', (name) => {
   });
 });
 
-describe('redis: across processes', () => {
+describe.each(REDIS_FORMS)('%s: across processes', (form) => {
   it('a message published by one process reaches the subscriber in another', async () => {
-    const [asking, answering] = [await open('redis'), await open('redis')];
+    const [asking, answering] = [await open(form), await open(form)];
     const channel = `test:${randomUUID()}`;
     const inbox = collect(1);
     await asking.subscribe(channel, inbox.listener);
@@ -84,8 +87,8 @@ describe('redis: across processes', () => {
   });
 
   it('separates deployments sharing one Redis by their key prefix', async () => {
-    const a = await RedisStore.connect({ url: redis.url, prefix: 'deployment-a:' });
-    const b = await RedisStore.connect({ url: redis.url, prefix: 'deployment-b:' });
+    const a = await RedisStore.connect({ redis: topologies[form]!.config, prefix: 'deployment-a:' });
+    const b = await RedisStore.connect({ redis: topologies[form]!.config, prefix: 'deployment-b:' });
     opened.push(a, b);
     const channel = `test:${randomUUID()}`;
     const inA = collect(1);
@@ -94,7 +97,9 @@ describe('redis: across processes', () => {
     await a.publish(channel, 'for a');
     expect(await inA.received).toEqual(['for a']);
   });
+});
 
+describe('one Redis going away', () => {
   it('publishing while Redis is down fails fast with StoreUnavailableError', async () => {
     const own = await startTestRedis();
     const store = await RedisStore.connect({ url: own.url, onError: () => undefined });

@@ -12,6 +12,9 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** start again on the same port (for outage tests) */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing is answered (a stalled Redis) */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** Linux's range for outgoing connections' local ports (and listen(0)); a common default elsewhere. */
@@ -60,6 +63,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Starts `redis-server` with these arguments and resolves once it says it is ready (a sentinel too). */
+export async function spawnRedisServer(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.once('error', (error) => reject(new Error(`cannot start redis-server (install the Debian package redis-server): ${error.message}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready to accept connections|Sentinel ID is/.test(output)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  });
+  return child;
+}
+
 export async function startTestRedis(options: { keepData?: boolean; maxMemory?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -72,20 +90,7 @@ export async function startTestRedis(options: { keepData?: boolean; maxMemory?: 
   const memory = options.maxMemory ? ['--maxmemory', options.maxMemory, '--maxmemory-policy', 'noeviction'] : [];
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...memory], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      child!.once('error', (error) =>
-        reject(new Error(`cannot start redis-server (install the Debian package redis-server): ${error.message}`)),
-      );
-      child!.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-    });
+    child = await spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...memory]);
   };
 
   const stop = async () => {
@@ -96,5 +101,6 @@ export async function startTestRedis(options: { keepData?: boolean; maxMemory?: 
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  const signal = (name: NodeJS.Signals) => () => void (child?.exitCode === null && child.kill(name));
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start, freeze: signal('SIGSTOP'), thaw: signal('SIGCONT') };
 }

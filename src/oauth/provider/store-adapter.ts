@@ -210,7 +210,7 @@ function asProviderFailures(store: KeyValueStore): KeyValueStore {
   });
 }
 
-function asProviderFailure(error: unknown): never {
+export function asProviderFailure(error: unknown): never {
   if (error instanceof StoreUnavailableError && !(error instanceof AuthorizationStoreUnavailableError)) {
     throw new AuthorizationStoreUnavailableError({ cause: error });
   }
