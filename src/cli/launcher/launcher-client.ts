@@ -46,6 +46,9 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
   const shutdownListeners: Array<(signal: 'SIGTERM' | 'SIGINT') => void> = [];
   const uidListeners: Array<(status: UidPoolStatus) => void> = [];
   let uids: UidPoolStatus | undefined;
+  // A stop asked for while the server still starts (docker stop signals only the launcher) is kept
+  // for the listener that comes later: dropped, the server would serve on until a second signal.
+  let stopRequested: 'SIGTERM' | 'SIGINT' | undefined;
   let disconnected = false;
 
   return new Promise((resolve, reject) => {
@@ -67,7 +70,10 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
           spawner: hello.children === 'launcher' ? spawner(hello.isolation) : undefined,
           uidReason: hello.uidReason,
           compileCacheToPrime: hello.compileCacheToPrime,
-          onShutdown: (listener) => shutdownListeners.push(listener),
+          onShutdown: (listener) => {
+            shutdownListeners.push(listener);
+            if (stopRequested) listener(stopRequested);
+          },
           onUidStatus: (listener) => {
             uidListeners.push(listener);
             if (uids) listener(uids);
@@ -83,6 +89,7 @@ export function connectLauncher(channel: LauncherChannel, timeoutMs = 60_000): P
         return;
       }
       if (message.type === 'shutdown') {
+        stopRequested ??= message.signal;
         for (const listener of shutdownListeners) listener(message.signal);
         return;
       }
