@@ -1,6 +1,6 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
 // connection gauge → origin check + CORS → bearer auth → in-flight cap → unread cap → method →
-// JSON body → batch policy → JSON-RPC dispatch.
+// JSON body → batch policy → the POST's own steps (protocol/handle-post.ts).
 import { Router, type RequestHandler } from 'express';
 import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
 import type { CliRunner } from '../cli/types.ts';
@@ -18,10 +18,12 @@ import { createProtectedResourceRouter } from './http/protected-resource.ts';
 import { createEndedSessions, createSessionHandles } from './http/session-handle.ts';
 import { createUnreadLimit } from './http/unread-limit.ts';
 import { createBatchPolicy } from './protocol/batch-policy.ts';
-import { createElicitationRelay } from './protocol/elicitation-relay.ts';
-import { createPostHandler } from './protocol/handle-post.ts';
+import { createRoundTripConfirmations } from './protocol/confirmation-round-trip.ts';
+import { createPostSteps } from './protocol/handle-post.ts';
 import { createInFlightCalls } from './protocol/in-flight-calls.ts';
+import { createElicitationRelay } from './protocol/legacy-elicitation-relay.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
+import { createModernHandler } from './protocol/modern-handler.ts';
 import { createToolListing } from './protocol/tool-listing.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
@@ -35,7 +37,7 @@ export interface McpRouterDeps {
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
-  /** shared by every process: sessions ended by DELETE, answers and cancellations for another process */
+  /** shared by every process: sessions ended by DELETE, answers and cancellations for another process, confirmations answered */
   store: KeyValueStore;
   /** for the optional mittwald API token check (DIRECT_API_TOKENS) */
   fetch?: typeof fetch;
@@ -44,7 +46,20 @@ export interface McpRouterDeps {
   progressIntervalMs?: number;
 }
 
-const DEFAULT_SERVER_INFO: ServerInfo = { name: 'mittwald-mcp', title: 'mittwald mStudio', version: '0.1.0' };
+/** a small mark for clients that show server icons (server/discover, initialize) */
+const ICON = `data:image/svg+xml;base64,${Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#2b3bd1"/><path d="M7 23V9h4l5 8 5-8h4v14h-4v-8l-5 8-5-8v8z" fill="#fff"/></svg>',
+).toString('base64')}`;
+
+function defaultServerInfo(config: AppConfig): ServerInfo {
+  return {
+    name: 'mittwald-mcp',
+    title: 'mittwald mStudio',
+    version: '0.1.0',
+    websiteUrl: config.publicUrl,
+    icons: [{ src: ICON, mimeType: 'image/svg+xml', sizes: ['any'] }],
+  };
+}
 /** in flight beside the tool calls a grant may have: lists, and answers to the confirmations those calls wait for */
 const REQUESTS_BESIDE_TOOL_CALLS = 8;
 /** the largest answer beyond a command's whole output: the 200 kB text beside it, envelope and framing */
@@ -77,10 +92,11 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     listing,
     callTool,
     inFlight,
-    serverInfo: deps.serverInfo ?? DEFAULT_SERVER_INFO,
+    roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
+    serverInfo: deps.serverInfo ?? defaultServerInfo(config),
     progressIntervalMs: deps.progressIntervalMs,
   });
-  const handlePost = createPostHandler({
+  const postSteps = createPostSteps({
     config,
     catalogue,
     listing,
@@ -89,6 +105,8 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     relay,
     inFlight,
     buildServer,
+    modern: createModernHandler(buildServer, logger),
+    maxRunsPerBatch: callsPerKeyAtOnce({ maxConcurrent: config.cli.maxConcurrent, maxPerKey: config.cli.maxPerUser, maxQueue: config.cli.maxQueue }),
     stepUps: deps.stepUps,
     logger,
   });
@@ -132,7 +150,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     postOrDelete,
     ...createJsonBodyParser(),
     createBatchPolicy(),
-    handlePost,
+    ...postSteps,
   );
   router.use('/mcp', createJsonBodyErrors(logger));
   return router;

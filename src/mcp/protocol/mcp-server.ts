@@ -1,23 +1,29 @@
-// The SDK server for one HTTP request (stateless mode needs a fresh server and transport per
-// request). Only initialize, tools/call and the rarer methods come here: tools/list is answered
-// before the SDK from the precomputed listing.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+// The SDK server for one HTTP request, of either era (stateless: a fresh server per request). This is
+// the one place where the MCP methods we answer get their handlers: add a method here, with its
+// capability, and both eras serve it (the 2025 era through legacy-transport.ts, 2026-07-28 through
+// the SDK's createMcpHandler in modern-handler.ts). tools/list usually never gets here: it is
+// answered before the SDK from the precomputed listing (post/hand-over.ts).
 import {
-  CallToolRequestSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+  CLIENT_CAPABILITIES_META_KEY,
+  type CallToolResult,
+  type Icon,
+  type InputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
-import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
+import type { ToolCaller } from '../tools/call-tool.ts';
+import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
+import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
-import type { ToolListing } from './tool-listing.ts';
+import { TOOL_LIST_CACHE_HINT, type ToolListing } from './tool-listing.ts';
 
-/** how long a call that needs confirmation waits for the user's answer */
+/** how long a 2025 call that needs confirmation waits for the user's answer */
 const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
 /** progress heartbeat of a running call, for clients that asked for progress */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
@@ -26,15 +32,47 @@ export interface ServerInfo {
   name: string;
   version: string;
   title?: string;
+  websiteUrl?: string;
+  icons?: Icon[];
+}
+
+/** The 2025 era: the client's session (declared at initialize, carried in the signed handle). */
+export interface LegacyRequest {
+  era: 'legacy';
+  session: SessionFacts;
+  /** identifies the client session for cancellation (the session handle, or '' without one) */
+  sessionKey: string;
 }
 
 export interface McpRequestContext {
   access: VerifiedAccess;
-  session: SessionFacts;
-  /** identifies the client session for cancellation (the session handle, or '' without one) */
-  sessionKey: string;
-  /** aborted when the HTTP connection of this request closes */
+  /** 2025 era with its session, or 2026-07-28 (everything the client declares is in each request's `_meta`) */
+  request: LegacyRequest | { era: 'modern' };
+  /** aborted when the HTTP connection of this request closes (on 2026-07-28 that is how a client cancels) */
   connectionSignal: AbortSignal;
+}
+
+const CONFIRM_SCHEMA = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
+  required: ['confirm'],
+};
+
+/** 2025 era: asks within the call (elicitation/create, relayed back to this process); undefined without elicitation. */
+function legacyAskUser(session: SessionFacts, ctx: ServerContext, signal: AbortSignal) {
+  if (!session.elicitation) return undefined;
+  return async (message: string): Promise<ConfirmationAnswer> => {
+    try {
+      const answer = await ctx.mcpReq.send(
+        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRM_SCHEMA } },
+        { signal, timeout: CONFIRMATION_TIMEOUT_MS },
+      );
+      if (answer.action !== 'accept') return answer.action;
+      return answer.content?.confirm === true ? 'accept' : 'decline';
+    } catch {
+      return 'cancel';
+    }
+  };
 }
 
 export function createMcpServerFactory(deps: {
@@ -42,6 +80,7 @@ export function createMcpServerFactory(deps: {
   listing: ToolListing;
   callTool: ToolCaller;
   inFlight: InFlightCalls;
+  roundTrips: RoundTripConfirmations;
   serverInfo: ServerInfo;
   progressIntervalMs?: number;
 }) {
@@ -54,58 +93,57 @@ export function createMcpServerFactory(deps: {
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
     'user confirmed them.';
 
+  function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
+    if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
+    const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as { elicitation?: { form?: unknown } } | undefined;
+    const elicitation = capabilities?.elicitation;
+    return deps.roundTrips({
+      accountId: context.access.accountId,
+      // form elicitation: declared as `elicitation: {}` (form implied) or with `form`
+      elicitation: elicitation !== undefined && (Object.keys(elicitation).length === 0 || elicitation.form !== undefined),
+      inputResponses: ctx.mcpReq.inputResponses,
+      requestState: ctx.mcpReq.requestState<string>(),
+    });
+  }
+
   return function buildServer(context: McpRequestContext): Server {
-    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
+    const server = new Server(deps.serverInfo, {
+      capabilities: { tools: { listChanged: false } },
+      instructions,
+      cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT },
+    });
 
-    server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
+    server.setRequestHandler('tools/list', () => listing.result());
 
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
       const tool = catalogue.get(request.params.name);
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
       const cancelled = new AbortController();
-      const untrack = inFlight.track(context.access.accountId, context.sessionKey, extra.requestId, cancelled);
-      const signal = AbortSignal.any([extra.signal, context.connectionSignal, cancelled.signal]);
-      const askUser = context.session.elicitation
-        ? async (message: string): Promise<ConfirmationAnswer> => {
-            try {
-              const answer = await extra.sendRequest(
-                {
-                  method: 'elicitation/create',
-                  params: {
-                    message,
-                    requestedSchema: {
-                      type: 'object',
-                      properties: { confirm: { type: 'boolean', title: 'Confirm', description: 'Run it' } },
-                      required: ['confirm'],
-                    },
-                  },
-                },
-                ElicitResultSchema,
-                { signal, timeout: CONFIRMATION_TIMEOUT_MS },
-              );
-              if (answer.action !== 'accept') return answer.action;
-              return answer.content?.confirm === true ? 'accept' : 'decline';
-            } catch {
-              return 'cancel';
-            }
-          }
-        : undefined;
+      const legacy = context.request.era === 'legacy' ? context.request : undefined;
+      // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
+      const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
+      const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
       const progressToken = request.params._meta?.progressToken;
       const progress =
         progressToken === undefined
           ? undefined
           : startProgress(
               ({ progress, message }) =>
-                void extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message } })
+                void ctx.mcpReq
+                  .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
                   .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
               { intervalMs: progressIntervalMs },
             );
       try {
-        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser, onProgress: progress?.line });
+        return await callTool(tool, request.params.arguments, {
+          access: context.access,
+          signal,
+          confirm: confirmerFor(context, ctx, signal),
+          onProgress: progress?.line,
+        });
       } finally {
         progress?.stop();
-        untrack();
+        untrack?.();
       }
     });
 

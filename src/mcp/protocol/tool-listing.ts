@@ -3,8 +3,13 @@
 // grant, each with the scopes it needs (`securitySchemes`, the field ChatGPT reads, mirrored in
 // `_meta` for clients that only read that): a model that never saw a write tool would never call
 // it, and the call beyond the grant is what starts the step-up (403 insufficient_scope).
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+// On 2026-07-28 the list carries `resultType` and a cache hint: private, so no shared cache hands
+// one user's list to another (lists per connection or per grant stay safe to add).
+import type { CacheHint, Tool } from '@modelcontextprotocol/server';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+
+/** The list changes only when the server restarts with another CLI: a client may keep it a while. */
+export const TOOL_LIST_CACHE_HINT = { ttlMs: 5 * 60_000, cacheScope: 'private' } as const satisfies CacheHint;
 
 export interface SecurityScheme {
   type: 'oauth2';
@@ -24,7 +29,7 @@ export function listedTool(tool: ToolDefinition): ListedTool {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: { ...tool.inputSchema },
+    inputSchema: { ...tool.inputSchema } as Tool['inputSchema'],
     annotations: tool.annotations,
     securitySchemes,
     _meta: { securitySchemes },
@@ -34,10 +39,11 @@ export function listedTool(tool: ToolDefinition): ListedTool {
 export function createToolListing(catalogue: ToolCatalogue) {
   const tools = catalogue.tools.map(listedTool);
   const json = Buffer.from(JSON.stringify({ tools }));
+  const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT }));
 
   return {
-    /** the JSON of the tools/list result, as UTF-8 bytes */
-    resultJson: (): Buffer => json,
+    /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint */
+    resultJson: (era: 'legacy' | 'modern' = 'legacy'): Buffer => (era === 'modern' ? modernJson : json),
     result: (): { tools: ListedTool[] } => ({ tools }),
   };
 }
