@@ -79,7 +79,7 @@ async function pinnedClient(provider: BrowserDrivenOAuthProvider, answer: () => 
 }
 
 describe('the SDK v2 client pinned to 2026-07-28', () => {
-  it('signs in through OAuth, discovers the server, lists, calls, and confirms a delete (decline, then accept)', async () => {
+  it('signs in through OAuth, discovers the server, lists, calls, steps up for a delete and confirms it (decline, then accept)', async () => {
     const provider = new BrowserDrivenOAuthProvider({ scope: 'user:read project:read project:delete' });
     const questions: string[] = [];
     let answer: Json = { action: 'decline' };
@@ -103,6 +103,15 @@ describe('the SDK v2 client pinned to 2026-07-28', () => {
 
     const victim = stack.api.users[0].projects[0].id;
     const call = { name: 'mittwald_project_delete', arguments: { project_id: victim } };
+    // the default grant does not cover it: 403 insufficient_scope, and the client goes to consent
+    provider.authorizationUrl = undefined;
+    await expect(client.callTool(call)).rejects.toThrow(UnauthorizedError);
+    expect(provider.authorizationUrl?.searchParams.get('scope')?.split(' ')).toContain('project:delete');
+    expect(stack.api.state.projects.has(victim)).toBe(true);
+    const { callback: consented } = await followBrowserFlow(provider.authorizationUrl!.href, REDIRECT_URI);
+    await (client.transport as StreamableHTTPClientTransport).finishAuth(consented!.searchParams);
+    expect(provider.savedTokens!.scope?.split(' ')).toContain('project:delete');
+
     const declined = await client.callTool(call);
     expect(declined.isError).toBe(true);
     expect(textOf(declined)).toMatch(/the user declined; nothing was run/);

@@ -57,6 +57,14 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
   codeVerifier() {
     return this.#verifier;
   }
+  // the SDK v2 client binds credentials to the issuer it discovered (the v1 client never asks)
+  #discovery?: unknown;
+  saveDiscoveryState(state: unknown) {
+    this.#discovery = state;
+  }
+  discoveryState() {
+    return this.#discovery as never;
+  }
 }
 
 /** Follows the browser part from the client's authorization URL to the code at its redirect URI. */
