@@ -4,7 +4,7 @@
 // every forged, replayed, altered or foreign answer is refused with nothing run.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import { type AuthorizedClient, authorizeClient } from '../reliability/helpers.ts';
+import { type AuthorizedClient, authorizeClient, overridesWithFaultTools, standInProcesses, waitFor } from '../reliability/helpers.ts';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
 import { BrowserDrivenOAuthProvider } from '../support/sdk-oauth-client.ts';
@@ -29,9 +29,12 @@ let bob: AuthorizedClient;
 beforeAll(async () => {
   redis = await startTestRedis();
   stack = await startStack({ env: { REDIS_URL: redis.url } });
+  // A and B also take mittwald API tokens and offer the stand-in's never-ending command (for the
+  // cancellation: its grandchild needs CLI_SANDBOX_FS=off; processes counted as they start, CLI_POOL=off)
+  const env = { ...stack.env, DIRECT_API_TOKENS: 'true', TOOLS_OVERRIDES_PATH: overridesWithFaultTools(), CLI_SANDBOX_FS: 'off', CLI_POOL: 'off' };
   [processA, processB] = await Promise.all([
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
+    startServerProcess({ ...env, PORT: String(await freePort()) }),
+    startServerProcess({ ...env, PORT: String(await freePort()) }),
   ]);
   alice = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
   stack.oauth.loginAs(stack.api.users[1].userId);
@@ -127,6 +130,28 @@ describe('the SDK v2 client pinned to 2026-07-28', () => {
     expect(stack.api.state.projects.has(victim)).toBe(false);
     await client.close();
   });
+});
+
+describe('the SDK v2 client pinned to 2026-07-28 with a mittwald API token', () => {
+  it('lists, calls, and cancels a running call by closing its stream: the mw process tree ends', async () => {
+    const apiToken = 'mw-api-token-of-alice';
+    stack.api.grantToken(apiToken, stack.api.users[0].userId);
+    const client = new Client({ name: 'ci', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${processA.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${apiToken}` } } }));
+    expect(client.getProtocolEra()).toBe('modern');
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('mittwald_stand_in_hang');
+    const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
+    expect(user.isError).toBeFalsy();
+
+    const stop = new AbortController();
+    const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal: stop.signal });
+    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
+    stop.abort();
+    await expect(hanging).rejects.toThrow();
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    await client.close();
+  }, 60_000);
 });
 
 describe('2026-07-28 over raw HTTP, two processes on one Redis', () => {
