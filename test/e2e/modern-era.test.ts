@@ -109,9 +109,10 @@ describe('the SDK v2 client pinned to 2026-07-28', () => {
     // the default grant does not cover it: 403 insufficient_scope, and the client goes to consent
     provider.authorizationUrl = undefined;
     await expect(client.callTool(call)).rejects.toThrow(UnauthorizedError);
-    expect(provider.authorizationUrl?.searchParams.get('scope')?.split(' ')).toContain('project:delete');
+    const stepUp = provider.authorizationUrl as URL | undefined; // set by the client while it was refused
+    expect(stepUp?.searchParams.get('scope')?.split(' ')).toContain('project:delete');
     expect(stack.api.state.projects.has(victim)).toBe(true);
-    const { callback: consented } = await followBrowserFlow(provider.authorizationUrl!.href, REDIRECT_URI);
+    const { callback: consented } = await followBrowserFlow(stepUp!.href, REDIRECT_URI);
     await (client.transport as StreamableHTTPClientTransport).finishAuth(consented!.searchParams);
     expect(provider.savedTokens!.scope?.split(' ')).toContain('project:delete');
 
