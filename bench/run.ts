@@ -14,6 +14,7 @@ import { benchMemory } from './memory.ts';
 import { benchOAuth } from './oauth-throughput.ts';
 import { benchSessionSetups } from './session-setups.ts';
 import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
+import { benchProtocolEras } from './protocol-eras.ts';
 import { renderReport } from './report.ts';
 import { benchToolCall } from './tool-call.ts';
 import { benchToolsList } from './tools-list.ts';
@@ -36,6 +37,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['session set-ups', benchSessionSetups],
   ['warm children', benchWarmChildren],
   ['batch flood', benchBatchFlood],
+  ['protocol eras', benchProtocolEras],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */
