@@ -4,8 +4,9 @@
 // support) and is bound to the user: a handle presented with another user's token, forged or
 // expired is "Session not found" (404). Ending one (DELETE) is remembered in the store, in one
 // bounded record per user.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type KeyValueStore, StoreUnavailableError } from '../../store/index.ts';
+import { createSignedPayloads } from './signed-payload.ts';
 
 /** A handle is good for this long; afterwards the client initializes again (404). */
 export const SESSION_MAX_AGE_SECONDS = 7 * 24 * 3600;
@@ -36,9 +37,7 @@ function accountHash(accountId: string): string {
 }
 
 export function createSessionHandles(secrets: string[], now: () => number = Date.now) {
-  // Derived keys: the configured secrets serve other purposes too. The first signs, all verify (rotation).
-  const keys = secrets.map((secret) => createHmac('sha256', secret).update('mcp-session-handle').digest());
-  const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+  const handles = createSignedPayloads(secrets, 'mcp-session-handle', 'v1');
 
   return {
     issue(accountId: string, facts: SessionFacts): string {
@@ -48,27 +47,14 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
         s: randomBytes(12).toString('base64url'),
         t: Math.floor(now() / 1000),
       };
-      const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
-      return `v1.${encoded}.${sign(keys[0], encoded)}`;
+      return handles.seal(payload);
     },
     /** undefined for a forged, foreign or malformed handle */
     open(handle: string, accountId: string): OpenedSession | undefined {
-      const [version, encoded, mac] = handle.split('.');
-      if (version !== 'v1' || !encoded || !mac) return undefined;
-      const given = Buffer.from(mac, 'base64url');
-      const signed = keys.some((key) => {
-        const expected = Buffer.from(sign(key, encoded), 'base64url');
-        return expected.length === given.length && timingSafeEqual(expected, given);
-      });
-      if (!signed) return undefined;
-      try {
-        const payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as HandlePayload;
-        if (payload.a !== accountHash(accountId) || typeof payload.s !== 'string') return undefined;
-        if (!(now() / 1000 - payload.t < SESSION_MAX_AGE_SECONDS)) return undefined;
-        return { elicitation: payload.e === 1, id: payload.s, issuedAt: payload.t };
-      } catch {
-        return undefined;
-      }
+      const payload = handles.open(handle) as Partial<HandlePayload> | undefined;
+      if (!payload || payload.a !== accountHash(accountId) || typeof payload.s !== 'string' || typeof payload.t !== 'number') return undefined;
+      if (!(now() / 1000 - payload.t < SESSION_MAX_AGE_SECONDS)) return undefined;
+      return { elicitation: payload.e === 1, id: payload.s, issuedAt: payload.t };
     },
   };
 }

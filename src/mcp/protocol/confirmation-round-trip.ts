@@ -4,9 +4,10 @@
 // user's answer and that state, may reach any server process: the signature (keys every process
 // shares) and one store write that marks the question answered are all it needs. A replayed,
 // altered, expired or foreign answer is refused and nothing runs.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { KeyValueStore } from '../../store/index.ts';
+import { createSignedPayloads } from '../http/signed-payload.ts';
 import { confirmationQuestion, confirmedByFlag, type Confirmer, refusalFor } from '../tools/confirmation.ts';
 import { ToolError } from '../tools/errors.ts';
 import { CONFIRM_PROPERTY, type ToolDefinition } from '../tools/types.ts';
@@ -15,7 +16,6 @@ import { CONFIRM_PROPERTY, type ToolDefinition } from '../tools/types.ts';
 export const CONFIRMATION_ANSWER_TTL_MS = 5 * 60_000;
 /** the key of our one embedded request in `inputRequests` / `inputResponses` */
 export const CONFIRMATION_REQUEST_KEY = 'confirm';
-const STATE_VERSION = 'c1';
 
 const REQUESTED_SCHEMA = {
   type: 'object' as const,
@@ -69,31 +69,12 @@ const invalid = (why: string) => ({ refusal: new ToolError('confirmation_invalid
 
 export function createRoundTripConfirmations(deps: { secrets: string[]; store: KeyValueStore; now?: () => number }) {
   const now = deps.now ?? Date.now;
-  // Derived keys: the configured secrets serve other purposes too. The first signs, all verify (rotation).
-  const keys = deps.secrets.map((secret) => createHmac('sha256', secret).update('mcp-confirmation-state').digest());
-  const sign = (key: Buffer, encoded: string) => createHmac('sha256', key).update(encoded).digest('base64url');
-
-  function mint(payload: StatePayload): string {
-    const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${STATE_VERSION}.${encoded}.${sign(keys[0], encoded)}`;
-  }
-
+  const states = createSignedPayloads(deps.secrets, 'mcp-confirmation-state', 'c1');
+  const mint = (payload: StatePayload) => states.seal(payload);
   /** the payload of a state we signed, or undefined for anything else */
   function open(state: string): StatePayload | undefined {
-    const [version, encoded, mac] = state.split('.');
-    if (version !== STATE_VERSION || !encoded || !mac) return undefined;
-    const given = Buffer.from(mac, 'base64url');
-    const signed = keys.some((key) => {
-      const expected = Buffer.from(sign(key, encoded), 'base64url');
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
-    if (!signed) return undefined;
-    try {
-      const payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as StatePayload;
-      return typeof payload.n === 'string' && typeof payload.x === 'number' ? payload : undefined;
-    } catch {
-      return undefined;
-    }
+    const payload = states.open(state) as Partial<StatePayload> | undefined;
+    return typeof payload?.n === 'string' && typeof payload.x === 'number' ? (payload as StatePayload) : undefined;
   }
 
   /** The Confirmer for one 2026-07-28 tools/call. */
