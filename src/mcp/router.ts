@@ -75,7 +75,8 @@ export function maxRequestsInFlight(config: AppConfig): number {
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
-  const listing = createToolListing(catalogue);
+  const serverInfo = deps.serverInfo ?? defaultServerInfo(config);
+  const listing = createToolListing(catalogue, serverInfo);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls({ store: deps.store, logger });
@@ -93,7 +94,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     callTool,
     inFlight,
     roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
-    serverInfo: deps.serverInfo ?? defaultServerInfo(config),
+    serverInfo,
     progressIntervalMs: deps.progressIntervalMs,
   });
   const postSteps = createPostSteps({

@@ -160,6 +160,7 @@ describe('2026-07-28 over raw HTTP, two processes on one Redis', () => {
     const { status, message } = await modern(processA.url, alice.accessToken, 'tools/list');
     expect(status).toBe(200);
     expect(message!.result).toEqual(expect.objectContaining({ resultType: 'complete', cacheScope: 'private', ttlMs: expect.any(Number) }));
+    expect(message!.result._meta['io.modelcontextprotocol/serverInfo']).toEqual(expect.objectContaining({ name: 'mittwald-mcp' }));
     expect(message!.result.tools.length).toBeGreaterThan(10);
   });
 

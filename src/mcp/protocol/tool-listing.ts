@@ -5,7 +5,7 @@
 // it, and the call beyond the grant is what starts the step-up (403 insufficient_scope).
 // On 2026-07-28 the list carries `resultType` and a cache hint: private, so no shared cache hands
 // one user's list to another (lists per connection or per grant stay safe to add).
-import type { CacheHint, Tool } from '@modelcontextprotocol/server';
+import { type CacheHint, type Implementation, SERVER_INFO_META_KEY, type Tool } from '@modelcontextprotocol/server';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
@@ -36,10 +36,12 @@ export function listedTool(tool: ToolDefinition): ListedTool {
   };
 }
 
-export function createToolListing(catalogue: ToolCatalogue) {
+/** `serverInfo` goes into 2026-07-28 results' _meta, as the SDK puts it into those it answers itself */
+export function createToolListing(catalogue: ToolCatalogue, serverInfo?: Implementation) {
   const tools = catalogue.tools.map(listedTool);
   const json = Buffer.from(JSON.stringify({ tools }));
-  const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT }));
+  const serverMeta = serverInfo && { _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
+  const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta }));
 
   return {
     /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint */
