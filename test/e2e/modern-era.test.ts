@@ -179,6 +179,25 @@ describe('2026-07-28 over raw HTTP, two processes on one Redis', () => {
     expect(stack.api.state.projects.has(victim)).toBe(true);
   });
 
+  it('a malformed 2026-07-28 request is refused with a 4xx JSON-RPC error, never a 500', async () => {
+    const victim = stack.api.users[0].projects[1].id;
+    const deleteIt = { name: 'mittwald_project_delete', arguments: { project_id: victim } };
+    const cases: Array<[string, Json, Record<string, string>]> = [
+      ['tools/list', { _meta: { 'io.modelcontextprotocol/clientCapabilities': 'all of them' } }, {}],
+      ['tools/list', { _meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } }, { 'mcp-protocol-version': '2099-01-01' }],
+      ['tools/call', deleteIt, { 'mcp-name': '=?base64?!!!?=' }],
+      ['tools/call', { ...deleteIt, requestState: 42, inputResponses: 'yes' }, {}],
+      ['tools/call', { ...deleteIt, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, requestState: 'c1.e30.AAAA' }, {}],
+      ['server/discover', {}, { 'mcp-method': 'tools/list' }],
+    ];
+    for (const [method, params, headers] of cases) {
+      const { status, message } = await modern(processA.url, alice.accessToken, method, params, headers);
+      expect(status).toBeLessThan(500);
+      expect(message?.error ?? message?.result?.isError).toBeTruthy();
+    }
+    expect(stack.api.state.projects.has(victim)).toBe(true);
+  });
+
   it('a confirmation asked at process A is answered at process B, once: a replay, altered arguments, another user and a forged state are refused', async () => {
     const victim = stack.api.users[0].projects[1].id;
     const deleteIt = { name: 'mittwald_project_delete', arguments: { project_id: victim } };
