@@ -4,6 +4,8 @@
 // every forged, replayed, altered or foreign answer is refused with nothing run.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type AuthorizedClient, authorizeClient, overridesWithFaultTools, standInProcesses, waitFor } from '../reliability/helpers.ts';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
@@ -147,6 +149,28 @@ describe('the SDK v2 client pinned to 2026-07-28 with a mittwald API token', () 
 
     const stop = new AbortController();
     const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal: stop.signal });
+    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
+    stop.abort();
+    await expect(hanging).rejects.toThrow();
+    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    await client.close();
+  }, 60_000);
+});
+
+describe('the v1 SDK client (2025-11-25) beside it, with the same kind of token', () => {
+  it('lists, calls, and cancels a running call (notifications/cancelled): the mw process tree ends', async () => {
+    const apiToken = 'mw-api-token-of-alice-2025';
+    stack.api.grantToken(apiToken, stack.api.users[0].userId);
+    const client = new LegacyClient({ name: 'ci-2025', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(`${processB.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${apiToken}` } } }));
+    expect(client.getServerVersion()).toEqual(expect.objectContaining({ name: 'mittwald-mcp', title: 'mittwald mStudio' }));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('mittwald_stand_in_hang');
+    const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
+    expect(user.isError).toBeFalsy();
+
+    const stop = new AbortController();
+    const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, undefined, { signal: stop.signal });
     await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
     stop.abort();
     await expect(hanging).rejects.toThrow();
