@@ -72,6 +72,16 @@ async function modern(url: string, token: string, method: string, params: Json =
   return { status: response.status, message: data ? (JSON.parse(data) as Json) : undefined };
 }
 
+/** Starts a never-ending call, cancels it once its mw runs, and waits for the mw tree to be gone. */
+async function expectCancellationEndsMw(call: (signal: AbortSignal) => Promise<unknown>) {
+  const stop = new AbortController();
+  const hanging = call(stop.signal);
+  await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
+  stop.abort();
+  await expect(hanging).rejects.toThrow();
+  await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+}
+
 const textOf = (result: Json) => (result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 
 async function pinnedClient(provider: BrowserDrivenOAuthProvider, answer: () => Json, questions: string[]) {
@@ -147,12 +157,7 @@ describe('the SDK v2 client pinned to 2026-07-28 with a mittwald API token', () 
     const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
     expect(user.isError).toBeFalsy();
 
-    const stop = new AbortController();
-    const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal: stop.signal });
-    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
-    stop.abort();
-    await expect(hanging).rejects.toThrow();
-    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    await expectCancellationEndsMw((signal) => client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal }));
     await client.close();
   }, 60_000);
 });
@@ -169,12 +174,7 @@ describe('the v1 SDK client (2025-11-25) beside it, with the same kind of token'
     const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
     expect(user.isError).toBeFalsy();
 
-    const stop = new AbortController();
-    const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, undefined, { signal: stop.signal });
-    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
-    stop.abort();
-    await expect(hanging).rejects.toThrow();
-    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    await expectCancellationEndsMw((signal) => client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, undefined, { signal }));
     await client.close();
   }, 60_000);
 });
