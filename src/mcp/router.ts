@@ -25,6 +25,10 @@ import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.t
 import { createToolListing } from './protocol/tool-listing.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
+import { createIdCompleter } from './completions/id-completions.ts';
+import { loadGuides } from './resources/guides.ts';
+import type { LiveReads } from './resources/live-reads.ts';
+import { createResourceReader } from './resources/read-resource.ts';
 
 export interface McpRouterDeps {
   config: AppConfig;
@@ -32,6 +36,8 @@ export interface McpRouterDeps {
   /** told which grant a 403 step-up asked for more scopes, so its next refresh leads to consent */
   stepUps?: StepUpRequests;
   catalogue: ToolCatalogue;
+  /** the resource templates and completion lists, each a read-only mw command run like a tool */
+  liveReads: LiveReads;
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
@@ -72,8 +78,15 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     metrics,
     limits: { defaultMs: config.cli.timeoutMs, maxMs: config.cli.maxTimeoutMs },
   });
+  const { templates, idSources } = deps.liveReads;
+  const resourcesAndPrompts = {
+    reader: createResourceReader({ guides: loadGuides(), templates, callTool }),
+    templates,
+    completer: createIdCompleter({ sources: idSources, callTool }),
+  };
   const buildServer = createMcpServerFactory({
     catalogue,
+    resourcesAndPrompts,
     listing,
     callTool,
     inFlight,
@@ -83,6 +96,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const handlePost = createPostHandler({
     config,
     catalogue,
+    templates,
     listing,
     sessions,
     endedSessions,

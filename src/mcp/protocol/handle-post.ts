@@ -1,7 +1,7 @@
 // POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
 //  1. refuse foreign or forged session handles (404),
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
-//  3. ask for more scopes (403 step-up) before a tool the grant cannot use, and tell the
+//  3. ask for more scopes (403 step-up) before a tool (or a resource template's read) the grant cannot use, and tell the
 //     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
 //  4. answer tools/list from the precomputed listing (alone, or beside answers and notifications),
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
@@ -19,6 +19,7 @@ import { sendJsonRpcError as jsonRpcError, sendJsonRpcUnavailable } from '../htt
 import type { EndedSessions, SessionFacts, SessionHandles } from '../http/session-handle.ts';
 import { missingScopes } from '../tools/call-tool.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+import { type LiveTemplate, templateCommand } from '../resources/live-reads.ts';
 import { RelayingTransport, type ElicitationRelay } from './elicitation-relay.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { McpServerFactory } from './mcp-server.ts';
@@ -59,6 +60,14 @@ function toolsCalled(requests: Message[], catalogue: ToolCatalogue): ToolDefinit
     .filter((tool): tool is ToolDefinition => tool !== undefined);
 }
 
+/** The commands resources/read requests run: a template's read needs the scopes a tool call would. */
+function commandsRead(requests: Message[], templates: LiveTemplate[]): ToolDefinition[] {
+  return requests
+    .filter((m) => m.method === 'resources/read' && typeof m.params?.uri === 'string')
+    .map((m) => templateCommand(templates, m.params!.uri as string))
+    .filter((command): command is ToolDefinition => command !== undefined);
+}
+
 function acceptsJsonAndStream(req: Request): boolean {
   const accept = req.headers.accept ?? '';
   return accept.includes('application/json') && accept.includes('text/event-stream');
@@ -67,6 +76,7 @@ function acceptsJsonAndStream(req: Request): boolean {
 export function createPostHandler(deps: {
   config: AppConfig;
   catalogue: ToolCatalogue;
+  templates: LiveTemplate[];
   listing: ToolListing;
   sessions: SessionHandles;
   endedSessions: EndedSessions;
@@ -170,7 +180,7 @@ export function createPostHandler(deps: {
       return;
     }
 
-    const tools = toolsCalled(requests, catalogue);
+    const tools = [...toolsCalled(requests, catalogue), ...commandsRead(requests, deps.templates)];
     if (tools.filter((tool) => tool.kind === 'run').length > maxRunsPerBatch) {
       return jsonRpcError(res, 400, -32600, `Invalid Request: a batch may hold at most ${maxRunsPerBatch} tool calls (what one user may have running and waiting at once)`);
     }

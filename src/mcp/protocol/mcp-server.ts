@@ -15,6 +15,7 @@ import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
+import { registerResourcesAndPrompts, RESOURCE_AND_PROMPT_CAPABILITIES, type ResourcesAndPrompts } from './resources-and-prompts.ts';
 import type { ToolListing } from './tool-listing.ts';
 
 /** how long a call that needs confirmation waits for the user's answer */
@@ -43,6 +44,7 @@ export function createMcpServerFactory(deps: {
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   serverInfo: ServerInfo;
+  resourcesAndPrompts: ResourcesAndPrompts;
   progressIntervalMs?: number;
 }) {
   const { catalogue, listing, callTool, inFlight } = deps;
@@ -52,10 +54,14 @@ export function createMcpServerFactory(deps: {
     'There is no default project: list projects or apps first and pass their ids. ' +
     'Every tool is listed with the scopes it needs (securitySchemes); calling one beyond what the user granted ' +
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
-    'user confirmed them.';
+    'user confirmed them. Guides are resources: read mittwald://guides/common-confusions before the first command.';
 
   return function buildServer(context: McpRequestContext): Server {
-    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
+    const server = new Server(deps.serverInfo, {
+      capabilities: { tools: { listChanged: false }, ...RESOURCE_AND_PROMPT_CAPABILITIES },
+      instructions,
+    });
+    registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
     server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
 
