@@ -19,6 +19,7 @@ afterAll(async () => {
   await stack.close();
 });
 
+const textOf = (content: object) => (content as { text: string }).text;
 const installationOf = (projectId: string) => [...stack.api.state.appInstallations.values()].find((i) => i.projectId === projectId)!;
 
 describe('with the SDK client through the whole OAuth flow', () => {
@@ -30,10 +31,10 @@ describe('with the SDK client through the whole OAuth flow', () => {
 
     stack.api.clearRequests();
     const project = await client.readResource({ uri: `mittwald://project/${alice.projects[0].id}` });
-    expect(JSON.parse(project.contents[0].text as string)).toEqual(expect.objectContaining({ id: alice.projects[0].id, description: 'Alice Shop' }));
+    expect(JSON.parse(textOf(project.contents[0]))).toEqual(expect.objectContaining({ id: alice.projects[0].id, description: 'Alice Shop' }));
     const installation = installationOf(alice.projects[0].id);
     const app = await client.readResource({ uri: `mittwald://app/${installation.id}` });
-    expect(JSON.parse(app.contents[0].text as string)).toEqual(expect.objectContaining({ id: installation.id }));
+    expect(JSON.parse(textOf(app.contents[0]))).toEqual(expect.objectContaining({ id: installation.id }));
     expect(new Set(stack.api.requests.map((r) => r.userId))).toEqual(new Set([alice.userId]));
     await client.close();
   });

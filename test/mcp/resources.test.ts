@@ -58,6 +58,8 @@ function standIn(request: CliRunRequest): CliRunResult {
   return failed('unexpected command');
 }
 
+const textOf = (content: object) => (content as { text: string }).text;
+
 async function connect(token: string) {
   const client = new Client({ name: 'resources-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -173,7 +175,7 @@ describe('resource templates', () => {
   it('reads a project through mw project get with the user’s own token', async () => {
     const client = await connect('token-read');
     const { contents } = await client.readResource({ uri: `mittwald://project/${PROJECT}` });
-    expect(JSON.parse(contents[0].text as string)).toEqual(expect.objectContaining({ id: PROJECT, shortId: 'p-a1b2c3' }));
+    expect(JSON.parse(textOf(contents[0]))).toEqual(expect.objectContaining({ id: PROJECT, shortId: 'p-a1b2c3' }));
     expect(runner.calls.map((c) => [c.argv.slice(0, 2), c.argv.at(-1), c.mittwaldToken, c.userKey])).toEqual([[['project', 'get'], PROJECT, 'mw-token-of-token-read', 'user-1']]);
     await client.close();
   });
@@ -232,7 +234,7 @@ describe('resource templates', () => {
 describe('prompts', () => {
   const catalogue = surfaceCatalogue();
 
-  it.each(WORKFLOW_PROMPTS.map((p) => [p.name, p.tools]))('%s names only tools of the catalogue', (_name, tools) => {
+  it.each(WORKFLOW_PROMPTS.map((p): [string, string[]] => [p.name, p.tools]))('%s names only tools of the catalogue', (_name, tools) => {
     expect(tools.filter((tool) => !catalogue.get(tool))).toEqual([]);
   });
 

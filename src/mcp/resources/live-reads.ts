@@ -23,14 +23,14 @@ export interface LiveTemplate {
   property: string;
   /** mw prints a file (YAML): handed on as printed, not as cleaned terminal text */
   rawOutput: boolean;
-}
-
-interface TemplateSpec extends Omit<LiveTemplate, 'command'> {
-  commandId: string;
   /** the URI with the variable's value in group 1 */
   pattern: RegExp;
   /** what every URI of this template starts with (a bad id under it is invalid params, not unknown) */
   prefix: string;
+}
+
+interface TemplateSpec extends Omit<LiveTemplate, 'command'> {
+  commandId: string;
 }
 
 const TEMPLATE_SPECS: TemplateSpec[] = [
@@ -104,7 +104,7 @@ export function buildLiveReads(commandSet: CliCommandSet, overrides: ToolOverrid
     return undefined;
   };
   const templates: LiveTemplate[] = [];
-  for (const { commandId, pattern: _pattern, prefix: _prefix, ...spec } of TEMPLATE_SPECS) {
+  for (const { commandId, ...spec } of TEMPLATE_SPECS) {
     const command = define(commandId, spec.property);
     if (command) templates.push({ ...spec, command });
   }
@@ -122,9 +122,8 @@ export interface TemplateMatch {
  */
 export function matchTemplate(templates: LiveTemplate[], uri: string): TemplateMatch | undefined {
   for (const template of templates) {
-    const spec = TEMPLATE_SPECS.find((s) => s.uriTemplate === template.uriTemplate)!;
-    if (!uri.startsWith(spec.prefix)) continue;
-    const raw = spec.pattern.exec(uri)?.[1];
+    if (!uri.startsWith(template.prefix)) continue;
+    const raw = template.pattern.exec(uri)?.[1];
     let id: string | undefined;
     try {
       id = raw === undefined ? undefined : decodeURIComponent(raw);
@@ -132,7 +131,7 @@ export function matchTemplate(templates: LiveTemplate[], uri: string): TemplateM
       id = undefined;
     }
     if (id === undefined || !isIdOf(template.variable, id)) {
-      throw new RequestError('invalid_params', `${spec.uriTemplate}: ${idRule(template.variable)}`);
+      throw new RequestError('invalid_params', `${template.uriTemplate}: ${idRule(template.variable)}`);
     }
     return { template, id };
   }
