@@ -3,6 +3,7 @@
 // announced in RESOURCE_AND_PROMPT_CAPABILITIES, and nothing else (no subscriptions: nothing here
 // would ever notify one).
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CompleteRequestSchema,
   ErrorCode,
@@ -13,6 +14,7 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import * as z from 'zod/v4';
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import type { IdCompleter } from '../completions/id-completions.ts';
 import { findPrompt, getPrompt, listPrompts } from '../prompts/workflow-prompts.ts';
@@ -54,6 +56,26 @@ function completedKind(templates: LiveTemplate[], ref: CompletionRef, argumentNa
   return template.variable === argumentName ? template.variable : undefined;
 }
 
+type Extra = RequestHandlerExtra<never, never>;
+type MethodSchema<T> = z.ZodType<T> & { shape: { method: { value: string } } };
+
+/**
+ * A handler whose params are checked here: the SDK answers params that fail its schema (a number
+ * for a URI, no argument) with -32603 Internal error; these methods answer -32602 naming the field.
+ */
+function setCheckedHandler<T>(server: Server, schema: MethodSchema<T>, handler: (request: T, extra: Extra) => unknown): void {
+  const method = schema.shape.method.value;
+  const anyParams = z.object({ method: z.literal(method), params: z.unknown() });
+  server.setRequestHandler(anyParams as never, ((raw: unknown, extra: Extra) => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
+    }
+    return handler(parsed.data, extra);
+  }) as never);
+}
+
 export interface ResourcesAndPrompts {
   reader: ResourceReader;
   templates: LiveTemplate[];
@@ -66,16 +88,16 @@ export function registerResourcesAndPrompts(
   context: { access: VerifiedAccess; connectionSignal: AbortSignal },
 ): void {
   const { reader, templates, completer } = deps;
-  const signalOf = (extra: { signal: AbortSignal }) => AbortSignal.any([extra.signal, context.connectionSignal]);
+  const signalOf = (extra: Extra) => AbortSignal.any([extra.signal, context.connectionSignal]);
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: reader.listResources() }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: reader.listTemplates() }));
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+  setCheckedHandler(server, ReadResourceRequestSchema, (request, extra) =>
     answering(() => reader.read(request.params.uri, { access: context.access, signal: signalOf(extra) })),
   );
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
-  server.setRequestHandler(GetPromptRequestSchema, (request) => answering(() => getPrompt(request.params.name, request.params.arguments)));
-  server.setRequestHandler(CompleteRequestSchema, (request, extra) =>
+  setCheckedHandler(server, GetPromptRequestSchema, (request) => answering(() => getPrompt(request.params.name, request.params.arguments)));
+  setCheckedHandler(server, CompleteRequestSchema, (request, extra) =>
     answering(async () => {
       const { ref, argument } = request.params;
       const kind = completedKind(templates, ref, argument.name);
