@@ -1,7 +1,7 @@
 // POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
 //  1. refuse foreign or forged session handles (404),
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
-//  3. ask for more scopes (403 step-up) before a tool (or a resource template's read) the grant cannot use, and tell the
+//  3. ask for more scopes (403 step-up) before a tool or template read the grant cannot use, and tell the
 //     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
 //  4. answer tools/list from the precomputed listing (alone, or beside answers and notifications),
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
