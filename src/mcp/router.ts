@@ -27,6 +27,10 @@ import { createModernHandler } from './protocol/modern-handler.ts';
 import { createToolListing } from './protocol/tool-listing.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
+import { createIdCompleter } from './completions/id-completions.ts';
+import { loadGuides } from './resources/guides.ts';
+import type { LiveReads } from './resources/live-reads.ts';
+import { createResourceReader } from './resources/read-resource.ts';
 
 export interface McpRouterDeps {
   config: AppConfig;
@@ -34,6 +38,8 @@ export interface McpRouterDeps {
   /** told which grant a 403 step-up asked for more scopes, so its next refresh leads to consent */
   stepUps?: StepUpRequests;
   catalogue: ToolCatalogue;
+  /** the resource templates and completion lists, each a read-only mw command run like a tool */
+  liveReads: LiveReads;
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
@@ -88,8 +94,15 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     metrics,
     limits: { defaultMs: config.cli.timeoutMs, maxMs: config.cli.maxTimeoutMs },
   });
+  const { templates, idSources } = deps.liveReads;
+  const resourcesAndPrompts = {
+    reader: createResourceReader({ guides: loadGuides(), templates, callTool }),
+    templates,
+    completer: createIdCompleter({ sources: idSources, callTool }),
+  };
   const buildServer = createMcpServerFactory({
     catalogue,
+    resourcesAndPrompts,
     listing,
     callTool,
     inFlight,
@@ -100,6 +113,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const postSteps = createPostSteps({
     config,
     catalogue,
+    templates,
     listing,
     sessions,
     endedSessions,

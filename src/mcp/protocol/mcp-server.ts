@@ -1,7 +1,8 @@
 // The SDK server for one HTTP request, of either era (stateless: a fresh server per request). This is
 // the one place where the MCP methods we answer get their handlers: add a method here, with its
-// capability, and both eras serve it (the 2025 era through legacy-transport.ts, 2026-07-28 through
-// the SDK's createMcpHandler in modern-handler.ts). tools/list usually never gets here: it is
+// capability, and both eras serve it (the 2025 era through legacy-elicitation-relay.ts, 2026-07-28 through
+// the SDK's createMcpHandler in modern-handler.ts); resources, prompts and completions are
+// registered here through resources-and-prompts.ts. tools/list usually never gets here: it is
 // answered before the SDK from the precomputed listing (post/hand-over.ts).
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -21,6 +22,12 @@ import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
+import {
+  registerResourcesAndPrompts,
+  RESOURCE_AND_PROMPT_CACHE_HINTS,
+  RESOURCE_AND_PROMPT_CAPABILITIES,
+  type ResourcesAndPrompts,
+} from './resources-and-prompts.ts';
 import { TOOL_LIST_CACHE_HINT, type ToolListing } from './tool-listing.ts';
 
 /** how long a 2025 call that needs confirmation waits for the user's answer */
@@ -82,6 +89,7 @@ export function createMcpServerFactory(deps: {
   inFlight: InFlightCalls;
   roundTrips: RoundTripConfirmations;
   serverInfo: ServerInfo;
+  resourcesAndPrompts: ResourcesAndPrompts;
   progressIntervalMs?: number;
 }) {
   const { catalogue, listing, callTool, inFlight } = deps;
@@ -91,7 +99,7 @@ export function createMcpServerFactory(deps: {
     'There is no default project: list projects or apps first and pass their ids. ' +
     'Every tool is listed with the scopes it needs (securitySchemes); calling one beyond what the user granted ' +
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
-    'user confirmed them.';
+    'user confirmed them. Guides are resources: read mittwald://guides/common-confusions before the first command.';
 
   function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
     if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
@@ -108,10 +116,11 @@ export function createMcpServerFactory(deps: {
 
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, ...RESOURCE_AND_PROMPT_CAPABILITIES },
       instructions,
-      cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT },
+      cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT, ...RESOURCE_AND_PROMPT_CACHE_HINTS },
     });
+    registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
     server.setRequestHandler('tools/list', () => listing.result());
 

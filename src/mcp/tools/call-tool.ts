@@ -13,7 +13,7 @@ import { UpstreamSessionEndedError } from '../../oauth/access.ts';
 import { buildArgv, shellQuote } from './argv.ts';
 import type { Confirmer } from './confirmation.ts';
 import { ToolError } from './errors.ts';
-import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, successResult } from './result.ts';
+import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, printedResult, successResult } from './result.ts';
 import { redactSecrets, secretValues } from './secrets.ts';
 import { callTimeLimit, type CliTimeLimits } from './time-limit.ts';
 import type { ToolCatalogue, ToolDefinition } from './types.ts';
@@ -31,6 +31,8 @@ export interface ToolCallContext {
   confirm: Confirmer;
   /** receives the command's output lines, cleaned and without secrets; undefined when the client wants no progress */
   onProgress?: (line: string) => void;
+  /** the caller reads a file mw prints (a resource), not a result for the model: stdout as printed */
+  rawOutput?: boolean;
 }
 
 export interface ToolCallerDeps {
@@ -109,7 +111,8 @@ export function createToolCaller(deps: ToolCallerDeps) {
         timeoutMs: limit.timeoutMs,
         onOutput: context.onProgress && progressLines(tool, hidden, context.onProgress),
       });
-      return run.exitCode === 0 ? successResult(tool, run) : errorResult(exitError(run), hidden);
+      if (run.exitCode !== 0) return errorResult(exitError(run), hidden);
+      return context.rawOutput ? printedResult(run) : successResult(tool, run);
     } catch (error) {
       if (error instanceof CliFailure && error.kind === 'timeout' && limit.waits) {
         return errorResult(waitTimedOut(tool, limit.timeoutMs!), hidden);

@@ -138,3 +138,23 @@ export function buildToolCatalogue(
     get: (name) => byName.get(name),
   };
 }
+
+/**
+ * One read-only command as a tool definition whatever the exclusions and the operator's narrowing
+ * say, for the resource templates and completions that read through the tool path (`ddev
+ * render-config` prints a file and is no tool, as the rest of its topic works on local files).
+ * Undefined when the CLI lacks the command, it writes, or it needs an input the server may not take.
+ */
+export function defineReadCommand(
+  commandSet: CliCommandSet,
+  commandId: string,
+  overrides: ToolOverrides,
+  knownScopes?: readonly string[],
+): ToolDefinition | undefined {
+  const command = commandSet.commands.find((c) => c.id === commandId);
+  if (!command) return undefined;
+  const { tool, blockers } = defineTool(command, 'run', overrides, knownScopes);
+  const unknownScopes = knownScopes ? tool.scopes.filter((s) => !knownScopes.includes(s)) : [];
+  if (blockers.length || unknownScopes.length || !tool.annotations.readOnlyHint) return undefined;
+  return tool;
+}

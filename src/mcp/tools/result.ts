@@ -122,6 +122,11 @@ export function successResult(tool: ToolDefinition, run: CliRunResult): CallTool
   return { content: [{ type: 'text', text: text || `${tool.title}: done` }] };
 }
 
+/** A command that prints a file (YAML): stdout as printed, indentation kept, only colours removed, capped. */
+export function printedResult(run: CliRunResult): CallToolResult {
+  return { content: [{ type: 'text', text: run.stdout.replace(ANSI, '').slice(0, MAX_TEXT_LENGTH) }] };
+}
+
 /** `secretsHidden`: the command shows secret inputs as <placeholders>, never their values */
 export function connectionInfoResult(command: string, argv: string[], secretsHidden = false): CallToolResult {
   const placeholders = secretsHidden ? '\n\nReplace each <…> with the secret value; it is not shown here.' : '';

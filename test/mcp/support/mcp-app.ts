@@ -1,8 +1,9 @@
 // An express app with the MCP router and fakes, built the way createApp builds it.
 import express from 'express';
-import type { CliRunner } from '../../../src/cli/types.ts';
+import type { CliCommandSet, CliRunner } from '../../../src/cli/types.ts';
 import type { AppConfig } from '../../../src/config.ts';
 import { createMcpRouter } from '../../../src/mcp/router.ts';
+import { buildLiveReads } from '../../../src/mcp/resources/live-reads.ts';
 import { buildToolCatalogue } from '../../../src/mcp/tools/catalogue.ts';
 import { loadToolOverrides } from '../../../src/mcp/tools/overrides.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../../src/mcp/tools/types.ts';
@@ -10,6 +11,7 @@ import type { AccessTokenVerifier, StepUpRequests } from '../../../src/oauth/acc
 import { type KeyValueStore, MemoryStore } from '../../../src/store/index.ts';
 import { createMetrics, recordingRunner, repoRoot, silentLogger, testConfig } from './fakes.ts';
 import { synthesizeCommandSet } from './synthetic-commands.ts';
+import { mwSurfaceCommandSet } from '../../support/mw-surface.ts';
 
 export function syntheticCatalogue(config: AppConfig, narrowing: { readOnly?: boolean; topics?: string[] } = {}): ToolCatalogue {
   return buildToolCatalogue(synthesizeCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), {
@@ -24,6 +26,8 @@ export function buildMcpApp(options: {
   runner?: CliRunner;
   config?: AppConfig;
   catalogue?: ToolCatalogue;
+  /** the CLI the resource templates and completions read through (default: the real surface) */
+  commands?: CliCommandSet;
   fetch?: typeof fetch;
   stepUps?: StepUpRequests;
   store?: KeyValueStore;
@@ -41,6 +45,7 @@ export function buildMcpApp(options: {
       verifier: options.verifier,
       stepUps: options.stepUps,
       catalogue,
+      liveReads: buildLiveReads(options.commands ?? mwSurfaceCommandSet(), loadToolOverrides(`${repoRoot}config/tools.json`), config.mittwald.scopes.upstream),
       runner,
       store: options.store ?? new MemoryStore(),
       logger,

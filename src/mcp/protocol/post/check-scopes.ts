@@ -1,5 +1,6 @@
-// The one scope check: before anything runs, every tool the POST calls must be covered by the
-// grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
+// The one scope check: before anything runs, every tool the POST calls, and every command a
+// resources/read of a template runs (a read is a tool call in all but its answer), must be covered
+// by the grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
 // it loses none), and the authorization server is told, so the client's refresh-first answer leads
 // to consent (oauth/step-up.ts). The same on both eras: it is HTTP, below the protocol.
 import type { RequestHandler } from 'express';
@@ -8,21 +9,36 @@ import type { Logger } from '../../../observability/logger.ts';
 import type { StepUpRequests } from '../../../oauth/access.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
 import { sendInsufficientScope } from '../../http/challenges.ts';
+import { type LiveTemplate, templateCommand } from '../../resources/live-reads.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../tools/types.ts';
-import { postOf } from './post-state.ts';
+import { type Message, postOf } from './post-state.ts';
 
 export function missingScopes(tool: ToolDefinition, granted: readonly string[]): string[] {
   return tool.scopes.filter((scope) => !granted.includes(scope));
 }
 
-export function checkScopes(deps: { config: AppConfig; catalogue: ToolCatalogue; stepUps?: StepUpRequests; logger: Logger }): RequestHandler {
+/** What the requests run: the tools they call and the commands behind the templates they read. */
+function commandsRun(requests: Message[], catalogue: ToolCatalogue, templates: LiveTemplate[]): ToolDefinition[] {
+  return requests
+    .map((m) => {
+      if (m.method === 'tools/call') return catalogue.get(m.params!.name as string);
+      if (m.method === 'resources/read' && typeof m.params?.uri === 'string') return templateCommand(templates, m.params.uri);
+      return undefined;
+    })
+    .filter((tool): tool is ToolDefinition => tool !== undefined);
+}
+
+export function checkScopes(deps: {
+  config: AppConfig;
+  catalogue: ToolCatalogue;
+  templates: LiveTemplate[];
+  stepUps?: StepUpRequests;
+  logger: Logger;
+}): RequestHandler {
   return async (_req, res, next) => {
     const post = postOf(res);
     const access = accessOf(res);
-    post.tools = post.requests
-      .filter((m) => m.method === 'tools/call')
-      .map((m) => deps.catalogue.get(m.params!.name as string))
-      .filter((tool): tool is ToolDefinition => tool !== undefined);
+    post.tools = commandsRun(post.requests, deps.catalogue, deps.templates);
     const lacking = [...new Set(post.tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length === 0) return next();
     const needed = [...new Set([...access.scopes, ...post.tools.flatMap((tool) => tool.scopes)])];

@@ -13,7 +13,7 @@ export interface PostState {
   requests: Message[];
   /** 2025 era with its session, or 2026-07-28 */
   era: LegacyRequest | { era: 'modern' };
-  /** the catalogue's tools the requests call */
+  /** the catalogue's tools the requests call, and the commands their template reads run */
   tools: ToolDefinition[];
 }
 
