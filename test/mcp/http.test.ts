@@ -125,17 +125,32 @@ describe('tools/list', () => {
     const narrow = await post(app, rpc('tools/list'), 'token-project-only');
     const all = await post(app, rpc('tools/list', {}, 'x'), 'token-all');
     expect(all.message.id).toBe('x');
-    const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: { securitySchemes: unknown } }>;
+    const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown }>;
     expect(tools.length).toBe(159);
     expect(all.message.result).toEqual(narrow.message.result);
     const byName = new Map(tools.map((t) => [t.name, t]));
     // beyond a project:read grant, and listed: the model can call it, and the call asks for the scope
     expect(byName.get('mittwald_app_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['app:read'] }]);
     expect(byName.get('mittwald_project_create')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:write'] }]);
-    expect(byName.get('mittwald_project_create')!._meta.securitySchemes).toEqual(byName.get('mittwald_project_create')!.securitySchemes);
     expect(tools[0]).toEqual(
       expect.objectContaining({ name: expect.any(String), title: expect.any(String), inputSchema: expect.objectContaining({ type: 'object' }), annotations: expect.any(Object) }),
     );
+  });
+
+  it('says nothing twice: the title and the scopes once, hints only where they differ from MCP\'s defaults', async () => {
+    const { app } = buildMcpApp({ verifier });
+    const tools = (await post(app, rpc('tools/list'), 'token-all')).message.result.tools as Array<Record<string, any>>;
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    for (const tool of tools) {
+      expect(tool._meta).toBeUndefined();
+      expect(tool.annotations.title).toBeUndefined();
+    }
+    // a read-only tool that touches nothing outside mittwald; a destructive one (destructive is the default)
+    expect(byName.get('mittwald_project_list')!.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
+    expect(byName.get('mittwald_project_delete')!.annotations).toEqual({ idempotentHint: true, openWorldHint: false });
+    // the guards every string has are enforced, not listed
+    const schema = byName.get('mittwald_project_delete')!.inputSchema;
+    expect(schema.properties.project_id).toEqual({ type: 'string', description: expect.any(String) });
   });
 
   it('follows the operator\'s narrowing (read-only, topics)', async () => {

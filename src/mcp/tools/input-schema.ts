@@ -16,7 +16,7 @@ import { deriveValueFormat, durationSeconds, formatHint, VALUE_PATTERNS, type Va
 export const MAX_STRING_LENGTH = 4096;
 export const MAX_ARRAY_ITEMS = 64;
 const MAX_DESCRIPTION_LENGTH = 1024;
-const NO_NUL_BYTES = '^[^\\u0000]*$';
+export const NO_NUL_BYTES = '^[^\\u0000]*$';
 /** mw's `--wait-timeout` default in every version that has the flag */
 const CLI_DEFAULT_WAIT_SECONDS = 600;
 
@@ -113,8 +113,7 @@ function confirmSchema(): Record<string, unknown> {
   return {
     type: 'boolean',
     description:
-      'Only for clients the server cannot ask: set to true only after the user explicitly agreed to this operation. ' +
-      'Where the client supports it, the server asks the user itself.',
+      'Set to true only after the user explicitly agreed to this operation (for clients the server cannot ask itself).',
   };
 }
 
