@@ -1,5 +1,5 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
-// connection gauge → origin check + CORS → bearer auth → in-flight cap → unread cap → method →
+// connection gauge → origin check + CORS → surface (toolsets, read-only, search) → bearer auth → in-flight cap → unread cap → method →
 // JSON body → batch policy → JSON-RPC dispatch.
 import { Router, type RequestHandler } from 'express';
 import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
@@ -22,7 +22,8 @@ import { createElicitationRelay } from './protocol/elicitation-relay.ts';
 import { createPostHandler } from './protocol/handle-post.ts';
 import { createInFlightCalls } from './protocol/in-flight-calls.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
-import { createToolListing } from './protocol/tool-listing.ts';
+import { createConnectionSurfaces } from './surface/connection-surface.ts';
+import { createSurfaceChooser, MCP_ROUTES, surfaceResourceVariants } from './surface/surface-route.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
 
@@ -60,7 +61,7 @@ export function maxRequestsInFlight(config: AppConfig): number {
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
-  const listing = createToolListing(catalogue);
+  const surfaces = createConnectionSurfaces(catalogue);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls({ store: deps.store, logger });
@@ -74,7 +75,6 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   });
   const buildServer = createMcpServerFactory({
     catalogue,
-    listing,
     callTool,
     inFlight,
     serverInfo: deps.serverInfo ?? DEFAULT_SERVER_INFO,
@@ -82,8 +82,6 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   });
   const handlePost = createPostHandler({
     config,
-    catalogue,
-    listing,
     sessions,
     endedSessions,
     relay,
@@ -121,11 +119,12 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   };
 
   const router = Router();
-  router.use(createProtectedResourceRouter(config));
+  router.use(createProtectedResourceRouter(config, surfaceResourceVariants(surfaces)));
   router.all(
-    '/mcp',
+    MCP_ROUTES,
     countConnection,
     ...createOriginGuard(config),
+    createSurfaceChooser(surfaces),
     createBearerAuth({ config, verifier: deps.verifier, logger, fetch: deps.fetch }),
     createInFlightLimit(maxRequestsInFlight(config)),
     createUnreadLimit({ maxUnreadBytes: config.cli.maxOutputBytes + ANSWER_BEYOND_OUTPUT_BYTES, stallMs: STALLED_RESPONSE_MS }, logger),

@@ -18,11 +18,12 @@ import { sendInsufficientScope, sendUnauthorized } from '../http/challenges.ts';
 import { sendJsonRpcError as jsonRpcError, sendJsonRpcUnavailable } from '../http/json-rpc-error.ts';
 import type { EndedSessions, SessionFacts, SessionHandles } from '../http/session-handle.ts';
 import { missingScopes } from '../tools/call-tool.ts';
-import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+import type { ConnectionSurface } from '../surface/connection-surface.ts';
+import { surfaceOf } from '../surface/surface-route.ts';
+import type { ToolDefinition } from '../tools/types.ts';
 import { RelayingTransport, type ElicitationRelay } from './elicitation-relay.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { McpServerFactory } from './mcp-server.ts';
-import type { ToolListing } from './tool-listing.ts';
 
 const CLOSING_BRACE = Buffer.from('}');
 const CLOSING_BRACE_AND_BRACKET = Buffer.from('}]');
@@ -52,11 +53,12 @@ function hasToolCallParams(m: Message): boolean {
 
 const isRequest = (m: Message) => typeof m.method === 'string' && m.id !== undefined;
 
-function toolsCalled(requests: Message[], catalogue: ToolCatalogue): ToolDefinition[] {
+/** the catalogue tools these calls run, also those named through the search mode's call_tool */
+function toolsCalled(requests: Message[], surface: ConnectionSurface): ToolDefinition[] {
   return requests
     .filter((m) => m.method === 'tools/call' && typeof m.params?.name === 'string')
-    .map((m) => catalogue.get(m.params!.name as string))
-    .filter((tool): tool is ToolDefinition => tool !== undefined);
+    .map((m) => surface.resolveCall(m.params!.name as string, m.params!.arguments))
+    .flatMap((target) => (target.kind === 'tool' ? [target.tool] : []));
 }
 
 function acceptsJsonAndStream(req: Request): boolean {
@@ -66,8 +68,6 @@ function acceptsJsonAndStream(req: Request): boolean {
 
 export function createPostHandler(deps: {
   config: AppConfig;
-  catalogue: ToolCatalogue;
-  listing: ToolListing;
   sessions: SessionHandles;
   endedSessions: EndedSessions;
   relay: ElicitationRelay;
@@ -76,7 +76,7 @@ export function createPostHandler(deps: {
   stepUps?: StepUpRequests;
   logger: Logger;
 }): RequestHandler {
-  const { config, catalogue, listing, sessions, endedSessions, relay, inFlight, logger } = deps;
+  const { config, sessions, endedSessions, relay, inFlight, logger } = deps;
   // a batch with more runs than one user may have running and waiting could only partly succeed
   const maxRunsPerBatch = callsPerKeyAtOnce({ maxConcurrent: config.cli.maxConcurrent, maxPerKey: config.cli.maxPerUser, maxQueue: config.cli.maxQueue });
 
@@ -95,7 +95,7 @@ export function createPostHandler(deps: {
   }
 
   /** The shared listing (over 100 KB) written in pieces: never copied or serialised per request. */
-  function sendListing(res: Response, id: unknown, inBatch: boolean): void {
+  function sendListing(res: Response, listing: ConnectionSurface['listing'], id: unknown, inBatch: boolean): void {
     const envelope = Buffer.from(`${inBatch ? '[' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
     const closing = inBatch ? CLOSING_BRACE_AND_BRACKET : CLOSING_BRACE;
     const result = listing.resultJson();
@@ -116,21 +116,22 @@ export function createPostHandler(deps: {
     }
   }
 
-  async function handToSdk(req: Request, res: Response, access: VerifiedAccess, session: SessionFacts, sessionKey: string, body: unknown) {
+  async function handToSdk(req: Request, res: Response, access: VerifiedAccess, session: SessionFacts, sessionKey: string, surface: ConnectionSurface) {
     const connection = new AbortController();
     const transport = new RelayingTransport(relay, access.accountId);
-    const server = deps.buildServer({ access, session, sessionKey, connectionSignal: connection.signal });
+    const server = deps.buildServer({ access, session, sessionKey, connectionSignal: connection.signal, surface });
     res.on('close', () => {
       connection.abort(new Error('connection closed'));
       void transport.close();
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await transport.handleRequest(req, res, req.body);
   }
 
   return async (req, res) => {
     const access = accessOf(res);
+    const surface = surfaceOf(res);
     const messages = (Array.isArray(req.body) ? req.body : [req.body]) as Message[];
     if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
       return jsonRpcError(res, 400, -32600, 'Invalid Request: expected JSON-RPC 2.0 requests, notifications or responses');
@@ -165,12 +166,12 @@ export function createPostHandler(deps: {
         logger.warn('could not route a client message to another process', { error: error.message });
         return sendJsonRpcUnavailable(res);
       }
-      if (listsOnly) sendListing(res, requests[0].id, Array.isArray(req.body));
+      if (listsOnly) sendListing(res, surface.listing, requests[0].id, Array.isArray(req.body));
       else res.status(202).end();
       return;
     }
 
-    const tools = toolsCalled(requests, catalogue);
+    const tools = toolsCalled(requests, surface);
     if (tools.filter((tool) => tool.kind === 'run').length > maxRunsPerBatch) {
       return jsonRpcError(res, 400, -32600, `Invalid Request: a batch may hold at most ${maxRunsPerBatch} tool calls (what one user may have running and waiting at once)`);
     }
@@ -188,7 +189,7 @@ export function createPostHandler(deps: {
         const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
         res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation) }));
       }
-      await handToSdk(req, res, access, session, sessionKey, req.body);
+      await handToSdk(req, res, access, session, sessionKey, surface);
     } catch (error) {
       if (res.headersSent) {
         logger.error('MCP request failed after the answer started', { error });

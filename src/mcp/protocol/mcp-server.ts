@@ -1,6 +1,6 @@
 // The SDK server for one HTTP request (stateless mode needs a fresh server and transport per
 // request). Only initialize, tools/call and the rarer methods come here: tools/list is answered
-// before the SDK from the precomputed listing.
+// before the SDK from the precomputed listing of the connection's surface.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -12,10 +12,10 @@ import {
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
+import type { ConnectionSurface } from '../surface/connection-surface.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
-import type { ToolListing } from './tool-listing.ts';
 
 /** how long a call that needs confirmation waits for the user's answer */
 const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
@@ -35,17 +35,18 @@ export interface McpRequestContext {
   sessionKey: string;
   /** aborted when the HTTP connection of this request closes */
   connectionSignal: AbortSignal;
+  /** the tools this connection lists and may call */
+  surface: ConnectionSurface;
 }
 
 export function createMcpServerFactory(deps: {
   catalogue: ToolCatalogue;
-  listing: ToolListing;
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   serverInfo: ServerInfo;
   progressIntervalMs?: number;
 }) {
-  const { catalogue, listing, callTool, inFlight } = deps;
+  const { catalogue, callTool, inFlight } = deps;
   const progressIntervalMs = deps.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const instructions =
     `Each tool runs one command of the mittwald CLI (mw ${catalogue.cliVersion}) for the signed-in user. ` +
@@ -57,11 +58,13 @@ export function createMcpServerFactory(deps: {
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
 
-    server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
+    server.setRequestHandler(ListToolsRequestSchema, () => context.surface.listing.result());
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const tool = catalogue.get(request.params.name);
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      const target = context.surface.resolveCall(request.params.name, request.params.arguments);
+      if (target.kind === 'unknown') throw new McpError(ErrorCode.InvalidParams, target.message);
+      if (target.kind === 'answer') return target.result;
+      const tool = target.tool;
       const cancelled = new AbortController();
       const untrack = inFlight.track(context.access.accountId, context.sessionKey, extra.requestId, cancelled);
       const signal = AbortSignal.any([extra.signal, context.connectionSignal, cancelled.signal]);
@@ -102,7 +105,7 @@ export function createMcpServerFactory(deps: {
               { intervalMs: progressIntervalMs },
             );
       try {
-        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser, onProgress: progress?.line });
+        return await callTool(tool, target.arguments, { access: context.access, signal, askUser, onProgress: progress?.line });
       } finally {
         progress?.stop();
         untrack();
