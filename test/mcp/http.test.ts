@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { CliFailure } from '../../src/cli/types.ts';
 import { MemoryStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { failed, fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
-import { buildMcpApp, MCP_HEADERS, rpc, syntheticCatalogue } from './support/mcp-app.ts';
+import { buildMcpApp, MCP_HEADERS, postTo, rpc, streamText, syntheticCatalogue } from './support/mcp-app.ts';
 
 const READ = ['user:read', 'customer:read', 'project:read', 'app:read'];
 const verifier = fakeVerifier({
@@ -15,25 +15,8 @@ const verifier = fakeVerifier({
   'token-other-user': { scopes: READ, accountId: 'user-2' },
 });
 
-function streamText(res: request.Response, callback: (error: Error | null, body: string) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => (text += chunk));
-  stream.on('end', () => callback(null, text));
-}
-
 /** POSTs a JSON-RPC body and returns its messages, whether answered as JSON or SSE. */
-async function post(app: Express, body: unknown, token?: string, headers: Record<string, string> = {}) {
-  const req = request(app).post('/mcp').set(MCP_HEADERS).set(headers);
-  if (token) req.set('authorization', `Bearer ${token}`);
-  const res = await req.send(body as object).buffer(true).parse(streamText);
-  const text = res.body as unknown as string;
-  const messages = String(res.headers['content-type']).includes('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))
-    : text ? [JSON.parse(text)] : [];
-  return { status: res.status, headers: res.headers, messages, message: messages.at(-1) };
-}
+const post = (app: Express, body: unknown, token?: string, headers: Record<string, string> = {}) => postTo(app, '/mcp', body, token, headers);
 
 const callTool = (name: string, args: Record<string, unknown> = {}, id = 7) => rpc('tools/call', { name, arguments: args }, id);
 
