@@ -10,6 +10,7 @@ import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@mo
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
 import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { surfaceCatalogue } from '../mcp/support/surface.ts';
 import { postMcp, rpc, toolCall } from '../reliability/helpers.ts';
 
 let stack: Stack;
@@ -51,9 +52,16 @@ describe('the search mode through the whole OAuth flow', () => {
     await client.close();
   });
 
-  it('takes a token signed in for /mcp', async () => {
+  it('takes a token signed in for /mcp; every tool fits in 120 KB, the search mode in 5 KB', async () => {
     const { provider } = await connectWithOAuth(stack.mcpUrl);
-    const answer = await postMcp(searchUrl(), provider.savedTokens!.access_token, toolCall('call_tool', { name: 'mittwald_user_get', arguments: {} }));
+    const token = provider.savedTokens!.access_token;
+    const full = await postMcp(stack.mcpUrl, token, rpc('tools/list'));
+    expect((full.message!.result.tools as unknown[]).length).toBe(surfaceCatalogue().tools.length);
+    expect(Buffer.byteLength(JSON.stringify(full.message))).toBeLessThanOrEqual(120 * 1024);
+    const search = await postMcp(searchUrl(), token, rpc('tools/list'));
+    expect(Buffer.byteLength(JSON.stringify(search.message))).toBeLessThanOrEqual(5 * 1024);
+
+    const answer = await postMcp(searchUrl(), token, toolCall('call_tool', { name: 'mittwald_user_get', arguments: {} }));
     expect(answer.status).toBe(200);
     expect(answer.message!.result.isError).toBeFalsy();
   });

@@ -6,12 +6,13 @@
 //
 // The list is what every connection pays for in tokens before the user says a word, so no field
 // appears twice and nothing is listed the model cannot use: the title once (not again in the
-// annotations or `_meta`), hints only where they differ from the spec's defaults, and the input
-// schema without the guards every string has (length caps, no NUL byte, no leading "-"). Those
-// guards stay in force: calls are validated against the full schema (validate-input.ts), whose
-// refusal names the rule.
+// annotations or `_meta`), hints only where they differ from the spec's defaults, the rules between
+// inputs without the reasons the description already gives, and the input schema without the
+// guards every value has (length and count caps, no NUL byte, no leading "-"). Those guards stay
+// in force: calls are validated against the full schema (validate-input.ts), whose refusal names
+// the rule.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { MAX_STRING_LENGTH, NO_NUL_BYTES, NOT_FLAG_LIKE } from '../tools/input-schema.ts';
+import { MAX_ARRAY_ITEMS, MAX_STRING_LENGTH, NO_NUL_BYTES, NOT_FLAG_LIKE } from '../tools/input-schema.ts';
 import type { ToolAnnotations, ToolDefinition } from '../tools/types.ts';
 
 export interface SecurityScheme {
@@ -36,25 +37,36 @@ function listedHints(annotations: ToolAnnotations): Partial<ToolAnnotations> {
   return hints;
 }
 
-/** A property's schema without the string guards (see above); everything else kept. */
+/** A property's schema without the guards (see above); everything else kept. */
 function listedProperty(schema: Record<string, unknown>): Record<string, unknown> {
   const listed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'minLength' && value === 1) continue;
     if (key === 'maxLength' && value === MAX_STRING_LENGTH) continue;
+    if (key === 'maxItems' && value === MAX_ARRAY_ITEMS) continue;
     if (key === 'pattern' && GUARD_PATTERNS.has(value as string)) continue;
     listed[key] = key === 'items' && value && typeof value === 'object' ? listedProperty(value as Record<string, unknown>) : value;
   }
   return listed;
 }
 
+/** The rules between inputs without their reasons: the tool description says each in words. */
+function listedRule({ description: _said, ...rule }: Record<string, unknown>): Record<string, unknown> {
+  return rule;
+}
+
 export function listedTool(tool: ToolDefinition): ListedTool {
-  const properties = Object.fromEntries(Object.entries(tool.inputSchema.properties).map(([name, schema]) => [name, listedProperty(schema)]));
+  const { properties, allOf } = tool.inputSchema;
+  const inputSchema = {
+    ...tool.inputSchema,
+    properties: Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, listedProperty(schema)])),
+    ...(allOf ? { allOf: allOf.map(listedRule) } : {}),
+  };
   return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: { ...tool.inputSchema, properties },
+    inputSchema,
     annotations: listedHints(tool.annotations),
     securitySchemes: [{ type: 'oauth2', scopes: [...tool.scopes] }],
   };

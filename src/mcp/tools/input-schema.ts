@@ -88,7 +88,8 @@ function stringSchema(options: string[] | undefined, format: ValueFormat | undef
 }
 
 function flagSchema(flag: CliFlag, format: ValueFormat | undefined, notes: string[]): Record<string, unknown> {
-  const description = describe([flag.summary, flag.description], [...(format ? [`Format: ${formatHint(format)}.`] : []), ...notes]);
+  // the summary where there is one, as oclif's own flag table shows it: the long text repeats it
+  const description = describe([flag.summary ?? flag.description], [...(format ? [`Format: ${formatHint(format)}.`] : []), ...notes]);
   const documented = description ? { description } : {};
   if (flag.type === 'boolean') return { type: 'boolean', ...documented };
   const value = stringSchema(flag.options, format, true);
