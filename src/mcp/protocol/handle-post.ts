@@ -1,9 +1,11 @@
 // POST /mcp after authentication: the JSON-RPC body is looked at before the SDK sees it, to
 //  1. refuse foreign or forged session handles (404),
 //  2. route answers to earlier server questions and cancellations (no SDK server needed: 202),
-//  3. ask for more scopes (403 step-up) before a tool the grant cannot use, and tell the
-//     authorization server so the client's refresh-first answer leads to consent (oauth/step-up.ts),
-//  4. answer tools/list from the precomputed listing (alone, or beside answers and notifications),
+//  3. ask for more scopes (403 step-up) before a tool the grant cannot use (also one named through
+//     the search mode's call_tool), and tell the authorization server so the client's
+//     refresh-first answer leads to consent (oauth/step-up.ts),
+//  4. answer tools/list from the precomputed listing of the connection's surface (alone, or
+//     beside answers and notifications),
 //  5. turn an ended mittwald session into 401 (the client re-authorizes) before a tool runs,
 // and only then hands the request to a per-request SDK server.
 import type { Request, RequestHandler, Response } from 'express';
@@ -24,6 +26,7 @@ import type { ToolDefinition } from '../tools/types.ts';
 import { RelayingTransport, type ElicitationRelay } from './elicitation-relay.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { McpServerFactory } from './mcp-server.ts';
+import type { ToolListing } from './tool-listing.ts';
 
 const CLOSING_BRACE = Buffer.from('}');
 const CLOSING_BRACE_AND_BRACKET = Buffer.from('}]');
@@ -95,7 +98,7 @@ export function createPostHandler(deps: {
   }
 
   /** The shared listing (over 100 KB) written in pieces: never copied or serialised per request. */
-  function sendListing(res: Response, listing: ConnectionSurface['listing'], id: unknown, inBatch: boolean): void {
+  function sendListing(res: Response, listing: ToolListing, id: unknown, inBatch: boolean): void {
     const envelope = Buffer.from(`${inBatch ? '[' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
     const closing = inBatch ? CLOSING_BRACE_AND_BRACKET : CLOSING_BRACE;
     const result = listing.resultJson();
@@ -166,7 +169,7 @@ export function createPostHandler(deps: {
         logger.warn('could not route a client message to another process', { error: error.message });
         return sendJsonRpcUnavailable(res);
       }
-      if (listsOnly) sendListing(res, surface.listing, requests[0].id, Array.isArray(req.body));
+      if (listsOnly) sendListing(res, surface.listing(), requests[0].id, Array.isArray(req.body));
       else res.status(202).end();
       return;
     }

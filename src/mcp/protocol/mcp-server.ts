@@ -58,7 +58,7 @@ export function createMcpServerFactory(deps: {
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
 
-    server.setRequestHandler(ListToolsRequestSchema, () => context.surface.listing.result());
+    server.setRequestHandler(ListToolsRequestSchema, () => context.surface.listing().result());
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const target = context.surface.resolveCall(request.params.name, request.params.arguments);

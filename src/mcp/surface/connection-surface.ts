@@ -21,7 +21,8 @@ export type CallTarget =
   | { kind: 'unknown'; message: string };
 
 export interface ConnectionSurface {
-  listing: ToolListing;
+  /** built on first use, after the token was checked: choosing a surface alone costs nothing */
+  listing(): ToolListing;
   /** the catalogue tools this surface offers, directly or through call_tool */
   offered: readonly ToolDefinition[];
   resolveCall(name: string, args: unknown): CallTarget;
@@ -37,7 +38,12 @@ function notHere(name: string): string {
   return `Unknown tool: ${name.slice(0, 200)} is not on this connection's toolsets (connect to /mcp for every tool)`;
 }
 
-function directSurface(offered: readonly ToolDefinition[], listing: ToolListing): ConnectionSurface {
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+function directSurface(offered: readonly ToolDefinition[], listing: () => ToolListing): ConnectionSurface {
   const byName = new Map(offered.map((tool) => [tool.name, tool]));
   return {
     listing,
@@ -53,7 +59,7 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[]): Co
   const byName = new Map(offered.map((tool) => [tool.name, tool]));
   const refusal = (code: 'invalid_input' | 'unknown_tool', message: string): CallTarget => ({ kind: 'answer', result: errorResult(new ToolError(code, message)) });
   return {
-    listing: toolListingOf(searchToolsListed(topics)),
+    listing: once(() => toolListingOf(searchToolsListed(topics))),
     offered,
     resolveCall(name, args) {
       if (name !== FIND_TOOLS && name !== DESCRIBE_TOOL && name !== CALL_TOOL) return { kind: 'unknown', message: notHere(name) };
@@ -77,7 +83,8 @@ export function toolsetNames(catalogue: ToolCatalogue): string[] {
 
 export function createConnectionSurfaces(catalogue: ToolCatalogue) {
   const toolsets = toolsetNames(catalogue);
-  const whole = directSurface(catalogue.tools, createToolListing(catalogue));
+  const wholeListing = createToolListing(catalogue);
+  const whole = directSurface(catalogue.tools, () => wholeListing);
   const built = new Map<string, ConnectionSurface>();
 
   function build(topics: string[], search: boolean, readOnly: boolean): ConnectionSurface {
@@ -85,7 +92,7 @@ export function createConnectionSurfaces(catalogue: ToolCatalogue) {
       (tool) => (topics.length === 0 || topics.includes(tool.topic)) && (!readOnly || tool.annotations.readOnlyHint),
     );
     if (search) return searchSurface(offered, [...new Set(offered.map((tool) => tool.topic))]);
-    return directSurface(offered, createToolListing({ tools: offered }));
+    return directSurface(offered, once(() => createToolListing({ tools: offered })));
   }
 
   return {

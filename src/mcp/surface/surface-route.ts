@@ -26,8 +26,9 @@ function resourcePath({ toolsets, readOnly }: PathChoice): string {
   return `/mcp${toolsets === undefined ? '' : `/x/${toolsets}`}${readOnly ? '/readonly' : ''}`;
 }
 
+/** The surface the request chose, found (or built) only when asked: after the token was checked. */
 export function surfaceOf(res: Response): ConnectionSurface {
-  return res.locals.surface as ConnectionSurface;
+  return (res.locals.surface as () => ConnectionSurface)();
 }
 
 export function createSurfaceChooser(surfaces: ConnectionSurfaces): RequestHandler {
@@ -43,7 +44,7 @@ export function createSurfaceChooser(surfaces: ConnectionSurfaces): RequestHandl
       if (!(error instanceof SurfaceChoiceError)) return next(error);
       return sendJsonRpcError(res, 400, -32602, error.message);
     }
-    res.locals.surface = surfaces.surfaceFor(choice);
+    res.locals.surface = () => surfaces.surfaceFor(choice);
     setResourcePath(res, resourcePath(path));
     next();
   };
