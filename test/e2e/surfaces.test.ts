@@ -4,11 +4,10 @@
 // those of a direct call. One token serves /mcp and every variant.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
-import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
+import { BrowserDrivenOAuthProvider, connectAskableClient, connectWithOAuth } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { surfaceCatalogue } from '../mcp/support/surface.ts';
 import { postMcp, rpc, toolCall } from '../reliability/helpers.ts';
@@ -69,18 +68,7 @@ describe('the search mode through the whole OAuth flow', () => {
   it('steps up for a tool beyond the grant and asks the user before it deletes, as a direct call does', async () => {
     const alice = stack.api.users[0];
     const victim = alice.projects[0].id;
-    const provider = new BrowserDrivenOAuthProvider();
-    const questions: string[] = [];
-    let answer: ElicitResult = { action: 'decline' };
-    const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
-      questions.push(request.params.message);
-      return answer;
-    });
-    const transport = new StreamableHTTPClientTransport(new URL(searchUrl()), { authProvider: provider });
-    await expect(client.connect(transport)).rejects.toThrow(UnauthorizedError);
-    await transport.finishAuth(await loginInBrowser(provider.authorizationUrl!));
-    await client.connect(new StreamableHTTPClientTransport(new URL(searchUrl()), { authProvider: provider }));
+    const { client, provider, questions, answers } = await connectAskableClient(searchUrl());
 
     provider.authorizationUrl = undefined;
     const call = { name: 'call_tool', arguments: { name: 'mittwald_project_delete', arguments: { project_id: victim } } };
@@ -96,7 +84,7 @@ describe('the search mode through the whole OAuth flow', () => {
     expect(questions[0]).toContain(victim);
     expect(stack.api.state.projects.has(victim)).toBe(true);
 
-    answer = { action: 'accept', content: { confirm: true } };
+    answers.next = { action: 'accept', content: { confirm: true } };
     const confirmed = (await client.callTool(call)) as CallToolResult;
     expect(confirmed.isError).toBeFalsy();
     expect(questions).toHaveLength(2);
