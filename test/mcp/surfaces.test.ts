@@ -95,6 +95,13 @@ describe('toolsets chosen per connection', () => {
     expect(answer.message.error.message).not.toMatch(/[\n\r\u202e]/);
   });
 
+  it('tells the model at initialize what the connection offers', async () => {
+    const initialize = (path: string) => post(path, rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'test', version: '1' } }));
+    expect((await initialize('/mcp/x/app/readonly')).message.result.instructions).toMatch(/This connection offers the toolsets app, read-only tools only; \/mcp offers every tool\.$/);
+    expect((await initialize('/mcp/x/search')).message.result.instructions).toMatch(/through find_tools .* describe_tool .* call_tool/);
+    expect((await initialize('/mcp')).message.result.instructions).not.toMatch(/This connection/);
+  });
+
   it('takes the header list with spaces after its commas', async () => {
     const tools = await listed('/mcp', { 'x-mcp-toolsets': 'app, project' });
     expect(new Set(tools.map((tool) => topicOf(tool.name)))).toEqual(new Set(['app', 'project']));

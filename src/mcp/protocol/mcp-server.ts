@@ -56,7 +56,8 @@ export function createMcpServerFactory(deps: {
     'user confirmed them.';
 
   return function buildServer(context: McpRequestContext): Server {
-    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
+    const surfaceNote = context.surface.instructions;
+    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions: surfaceNote ? `${instructions} ${surfaceNote}` : instructions });
 
     server.setRequestHandler(ListToolsRequestSchema, () => context.surface.listing().result());
 

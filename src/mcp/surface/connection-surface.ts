@@ -23,6 +23,8 @@ export type CallTarget =
 export interface ConnectionSurface {
   /** built on first use, after the token was checked: choosing a surface alone costs nothing */
   listing(): ToolListing;
+  /** what the model should know about this connection beyond the server's instructions */
+  instructions?: string;
   /** the catalogue tools this surface offers, directly or through call_tool */
   offered: readonly ToolDefinition[];
   resolveCall(name: string, args: unknown): CallTarget;
@@ -43,10 +45,11 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= make());
 }
 
-function directSurface(offered: readonly ToolDefinition[], listing: () => ToolListing): ConnectionSurface {
+function directSurface(offered: readonly ToolDefinition[], listing: () => ToolListing, instructions?: string): ConnectionSurface {
   const byName = new Map(offered.map((tool) => [tool.name, tool]));
   return {
     listing,
+    instructions,
     offered,
     resolveCall(name, args) {
       const tool = byName.get(name);
@@ -60,6 +63,9 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[]): Co
   const refusal = (code: 'invalid_input' | 'unknown_tool', message: string): CallTarget => ({ kind: 'answer', result: errorResult(new ToolError(code, message)) });
   return {
     listing: once(() => toolListingOf(searchToolsListed(topics))),
+    instructions:
+      `This connection reaches the tools through ${FIND_TOOLS} (find them by words or topic), ${DESCRIBE_TOOL} (their inputs) ` +
+      `and ${CALL_TOOL} (run one by name); each runs as if called directly.`,
     offered,
     resolveCall(name, args) {
       if (name !== FIND_TOOLS && name !== DESCRIBE_TOOL && name !== CALL_TOOL) return { kind: 'unknown', message: notHere(name) };
@@ -92,7 +98,8 @@ export function createConnectionSurfaces(catalogue: ToolCatalogue) {
       (tool) => (topics.length === 0 || topics.includes(tool.topic)) && (!readOnly || tool.annotations.readOnlyHint),
     );
     if (search) return searchSurface(offered, [...new Set(offered.map((tool) => tool.topic))]);
-    return directSurface(offered, once(() => createToolListing({ tools: offered })));
+    const narrowed = `${topics.length ? `the toolsets ${topics.join(', ')}` : 'every toolset'}${readOnly ? ', read-only tools only' : ''}`;
+    return directSurface(offered, once(() => createToolListing({ tools: offered })), `This connection offers ${narrowed}; /mcp offers every tool.`);
   }
 
   return {
