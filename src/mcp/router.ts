@@ -1,6 +1,6 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
-// connection gauge → origin check + CORS → surface (toolsets, read-only, search) → bearer auth → in-flight cap → unread cap → method →
-// JSON body → batch policy → JSON-RPC dispatch.
+// connection gauge → origin check + CORS → surface (toolsets, read-only, search) → bearer auth →
+// in-flight cap → unread cap → method → JSON body → batch policy → JSON-RPC dispatch.
 import { Router, type RequestHandler } from 'express';
 import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
 import type { CliRunner } from '../cli/types.ts';

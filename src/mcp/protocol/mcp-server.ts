@@ -56,8 +56,11 @@ export function createMcpServerFactory(deps: {
     'user confirmed them.';
 
   return function buildServer(context: McpRequestContext): Server {
-    const surfaceNote = context.surface.instructions;
-    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions: surfaceNote ? `${instructions} ${surfaceNote}` : instructions });
+    const onThisConnection = context.surface.instructions;
+    const server = new Server(deps.serverInfo, {
+      capabilities: { tools: { listChanged: false } },
+      instructions: onThisConnection ? `${instructions} ${onThisConnection}` : instructions,
+    });
 
     server.setRequestHandler(ListToolsRequestSchema, () => context.surface.listing().result());
 

@@ -25,8 +25,6 @@ export interface ConnectionSurface {
   listing(): ToolListing;
   /** what the model should know about this connection beyond the server's instructions */
   instructions?: string;
-  /** the catalogue tools this surface offers, directly or through call_tool */
-  offered: readonly ToolDefinition[];
   resolveCall(name: string, args: unknown): CallTarget;
 }
 
@@ -50,7 +48,6 @@ function directSurface(offered: readonly ToolDefinition[], listing: () => ToolLi
   return {
     listing,
     instructions,
-    offered,
     resolveCall(name, args) {
       const tool = byName.get(name);
       return tool ? { kind: 'tool', tool, arguments: args } : { kind: 'unknown', message: notHere(name) };
@@ -66,7 +63,6 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[]): Co
     instructions:
       `This connection reaches the tools through ${FIND_TOOLS} (find them by words or topic), ${DESCRIBE_TOOL} (their inputs) ` +
       `and ${CALL_TOOL} (run one by name); each runs as if called directly.`,
-    offered,
     resolveCall(name, args) {
       if (name !== FIND_TOOLS && name !== DESCRIBE_TOOL && name !== CALL_TOOL) return { kind: 'unknown', message: notHere(name) };
       const input = args ?? {};
@@ -83,7 +79,7 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[]): Co
 }
 
 /** The topics a connection may choose: the catalogue's, and `search`. */
-export function toolsetNames(catalogue: ToolCatalogue): string[] {
+function toolsetNames(catalogue: ToolCatalogue): string[] {
   return [...new Set(catalogue.tools.map((tool) => tool.topic)), SEARCH_TOOLSET].sort();
 }
 
