@@ -79,16 +79,19 @@ describe('the search mode through the whole OAuth flow', () => {
     const { callback } = await followBrowserFlow(stepUp!.href, REDIRECT_URI);
     await (client.transport as StreamableHTTPClientTransport).finishAuth(callback!.searchParams.get('code')!);
 
-    const declined = (await client.callTool(call)) as CallToolResult;
-    expect(text(declined)).toMatch(/the user declined; nothing was run/);
-    expect(questions[0]).toContain(victim);
-    expect(stack.api.state.projects.has(victim)).toBe(true);
-
+    // the user declines once, then accepts: asked each time, the project gone only after the yes
+    const declined = text((await client.callTool(call)) as CallToolResult);
+    const keptAfterNo = stack.api.state.projects.has(victim);
     answers.next = { action: 'accept', content: { confirm: true } };
-    const confirmed = (await client.callTool(call)) as CallToolResult;
-    expect(confirmed.isError).toBeFalsy();
-    expect(questions).toHaveLength(2);
-    expect(stack.api.state.projects.has(victim)).toBe(false);
+    const accepted = (await client.callTool(call)) as CallToolResult;
+    expect({ declined, keptAfterNo, failed: accepted.isError ?? false, asked: questions.length, goneAfterYes: !stack.api.state.projects.has(victim) }).toEqual({
+      declined: expect.stringMatching(/the user declined; nothing was run/),
+      keptAfterNo: true,
+      failed: false,
+      asked: 2,
+      goneAfterYes: true,
+    });
+    expect(questions[0]).toContain(victim);
     await client.close();
   });
 });
