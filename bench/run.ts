@@ -8,6 +8,7 @@ import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
 import { benchCrowdWithAbusers } from './crowd-with-abusers.ts';
 import { benchIsolation } from './isolation.ts';
+import { benchListSizes } from './list-sizes.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
@@ -26,6 +27,7 @@ type Benchmark = (profile: Profile, deployments: DeploymentSource) => Promise<Be
 
 const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['tools/list', benchToolsList],
+  ['list sizes', benchListSizes],
   ['tools/call', benchToolCall],
   ['many users', benchCrowd],
   ['crowd with abusers', benchCrowdWithAbusers],

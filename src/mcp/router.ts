@@ -1,6 +1,7 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
-// connection gauge → origin check + CORS → bearer auth → in-flight cap → unread cap → method →
-// JSON body → batch policy → the POST's own steps (protocol/handle-post.ts).
+// connection gauge → origin check + CORS → surface (toolsets, read-only, search) → bearer auth →
+// in-flight cap → unread cap → method → JSON body → batch policy → the POST's own steps
+// (protocol/handle-post.ts).
 import { Router, type RequestHandler } from 'express';
 import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
 import type { CliRunner } from '../cli/types.ts';
@@ -24,7 +25,8 @@ import { createInFlightCalls } from './protocol/in-flight-calls.ts';
 import { createElicitationRelay } from './protocol/legacy-elicitation-relay.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
 import { createModernHandler } from './protocol/modern-handler.ts';
-import { createToolListing } from './protocol/tool-listing.ts';
+import { createConnectionSurfaces } from './surface/connection-surface.ts';
+import { createSurfaceChooser, MCP_ROUTES, surfaceResourceVariants } from './surface/surface-route.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
 import { createIdCompleter } from './completions/id-completions.ts';
@@ -82,7 +84,7 @@ export function maxRequestsInFlight(config: AppConfig): number {
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
   const serverInfo = deps.serverInfo ?? defaultServerInfo(config);
-  const listing = createToolListing(catalogue, serverInfo);
+  const surfaces = createConnectionSurfaces(catalogue, serverInfo);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls({ store: deps.store, logger });
@@ -103,7 +105,6 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const buildServer = createMcpServerFactory({
     catalogue,
     resourcesAndPrompts,
-    listing,
     callTool,
     inFlight,
     roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
@@ -112,9 +113,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   });
   const postSteps = createPostSteps({
     config,
-    catalogue,
     templates,
-    listing,
     sessions,
     endedSessions,
     relay,
@@ -154,11 +153,12 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   };
 
   const router = Router();
-  router.use(createProtectedResourceRouter(config));
+  router.use(createProtectedResourceRouter(config, surfaceResourceVariants(surfaces)));
   router.all(
-    '/mcp',
+    MCP_ROUTES,
     countConnection,
     ...createOriginGuard(config),
+    createSurfaceChooser(surfaces),
     createBearerAuth({ config, verifier: deps.verifier, logger, fetch: deps.fetch }),
     createInFlightLimit(maxRequestsInFlight(config)),
     createUnreadLimit({ maxUnreadBytes: config.cli.maxOutputBytes + ANSWER_BEYOND_OUTPUT_BYTES, stallMs: STALLED_RESPONSE_MS }, logger),

@@ -4,10 +4,10 @@
 //   era       — 2025 (initialize, sessions) or 2026-07-28 (per-request _meta), by the SDK's
 //               classifier; headers that disagree with the body get the spec's error
 //   access    — 2025 era: the session handle is this user's and not ended (404 otherwise)
-//   scopes    — the one scope check: every tool called (and command a template read runs) is
-//               within the grant, or 403 step-up
+//   scopes    — the one scope check: every tool called (also one named through the search mode's
+//               call_tool, and the command a template read runs) is within the grant, or 403 step-up
 //   tools     — a batch within one user's share; an ended mittwald session is 401
-//   hand-over — answered here (tools/list, routed answers) or by a per-request SDK server
+//   hand-over — answered here (the surface's tools/list, routed answers) or by a per-request SDK server
 // Outages on the way (our store, mittwald while refreshing) are 503: the grant is fine, retry later;
 // any other error goes on to the router's error answer (a bare 500, logged).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -18,7 +18,6 @@ import { StoreUnavailableError } from '../../store/index.ts';
 import { sendJsonRpcUnavailable } from '../http/json-rpc-error.ts';
 import type { EndedSessions, SessionHandles } from '../http/session-handle.ts';
 import type { LiveTemplate } from '../resources/live-reads.ts';
-import type { ToolCatalogue } from '../tools/types.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { ElicitationRelay } from './legacy-elicitation-relay.ts';
 import type { McpServerFactory } from './mcp-server.ts';
@@ -29,14 +28,11 @@ import { chooseEra } from './post/choose-era.ts';
 import { handOver } from './post/hand-over.ts';
 import { openSession } from './post/open-session.ts';
 import { readEnvelope } from './post/read-envelope.ts';
-import type { ToolListing } from './tool-listing.ts';
 
 export function createPostSteps(deps: {
   config: AppConfig;
-  catalogue: ToolCatalogue;
   /** the resource templates: a read runs a command, so it needs that command's scopes */
   templates: LiveTemplate[];
-  listing: ToolListing;
   sessions: SessionHandles;
   endedSessions: EndedSessions;
   relay: ElicitationRelay;

@@ -3,7 +3,7 @@
 // capability, and both eras serve it (the 2025 era through legacy-elicitation-relay.ts, 2026-07-28 through
 // the SDK's createMcpHandler in modern-handler.ts); resources, prompts and completions are
 // registered here through resources-and-prompts.ts. tools/list usually never gets here: it is
-// answered before the SDK from the precomputed listing (post/hand-over.ts).
+// answered before the SDK from the precomputed listing of the connection's surface (post/hand-over.ts).
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type CallToolResult,
@@ -16,6 +16,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
+import type { ConnectionSurface } from '../surface/connection-surface.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
@@ -28,7 +29,7 @@ import {
   RESOURCE_AND_PROMPT_CAPABILITIES,
   type ResourcesAndPrompts,
 } from './resources-and-prompts.ts';
-import { TOOL_LIST_CACHE_HINT, type ToolListing } from './tool-listing.ts';
+import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
 /** how long a 2025 call that needs confirmation waits for the user's answer */
 const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
@@ -57,6 +58,8 @@ export interface McpRequestContext {
   request: LegacyRequest | { era: 'modern' };
   /** aborted when the HTTP connection of this request closes (on 2026-07-28 that is how a client cancels) */
   connectionSignal: AbortSignal;
+  /** the tools this connection lists and may call */
+  surface: ConnectionSurface;
 }
 
 const CONFIRM_SCHEMA = {
@@ -84,7 +87,6 @@ function legacyAskUser(session: SessionFacts, ctx: ServerContext, signal: AbortS
 
 export function createMcpServerFactory(deps: {
   catalogue: ToolCatalogue;
-  listing: ToolListing;
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   roundTrips: RoundTripConfirmations;
@@ -92,7 +94,7 @@ export function createMcpServerFactory(deps: {
   resourcesAndPrompts: ResourcesAndPrompts;
   progressIntervalMs?: number;
 }) {
-  const { catalogue, listing, callTool, inFlight } = deps;
+  const { catalogue, callTool, inFlight } = deps;
   const progressIntervalMs = deps.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const instructions =
     `Each tool runs one command of the mittwald CLI (mw ${catalogue.cliVersion}) for the signed-in user. ` +
@@ -115,18 +117,21 @@ export function createMcpServerFactory(deps: {
   }
 
   return function buildServer(context: McpRequestContext): Server {
+    const onThisConnection = context.surface.instructions;
     const server = new Server(deps.serverInfo, {
       capabilities: { tools: { listChanged: false }, ...RESOURCE_AND_PROMPT_CAPABILITIES },
-      instructions,
+      instructions: onThisConnection ? `${instructions} ${onThisConnection}` : instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT, ...RESOURCE_AND_PROMPT_CACHE_HINTS },
     });
     registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
-    server.setRequestHandler('tools/list', () => listing.result());
+    server.setRequestHandler('tools/list', () => context.surface.listing().result());
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
-      const tool = catalogue.get(request.params.name);
-      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      const target = context.surface.resolveCall(request.params.name, request.params.arguments);
+      if (target.kind === 'unknown') throw new ProtocolError(ProtocolErrorCode.InvalidParams, target.message);
+      if (target.kind === 'answer') return target.result;
+      const tool = target.tool;
       const cancelled = new AbortController();
       const legacy = context.request.era === 'legacy' ? context.request : undefined;
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
@@ -144,7 +149,7 @@ export function createMcpServerFactory(deps: {
               { intervalMs: progressIntervalMs },
             );
       try {
-        return await callTool(tool, request.params.arguments, {
+        return await callTool(tool, target.arguments, {
           access: context.access,
           signal,
           confirm: confirmerFor(context, ctx, signal),

@@ -1,6 +1,6 @@
-// The one scope check: before anything runs, every tool the POST calls, and every command a
-// resources/read of a template runs (a read is a tool call in all but its answer), must be covered
-// by the grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
+// The one scope check: before anything runs, every tool the POST calls (on the connection's surface:
+// also one named through the search mode's call_tool), and every command a resources/read of a
+// template runs (a read is a tool call in all but its answer), must be covered by the grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
 // it loses none), and the authorization server is told, so the client's refresh-first answer leads
 // to consent (oauth/step-up.ts). The same on both eras: it is HTTP, below the protocol.
 import type { RequestHandler } from 'express';
@@ -10,7 +10,9 @@ import type { StepUpRequests } from '../../../oauth/access.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
 import { sendInsufficientScope } from '../../http/challenges.ts';
 import { type LiveTemplate, templateCommand } from '../../resources/live-reads.ts';
-import type { ToolCatalogue, ToolDefinition } from '../../tools/types.ts';
+import type { ConnectionSurface } from '../../surface/connection-surface.ts';
+import { surfaceOf } from '../../surface/surface-route.ts';
+import type { ToolDefinition } from '../../tools/types.ts';
 import { type Message, postOf } from './post-state.ts';
 
 export function missingScopes(tool: ToolDefinition, granted: readonly string[]): string[] {
@@ -18,10 +20,13 @@ export function missingScopes(tool: ToolDefinition, granted: readonly string[]):
 }
 
 /** What the requests run: the tools they call and the commands behind the templates they read. */
-function commandsRun(requests: Message[], catalogue: ToolCatalogue, templates: LiveTemplate[]): ToolDefinition[] {
+function commandsRun(requests: Message[], surface: ConnectionSurface, templates: LiveTemplate[]): ToolDefinition[] {
   return requests
     .map((m) => {
-      if (m.method === 'tools/call') return catalogue.get(m.params!.name as string);
+      if (m.method === 'tools/call') {
+        const target = surface.resolveCall(m.params!.name as string, m.params!.arguments);
+        return target.kind === 'tool' ? target.tool : undefined;
+      }
       if (m.method === 'resources/read' && typeof m.params?.uri === 'string') return templateCommand(templates, m.params.uri);
       return undefined;
     })
@@ -30,7 +35,6 @@ function commandsRun(requests: Message[], catalogue: ToolCatalogue, templates: L
 
 export function checkScopes(deps: {
   config: AppConfig;
-  catalogue: ToolCatalogue;
   templates: LiveTemplate[];
   stepUps?: StepUpRequests;
   logger: Logger;
@@ -38,7 +42,7 @@ export function checkScopes(deps: {
   return async (_req, res, next) => {
     const post = postOf(res);
     const access = accessOf(res);
-    post.tools = commandsRun(post.requests, deps.catalogue, deps.templates);
+    post.tools = commandsRun(post.requests, surfaceOf(res), deps.templates);
     const lacking = [...new Set(post.tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length === 0) return next();
     const needed = [...new Set([...access.scopes, ...post.tools.flatMap((tool) => tool.scopes)])];

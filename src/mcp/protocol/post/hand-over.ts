@@ -1,6 +1,6 @@
-// The last step: what needs no SDK is answered here (tools/list from the precomputed listing; on the
-// 2025 era cancellations and answers to our questions, routed to the process that holds their call),
-// everything else goes to a per-request SDK server: the 2025 era through our relaying transport
+// The last step: what needs no SDK is answered here (tools/list from the precomputed listing of the
+// connection's surface; on the 2025 era cancellations and answers to our questions, routed to the
+// process that holds their call), everything else goes to a per-request SDK server: the 2025 era through our relaying transport
 // (with its session handle), 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
@@ -10,6 +10,8 @@ import { StoreUnavailableError } from '../../../store/index.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
 import { sendJsonRpcError, sendJsonRpcUnavailable } from '../../http/json-rpc-error.ts';
 import type { SessionHandles } from '../../http/session-handle.ts';
+import type { ConnectionSurface } from '../../surface/connection-surface.ts';
+import { surfaceOf } from '../../surface/surface-route.ts';
 import type { InFlightCalls } from '../in-flight-calls.ts';
 import { type ElicitationRelay, RelayingTransport } from '../legacy-elicitation-relay.ts';
 import type { LegacyRequest, McpServerFactory } from '../mcp-server.ts';
@@ -26,7 +28,6 @@ function acceptsJsonAndStream(req: Request): boolean {
 }
 
 export function handOver(deps: {
-  listing: ToolListing;
   sessions: SessionHandles;
   relay: ElicitationRelay;
   inFlight: InFlightCalls;
@@ -34,7 +35,7 @@ export function handOver(deps: {
   modern: ModernHandler;
   logger: Logger;
 }): RequestHandler {
-  const { listing, sessions, relay, inFlight } = deps;
+  const { sessions, relay, inFlight } = deps;
 
   /** 2025 era: cancellations and answers to our questions, for this process or (through the store) another */
   async function routeClientMessages(access: VerifiedAccess, sessionKey: string, messages: Message[]): Promise<void> {
@@ -51,7 +52,7 @@ export function handOver(deps: {
   }
 
   /** The shared listing (over 100 KB) written in pieces: never copied or serialised per request. */
-  function sendListing(res: Response, id: unknown, inBatch: boolean, era: 'legacy' | 'modern'): void {
+  function sendListing(res: Response, listing: ToolListing, id: unknown, inBatch: boolean, era: 'legacy' | 'modern'): void {
     const envelope = Buffer.from(`${inBatch ? '[' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
     const closing = inBatch ? CLOSING_BRACE_AND_BRACKET : CLOSING_BRACE;
     const result = listing.resultJson(era);
@@ -61,9 +62,9 @@ export function handOver(deps: {
     res.end(closing);
   }
 
-  async function handToLegacySdk(req: Request, res: Response, access: VerifiedAccess, legacy: LegacyRequest, connection: AbortController) {
+  async function handToLegacySdk(req: Request, res: Response, access: VerifiedAccess, legacy: LegacyRequest, surface: ConnectionSurface, connection: AbortController) {
     const transport = new RelayingTransport(relay, access.accountId);
-    const server = deps.buildServer({ access, request: legacy, connectionSignal: connection.signal });
+    const server = deps.buildServer({ access, request: legacy, connectionSignal: connection.signal, surface });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -75,15 +76,16 @@ export function handOver(deps: {
   return async (req, res) => {
     const post = postOf(res);
     const access = accessOf(res);
+    const surface = surfaceOf(res);
     const listsOnly = post.requests.length === 1 && post.requests[0].method === 'tools/list';
     if (listsOnly && !acceptsJsonAndStream(req)) {
       return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
-    if (post.era.era === 'modern' && listsOnly) return sendListing(res, post.requests[0].id, false, 'modern');
+    if (post.era.era === 'modern' && listsOnly) return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern');
 
     const connection = new AbortController();
     res.on('close', () => connection.abort(new Error('connection closed')));
-    if (post.era.era === 'modern') return deps.modern.handle(req, res, { access, request: post.era, connectionSignal: connection.signal });
+    if (post.era.era === 'modern') return deps.modern.handle(req, res, { access, request: post.era, connectionSignal: connection.signal, surface });
 
     // 2025 era: answers and notifications alone, or beside a tools/list: nothing for the SDK to do
     const legacy = post.era;
@@ -95,7 +97,7 @@ export function handOver(deps: {
         deps.logger.warn('could not route a client message to another process', { error: error.message });
         return sendJsonRpcUnavailable(res);
       }
-      if (listsOnly) sendListing(res, post.requests[0].id, post.inBatch, 'legacy');
+      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy');
       else res.status(202).end();
       return;
     }
@@ -104,6 +106,6 @@ export function handOver(deps: {
       const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
       res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation) }));
     }
-    await handToLegacySdk(req, res, access, legacy, connection);
+    await handToLegacySdk(req, res, access, legacy, surface, connection);
   };
 }
