@@ -252,6 +252,60 @@ describe('the search mode (/mcp/x/search)', () => {
   });
 });
 
+describe('on 2026-07-28 (stateless, every request carries its _meta)', () => {
+  const MODERN_META = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'surfaces-modern', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+  };
+  const modern = (path: string, method: string, params: Record<string, unknown> = {}, token = 'token-all') =>
+    post(path, rpc(method, { ...params, _meta: MODERN_META }), token, {
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(method === 'tools/call' ? { 'mcp-name': String(params.name) } : {}),
+    });
+
+  it('discovers the surface: its instructions, and resources and prompts as on /mcp', async () => {
+    const discovered = (await modern('/mcp/x/search', 'server/discover')).message.result;
+    expect(discovered.instructions).toContain('find_tools');
+    expect(discovered.capabilities).toEqual(expect.objectContaining({ tools: expect.any(Object), resources: expect.any(Object), prompts: expect.any(Object) }));
+  });
+
+  it('lists the surface’s tools with resultType and a private cache hint', async () => {
+    const search = (await modern('/mcp/x/search', 'tools/list')).message.result;
+    expect(search).toEqual(expect.objectContaining({ resultType: 'complete', cacheScope: 'private' }));
+    expect(search.tools.map((tool: { name: string }) => tool.name)).toEqual(['find_tools', 'describe_tool', 'call_tool']);
+    const project = (await modern('/mcp/x/project/readonly', 'tools/list')).message.result.tools as Array<{ name: string }>;
+    expect(project.length).toBeGreaterThan(1);
+    expect(project.every((tool) => topicOf(tool.name) === 'project' && catalogue.get(tool.name)!.annotations.readOnlyHint)).toBe(true);
+  });
+
+  it('call_tool beyond the grant gets the step-up of a direct call, and runs nothing', async () => {
+    runner.calls.length = 0;
+    const searched = await modern('/mcp/x/search', 'tools/call', { name: 'call_tool', arguments: { name: 'mittwald_project_delete', arguments: { project_id: 'p-1' } } }, 'token-read');
+    expect(searched.status).toBe(403);
+    expect(searched.headers['www-authenticate']).toMatch(/insufficient_scope.*project:delete/);
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it('call_tool of a destructive tool asks by multi round-trip; the yes runs it once', async () => {
+    runner.calls.length = 0;
+    const deleteIt = { name: 'call_tool', arguments: { name: 'mittwald_project_delete', arguments: { project_id: 'p-1' } } };
+    const asked = (await modern('/mcp/x/search', 'tools/call', deleteIt)).message.result;
+    expect(asked.resultType).toBe('input_required');
+    expect(asked.inputRequests.confirm.params.message).toMatch(/"mw project delete" on project_id "p-1"/);
+    expect(runner.calls).toHaveLength(0);
+    const yes = { inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, requestState: asked.requestState };
+    const altered = await modern('/mcp/x/search', 'tools/call', { name: 'call_tool', arguments: { name: 'mittwald_project_delete', arguments: { project_id: 'p-2' } }, ...yes });
+    expect(altered.message.result.isError).toBe(true);
+    expect(runner.calls).toHaveLength(0);
+    const answered = await modern('/mcp/x/search', 'tools/call', { ...deleteIt, ...yes });
+    expect(answered.message.result.isError).toBeFalsy();
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0].argv).toEqual(expect.arrayContaining(['project', 'delete', 'p-1']));
+  });
+});
+
 describe('the README', () => {
   it('has the table of toolsets with their tool counts, as the catalogue has them', () => {
     const count = (topic: string) => catalogue.tools.filter((tool) => tool.topic === topic);
