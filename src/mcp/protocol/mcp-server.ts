@@ -7,6 +7,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type CallToolResult,
+  type ClientCapabilities,
   type Icon,
   type InputRequiredResult,
   ProtocolError,
@@ -105,8 +106,8 @@ export function createMcpServerFactory(deps: {
 
   function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
     if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
-    const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as { elicitation?: { form?: unknown } } | undefined;
-    const elicitation = capabilities?.elicitation;
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const elicitation = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)?.elicitation;
     return deps.roundTrips({
       accountId: context.access.accountId,
       // form elicitation: declared as `elicitation: {}` (form implied) or with `form`
