@@ -14,9 +14,13 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
+import { CONFIRMATION_VIEW_HTML, CONFIRMATION_VIEW_URI } from '../apps/confirmation-view.ts';
+import { showsViews, UI_EXTENSION_ID, VIEW_MIME_TYPE } from '../apps/ui-extension.ts';
+import { CONFIRM_IN_VIEW_TOOL, confirmInViewArguments, createViewConfirmations, notConfirmable } from '../apps/view-confirmations.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
+import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
@@ -93,9 +97,20 @@ export function createMcpServerFactory(deps: {
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
     'user confirmed them.';
 
+  const views = createViewConfirmations(deps.roundTrips);
+
+  /** what the client declared in this request's `_meta` (2026-07-28) */
+  const modernCapabilities = (ctx: ServerContext) =>
+    ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as { elicitation?: { form?: unknown } } | undefined;
+
+  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
+    context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx));
+
   function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
+    // a client that shows views asks in the view, also where it could elicit: the same question either way
+    if (clientShowsViews(context, ctx)) return views.asking(context.access.accountId);
     if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
-    const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as { elicitation?: { form?: unknown } } | undefined;
+    const capabilities = modernCapabilities(ctx);
     const elicitation = capabilities?.elicitation;
     return deps.roundTrips({
       accountId: context.access.accountId,
@@ -108,16 +123,26 @@ export function createMcpServerFactory(deps: {
 
   return function buildServer(context: McpRequestContext): Server {
     const server = new Server(deps.serverInfo, {
-      capabilities: { tools: { listChanged: false } },
+      // views are served to every client that asks; only those that announced the extension are shown them
+      capabilities: { tools: { listChanged: false }, resources: {}, extensions: { [UI_EXTENSION_ID]: {} } },
       instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT },
     });
 
-    server.setRequestHandler('tools/list', () => listing.result());
+    server.setRequestHandler('tools/list', (_request, ctx) => listing.result(clientShowsViews(context, ctx)));
+
+    server.setRequestHandler('resources/read', (request) => {
+      if (request.params.uri !== CONFIRMATION_VIEW_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
+      return { contents: [{ uri: CONFIRMATION_VIEW_URI, mimeType: VIEW_MIME_TYPE, text: CONFIRMATION_VIEW_HTML, _meta: { ui: { csp: {}, prefersBorder: true } } }] };
+    });
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
-      const tool = catalogue.get(request.params.name);
-      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      const inView = request.params.name === CONFIRM_IN_VIEW_TOOL ? confirmInViewArguments(request.params.arguments) : undefined;
+      if (request.params.name === CONFIRM_IN_VIEW_TOOL && !inView) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for ${CONFIRM_IN_VIEW_TOOL}`);
+      const tool = catalogue.get(inView ? inView.tool : request.params.name);
+      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${inView ? inView.tool : request.params.name}`);
+      // Allow in a view runs the call it confirms, and only a call that needs confirming
+      if (inView && !tool.needsConfirmation) return errorResult(notConfirmable(tool.name), []);
       const cancelled = new AbortController();
       const legacy = context.request.era === 'legacy' ? context.request : undefined;
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
@@ -135,10 +160,10 @@ export function createMcpServerFactory(deps: {
               { intervalMs: progressIntervalMs },
             );
       try {
-        return await callTool(tool, request.params.arguments, {
+        return await callTool(tool, inView ? inView.arguments : request.params.arguments, {
           access: context.access,
           signal,
-          confirm: confirmerFor(context, ctx, signal),
+          confirm: inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal),
           onProgress: progress?.line,
         });
       } finally {

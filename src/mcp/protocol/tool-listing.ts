@@ -4,8 +4,10 @@
 // `_meta` for clients that only read that): a model that never saw a write tool would never call
 // it, and the call beyond the grant is what starts the step-up (403 insufficient_scope).
 // On 2026-07-28 the list carries `resultType` and a cache hint: private, so no shared cache hands
-// one user's list to another (lists per connection or per grant stay safe to add).
+// one user's list to another (lists per connection or per grant stay safe to add). A client that
+// shows MCP Apps views gets the list with views (apps/view-listing.ts).
 import type { CacheHint, Tool } from '@modelcontextprotocol/server';
+import { listedWithViews } from '../apps/view-listing.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
@@ -38,13 +40,17 @@ export function listedTool(tool: ToolDefinition): ListedTool {
 
 export function createToolListing(catalogue: ToolCatalogue) {
   const tools = catalogue.tools.map(listedTool);
-  const json = Buffer.from(JSON.stringify({ tools }));
-  const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT }));
+  const viewTools = listedWithViews(catalogue, tools);
+  const encode = (listed: ListedTool[]) => ({
+    legacy: Buffer.from(JSON.stringify({ tools: listed })),
+    modern: Buffer.from(JSON.stringify({ tools: listed, resultType: 'complete', ...TOOL_LIST_CACHE_HINT })),
+  });
+  const json = { plain: encode(tools), views: encode(viewTools) };
 
   return {
-    /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint */
-    resultJson: (era: 'legacy' | 'modern' = 'legacy'): Buffer => (era === 'modern' ? modernJson : json),
-    result: (): { tools: ListedTool[] } => ({ tools }),
+    /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint; with views for a client that shows them */
+    resultJson: (era: 'legacy' | 'modern' = 'legacy', views = false): Buffer => json[views ? 'views' : 'plain'][era],
+    result: (views = false): { tools: ListedTool[] } => ({ tools: views ? viewTools : tools }),
   };
 }
 

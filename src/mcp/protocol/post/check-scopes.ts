@@ -1,11 +1,12 @@
-// The one scope check: before anything runs, every tool the POST calls must be covered by the
-// grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
+// The one scope check: before anything runs, every tool the POST calls (for the app-only tool of
+// confirmation views, the tool it confirms) must be covered by the grant. Otherwise 403 insufficient_scope names every scope the client should hold afterwards (so
 // it loses none), and the authorization server is told, so the client's refresh-first answer leads
 // to consent (oauth/step-up.ts). The same on both eras: it is HTTP, below the protocol.
 import type { RequestHandler } from 'express';
 import type { AppConfig } from '../../../config.ts';
 import type { Logger } from '../../../observability/logger.ts';
 import type { StepUpRequests } from '../../../oauth/access.ts';
+import { toolCalledBy } from '../../apps/view-confirmations.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
 import { sendInsufficientScope } from '../../http/challenges.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../tools/types.ts';
@@ -21,7 +22,7 @@ export function checkScopes(deps: { config: AppConfig; catalogue: ToolCatalogue;
     const access = accessOf(res);
     post.tools = post.requests
       .filter((m) => m.method === 'tools/call')
-      .map((m) => deps.catalogue.get(m.params!.name as string))
+      .map((m) => toolCalledBy(m.params, deps.catalogue))
       .filter((tool): tool is ToolDefinition => tool !== undefined);
     const lacking = [...new Set(post.tools.flatMap((tool) => missingScopes(tool, access.scopes)))];
     if (lacking.length === 0) return next();
