@@ -14,9 +14,9 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
-import { CONFIRMATION_VIEW_HTML, CONFIRMATION_VIEW_URI } from '../apps/confirmation-view.ts';
-import { showsViews, UI_EXTENSION_ID, VIEW_MIME_TYPE } from '../apps/ui-extension.ts';
+import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
 import { CONFIRM_IN_VIEW_TOOL, confirmInViewArguments, createViewConfirmations, notConfirmable } from '../apps/view-confirmations.ts';
+import { readView } from '../apps/view-resources.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
@@ -132,8 +132,9 @@ export function createMcpServerFactory(deps: {
     server.setRequestHandler('tools/list', (_request, ctx) => listing.result(clientShowsViews(context, ctx)));
 
     server.setRequestHandler('resources/read', (request) => {
-      if (request.params.uri !== CONFIRMATION_VIEW_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
-      return { contents: [{ uri: CONFIRMATION_VIEW_URI, mimeType: VIEW_MIME_TYPE, text: CONFIRMATION_VIEW_HTML, _meta: { ui: { csp: {}, prefersBorder: true } } }] };
+      const view = readView(request.params.uri);
+      if (!view) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
+      return view;
     });
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {

@@ -62,7 +62,8 @@ describe('what a client that announced the UI extension sees, and one that did n
     const tools = withViews.result.tools as Json[];
     expect(tools.find((t) => t.name === 'mittwald_project_delete')!._meta.ui).toEqual({ resourceUri: 'ui://mittwald-mcp/confirmation' });
     expect(tools.find((t) => t.name === APP_TOOL)!._meta.ui.visibility).toEqual(['app']);
-    expect(tools.find((t) => t.name === 'mittwald_project_list')!._meta.ui).toBeUndefined();
+    expect(tools.find((t) => t.name === 'mittwald_project_list')!._meta.ui).toEqual({ resourceUri: 'ui://mittwald-mcp/list/projects' });
+    expect(tools.find((t) => t.name === 'mittwald_user_get')!._meta.ui).toBeUndefined();
 
     const plain = await rawCall(processA.url, alice.accessToken, 'tools/list', { _meta: modernMeta({ elicitation: { form: {} } }) });
     expect((plain.result.tools as Json[]).map((t) => t.name)).not.toContain(APP_TOOL);
@@ -78,12 +79,28 @@ describe('what a client that announced the UI extension sees, and one that did n
     expect(((await plain.call('tools/list')).result.tools as Json[]).map((t) => t.name)).not.toContain(APP_TOOL);
   });
 
-  it('serves the view: HTML of the MCP Apps type, no outside domain declared, nothing loaded from elsewhere', async () => {
-    const read = await rawCall(processA.url, alice.accessToken, 'resources/read', { uri: 'ui://mittwald-mcp/confirmation', _meta: modernMeta(VIEWS_CAPABILITIES) });
-    const [view] = read.result.contents as Json[];
-    expect(view.mimeType).toBe('text/html;profile=mcp-app');
-    expect(view._meta.ui.csp).toEqual({});
-    expect(view.text).not.toMatch(/https?:\/\/|src=|href=|innerHTML|insertAdjacentHTML|document\.write/);
+  it('serves the views: HTML of the MCP Apps type, no outside domain declared, nothing loaded from elsewhere', async () => {
+    const listed = (await rawCall(processA.url, alice.accessToken, 'tools/list', { _meta: modernMeta(VIEWS_CAPABILITIES) })).result.tools as Json[];
+    const uris = [...new Set(listed.map((t) => t._meta?.ui?.resourceUri).filter(Boolean))];
+    expect(uris).toHaveLength(6); // the confirmation and five lists
+    for (const uri of uris) {
+      const read = await rawCall(processA.url, alice.accessToken, 'resources/read', { uri, _meta: modernMeta(VIEWS_CAPABILITIES) });
+      const [view] = read.result.contents as Json[];
+      expect(view.mimeType).toBe('text/html;profile=mcp-app');
+      expect(view._meta.ui.csp).toEqual({});
+      // the only address in a view is mStudio's, opened through the host (ui/open-link), never loaded
+      expect(view.text.replaceAll('https://studio.mittwald.de/app', '')).not.toMatch(/https?:\/\/|src=|href=|innerHTML|insertAdjacentHTML|document\.write/);
+    }
+    const unknown = await rawCall(processA.url, alice.accessToken, 'resources/read', { uri: 'ui://mittwald-mcp/list/constructor', _meta: modernMeta(VIEWS_CAPABILITIES) });
+    expect(unknown.error?.code).toBe(-32602);
+  });
+
+  it('a list called by a client that shows views gets the same result as any other', async () => {
+    const call = { name: 'mittwald_project_list', arguments: {} };
+    const withViews = await rawCall(processA.url, alice.accessToken, 'tools/call', { ...call, _meta: modernMeta(VIEWS_CAPABILITIES) });
+    const plain = await rawCall(processA.url, alice.accessToken, 'tools/call', { ...call, _meta: modernMeta({}) });
+    expect(withViews.result).toEqual(plain.result);
+    expect(withViews.result.structuredContent.items).toHaveLength(2);
   });
 
   it('a client without the extension gets the elicitation round trip, as before', async () => {
