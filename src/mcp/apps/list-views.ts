@@ -94,7 +94,8 @@ const STYLE = `
 input { padding: 6px 8px; border-radius: var(--border-radius-sm, 6px); border: 1px solid var(--color-border-primary, #8886); background: var(--color-background-secondary, Field); min-width: 0; flex: 0 1 220px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: var(--font-text-sm-size, 14px); }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--color-border-secondary, #8883); overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--color-border-secondary, #8883); white-space: nowrap; }
+td:first-child { white-space: normal; overflow-wrap: anywhere; min-width: 8em; }
 th button { all: unset; cursor: pointer; font-weight: var(--font-weight-semibold, 600); }
 td button { padding: 2px 8px; border-radius: var(--border-radius-sm, 6px); border: 1px solid var(--color-border-primary, #8886); background: none; cursor: pointer; white-space: nowrap; }
 #empty { margin-top: 8px; }
