@@ -28,17 +28,17 @@ beforeAll(async () => {
   redis = await startTestRedis();
   stack = await startStack({ env: { REDIS_URL: redis.url } });
   const { REDIS_URL: _shared, ...memoryEnv } = stack.env;
-  [processA, processB, memoryProcess] = await Promise.all([
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
-    startServerProcess({ ...stack.env, PORT: String(await freePort()) }),
-    // the memory store holds no grant of the stack's: its principal comes with a mittwald API token
-    startServerProcess({ ...memoryEnv, DIRECT_API_TOKENS: 'true', PORT: String(await freePort()) }),
-  ]);
+  // one after another, with time to spare: the machine is shared
+  const ready = { readyTimeoutMs: 120_000 };
+  processA = await startServerProcess({ ...stack.env, PORT: String(await freePort()) }, ready);
+  processB = await startServerProcess({ ...stack.env, PORT: String(await freePort()) }, ready);
+  // the memory store holds no grant of the stack's: its principal comes with a mittwald API token
+  memoryProcess = await startServerProcess({ ...memoryEnv, DIRECT_API_TOKENS: 'true', PORT: String(await freePort()) }, ready);
   alice = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
   stack.oauth.loginAs(stack.api.users[1].userId);
   bob = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
   stack.oauth.loginAs(stack.api.users[0].userId);
-}, 120_000);
+}, 480_000);
 
 afterAll(async () => {
   await Promise.all([processA?.stop('SIGKILL'), processB?.stop('SIGKILL'), memoryProcess?.stop('SIGKILL')]);
