@@ -113,6 +113,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   });
   const postSteps = createPostSteps({
     config,
+    catalogue,
     templates,
     sessions,
     endedSessions,

@@ -89,13 +89,14 @@ beforeEach(() => {
 });
 
 describe('capabilities', () => {
-  it('announces tools, resources, prompts and completions, no subscriptions and no logging', async () => {
+  it('announces tools, resources, prompts, completions and the MCP Apps extension, no subscriptions and no logging', async () => {
     const client = await connect('token-read');
     expect(client.getServerCapabilities()).toEqual({
       tools: { listChanged: false },
       resources: { subscribe: false, listChanged: false },
       prompts: { listChanged: false },
       completions: {},
+      extensions: { 'io.modelcontextprotocol/ui': {} },
     });
     await client.close();
   });

@@ -288,6 +288,17 @@ describe('on 2026-07-28 (stateless, every request carries its _meta)', () => {
     expect(runner.calls).toHaveLength(0);
   });
 
+  it('a client that shows MCP Apps views gets them on a toolset URL, not in the search mode (its call_tool names no view)', async () => {
+    const showsViews = { ...MODERN_META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } } };
+    const listedWith = async (path: string) => (await post(path, rpc('tools/list', { _meta: showsViews }), 'token-all', { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' })).message.result.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;
+    const project = await listedWith('/mcp/x/project');
+    expect(project.find((tool) => tool.name === 'mittwald_project_delete')?._meta?.ui?.resourceUri).toBe('ui://mittwald-mcp/confirmation');
+    expect(project.map((tool) => tool.name)).toContain('mittwald_confirm_in_view');
+    const search = await listedWith('/mcp/x/search');
+    expect(search.map((tool) => tool.name)).toEqual(['find_tools', 'describe_tool', 'call_tool']);
+    expect(search.some((tool) => tool._meta?.ui)).toBe(false);
+  });
+
   it('call_tool of a destructive tool asks by multi round-trip; the yes runs it once', async () => {
     runner.calls.length = 0;
     const deleteIt = { name: 'call_tool', arguments: { name: 'mittwald_project_delete', arguments: { project_id: 'p-1' } } };

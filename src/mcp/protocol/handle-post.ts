@@ -18,6 +18,7 @@ import { StoreUnavailableError } from '../../store/index.ts';
 import { sendJsonRpcUnavailable } from '../http/json-rpc-error.ts';
 import type { EndedSessions, SessionHandles } from '../http/session-handle.ts';
 import type { LiveTemplate } from '../resources/live-reads.ts';
+import type { ToolCatalogue } from '../tools/types.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import type { ElicitationRelay } from './legacy-elicitation-relay.ts';
 import type { McpServerFactory } from './mcp-server.ts';
@@ -31,6 +32,8 @@ import { readEnvelope } from './post/read-envelope.ts';
 
 export function createPostSteps(deps: {
   config: AppConfig;
+  /** for the app-only tool of confirmation views, which names the catalogue tool it confirms */
+  catalogue: ToolCatalogue;
   /** the resource templates: a read runs a command, so it needs that command's scopes */
   templates: LiveTemplate[];
   sessions: SessionHandles;

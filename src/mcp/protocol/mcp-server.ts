@@ -16,10 +16,19 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
+import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
+import {
+  CONFIRM_IN_VIEW_TOOL,
+  type ConfirmInViewArguments,
+  confirmInViewArguments,
+  createViewConfirmations,
+  notConfirmable,
+} from '../apps/view-confirmations.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
-import type { ConnectionSurface } from '../surface/connection-surface.ts';
+import type { CallTarget, ConnectionSurface } from '../surface/connection-surface.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
+import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
@@ -104,10 +113,28 @@ export function createMcpServerFactory(deps: {
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
     'user confirmed them. Guides are resources: read mittwald://guides/common-confusions before the first command.';
 
+  const views = createViewConfirmations(deps.roundTrips);
+
+  /** what the client declared in this request's `_meta` (2026-07-28) */
+  const modernCapabilities = (ctx: ServerContext) =>
+    (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+
+  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
+    context.surface.views && (context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx)));
+
+  /** the call Allow in a view confirms; only a call that needs confirming */
+  function confirmedInView(inView: ConfirmInViewArguments): CallTarget {
+    const tool = catalogue.get(inView.tool);
+    if (!tool) return { kind: 'unknown', message: `Unknown tool: ${inView.tool.slice(0, 200)}` };
+    if (!tool.needsConfirmation) return { kind: 'answer', result: errorResult(notConfirmable(tool.name), []) };
+    return { kind: 'tool', tool, arguments: inView.arguments };
+  }
+
   function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
+    // a client that shows views asks in the view, also where it could elicit: the same question either way
+    if (clientShowsViews(context, ctx)) return views.asking(context.access.accountId);
     if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
-    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-    const elicitation = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)?.elicitation;
+    const elicitation = modernCapabilities(ctx)?.elicitation;
     return deps.roundTrips({
       accountId: context.access.accountId,
       // form elicitation: declared as `elicitation: {}` (form implied) or with `form`
@@ -120,16 +147,24 @@ export function createMcpServerFactory(deps: {
   return function buildServer(context: McpRequestContext): Server {
     const onThisConnection = context.surface.instructions;
     const server = new Server(deps.serverInfo, {
-      capabilities: { tools: { listChanged: false }, ...RESOURCE_AND_PROMPT_CAPABILITIES },
+      capabilities: {
+        tools: { listChanged: false },
+        ...RESOURCE_AND_PROMPT_CAPABILITIES,
+        // views are served to every client that asks; only those that announced the extension are shown them
+        extensions: { [UI_EXTENSION_ID]: {} },
+      },
       instructions: onThisConnection ? `${instructions} ${onThisConnection}` : instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT, ...RESOURCE_AND_PROMPT_CACHE_HINTS },
     });
     registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
-    server.setRequestHandler('tools/list', () => context.surface.listing().result());
+    server.setRequestHandler('tools/list', (_request, ctx) => context.surface.listing().result(clientShowsViews(context, ctx)));
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
-      const target = context.surface.resolveCall(request.params.name, request.params.arguments);
+      const inView = request.params.name === CONFIRM_IN_VIEW_TOOL ? confirmInViewArguments(request.params.arguments) : undefined;
+      if (request.params.name === CONFIRM_IN_VIEW_TOOL && !inView) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for ${CONFIRM_IN_VIEW_TOOL}`);
+      // Allow in a view names the call it confirms: a call made on this connection's surface
+      const target = inView ? confirmedInView(inView) : context.surface.resolveCall(request.params.name, request.params.arguments);
       if (target.kind === 'unknown') throw new ProtocolError(ProtocolErrorCode.InvalidParams, target.message);
       if (target.kind === 'answer') return target.result;
       const tool = target.tool;
@@ -153,7 +188,7 @@ export function createMcpServerFactory(deps: {
         return await callTool(tool, target.arguments, {
           access: context.access,
           signal,
-          confirm: confirmerFor(context, ctx, signal),
+          confirm: inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal),
           onProgress: progress?.line,
         });
       } finally {

@@ -1,16 +1,19 @@
 // The thin layer between the SDK server and the plain modules beside the tools: resources
-// (guides and live templates), workflow prompts and id completions, on both eras. Everything it
+// (guides, live templates, and the MCP Apps views, read but not listed: hosts read a view a tool
+// names), workflow prompts and id completions, on both eras. Everything it
 // registers is announced in RESOURCE_AND_PROMPT_CAPABILITIES, and nothing else (no subscriptions:
 // nothing here would ever notify one).
 import {
   type CacheHint,
   ProtocolError,
   ProtocolErrorCode,
+  type ReadResourceResult,
   ResourceNotFoundError,
   type Server,
   type ServerContext,
   specTypeSchemas,
 } from '@modelcontextprotocol/server';
+import { readView } from '../apps/view-resources.ts';
 import type { IdCompleter } from '../completions/id-completions.ts';
 import { findPrompt, getPrompt, listPrompts } from '../prompts/workflow-prompts.ts';
 import { RequestError } from '../request-error.ts';
@@ -79,7 +82,7 @@ export function registerResourcesAndPrompts(server: Server, deps: ResourcesAndPr
   server.setRequestHandler('resources/list', () => ({ resources: reader.listResources() }));
   server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: reader.listTemplates() }));
   server.setRequestHandler('resources/read', { params: specTypeSchemas.ReadResourceRequestParams }, (params, ctx) =>
-    answering(() => reader.read(params.uri, { access: context.access, signal: signalOf(ctx) }), params.uri),
+    answering<ReadResourceResult>(() => readView(params.uri) ?? reader.read(params.uri, { access: context.access, signal: signalOf(ctx) }), params.uri),
   );
   server.setRequestHandler('prompts/list', () => ({ prompts: listPrompts() }));
   server.setRequestHandler('prompts/get', { params: specTypeSchemas.GetPromptRequestParams }, (params) =>

@@ -4,7 +4,8 @@
 // reads): a model that never saw a write tool would never call it, and the call beyond the grant is
 // what starts the step-up (403 insufficient_scope).
 // On 2026-07-28 the list carries `resultType` and a cache hint: private, so no shared cache hands
-// one user's list to another (and each surface is its own URL).
+// one user's list to another (and each surface is its own URL). A client that shows MCP Apps views
+// gets the list with views (apps/view-listing.ts).
 //
 // The list is what every connection pays for in tokens before the user says a word, so no field
 // appears twice and nothing is listed the model cannot use: the title once (not again in the
@@ -14,8 +15,9 @@
 // in force: calls are validated against the full schema (validate-input.ts), whose refusal names
 // the rule.
 import { type CacheHint, type Implementation, SERVER_INFO_META_KEY, type Tool } from '@modelcontextprotocol/server';
+import { listedWithViews } from '../apps/view-listing.ts';
 import { MAX_ARRAY_ITEMS, MAX_STRING_LENGTH, NO_NUL_BYTES, NOT_FLAG_LIKE } from '../tools/input-schema.ts';
-import type { ToolAnnotations, ToolDefinition } from '../tools/types.ts';
+import type { ToolAnnotations, ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
 export const TOOL_LIST_CACHE_HINT = { ttlMs: 5 * 60_000, cacheScope: 'private' } as const satisfies CacheHint;
@@ -78,22 +80,29 @@ export function listedTool(tool: ToolDefinition): ListedTool {
 }
 
 /**
- * A tools/list answer for these tools, serialised once for each era. `serverInfo` goes into
- * 2026-07-28 results' _meta, as the SDK puts it into those it answers itself.
+ * A tools/list answer for these tools, serialised once for each era, and for clients that show
+ * views with `viewTools` (without, they get `tools`). `serverInfo` goes into 2026-07-28 results'
+ * _meta, as the SDK puts it into those it answers itself.
  */
-export function toolListingOf(tools: Tool[], serverInfo?: Implementation) {
-  const json = Buffer.from(JSON.stringify({ tools }));
+export function toolListingOf(tools: Tool[], serverInfo?: Implementation, viewTools?: Tool[]) {
   const serverMeta = serverInfo && { _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
-  const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta }));
+  const encode = (listed: Tool[]) => ({
+    legacy: Buffer.from(JSON.stringify({ tools: listed })),
+    modern: Buffer.from(JSON.stringify({ tools: listed, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta })),
+  });
+  const plain = encode(tools);
+  const json = { plain, views: viewTools ? encode(viewTools) : plain };
   return {
-    /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint */
-    resultJson: (era: 'legacy' | 'modern' = 'legacy'): Buffer => (era === 'modern' ? modernJson : json),
-    result: (): { tools: Tool[] } => ({ tools }),
+    /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint; with views for a client that shows them */
+    resultJson: (era: 'legacy' | 'modern' = 'legacy', views = false): Buffer => json[views ? 'views' : 'plain'][era],
+    result: (views = false): { tools: Tool[] } => ({ tools: views && viewTools ? viewTools : tools }),
   };
 }
 
-export function createToolListing(source: { tools: readonly ToolDefinition[] }, serverInfo?: Implementation) {
-  return toolListingOf(source.tools.map(listedTool), serverInfo);
+/** The listing of `offered` (the whole catalogue, or a surface's share of it), with and without views. */
+export function createToolListing(catalogue: ToolCatalogue, offered: readonly ToolDefinition[] = catalogue.tools, serverInfo?: Implementation) {
+  const tools = offered.map(listedTool);
+  return toolListingOf(tools, serverInfo, listedWithViews(catalogue, tools));
 }
 
 export type ToolListing = ReturnType<typeof toolListingOf>;

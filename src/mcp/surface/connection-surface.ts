@@ -25,6 +25,11 @@ export interface ConnectionSurface {
   listing(): ToolListing;
   /** what the model should know about this connection beyond the server's instructions */
   instructions?: string;
+  /**
+   * MCP Apps views are offered here, to clients that show them. Not in the search mode: its
+   * call_tool names no view, so there a call is confirmed by elicitation or the confirm flag.
+   */
+  views: boolean;
   resolveCall(name: string, args: unknown): CallTarget;
 }
 
@@ -48,6 +53,7 @@ function directSurface(offered: readonly ToolDefinition[], listing: () => ToolLi
   return {
     listing,
     instructions,
+    views: true,
     resolveCall(name, args) {
       const tool = byName.get(name);
       return tool ? { kind: 'tool', tool, arguments: args } : { kind: 'unknown', message: notHere(name) };
@@ -63,6 +69,7 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[], ser
     instructions:
       `This connection reaches the tools through ${FIND_TOOLS} (find them by words or topic), ${DESCRIBE_TOOL} (their inputs) ` +
       `and ${CALL_TOOL} (run one by name); each runs as if called directly.`,
+    views: false,
     resolveCall(name, args) {
       if (name !== FIND_TOOLS && name !== DESCRIBE_TOOL && name !== CALL_TOOL) return { kind: 'unknown', message: notHere(name) };
       const input = args ?? {};
@@ -86,7 +93,7 @@ function toolsetNames(catalogue: ToolCatalogue): string[] {
 /** `serverInfo`: for the 2026-07-28 lists' _meta (tool-listing.ts) */
 export function createConnectionSurfaces(catalogue: ToolCatalogue, serverInfo?: Implementation) {
   const toolsets = toolsetNames(catalogue);
-  const wholeListing = createToolListing(catalogue, serverInfo);
+  const wholeListing = createToolListing(catalogue, catalogue.tools, serverInfo);
   const whole = directSurface(catalogue.tools, () => wholeListing);
   const built = new Map<string, ConnectionSurface>();
 
@@ -96,7 +103,7 @@ export function createConnectionSurfaces(catalogue: ToolCatalogue, serverInfo?: 
     );
     if (search) return searchSurface(offered, [...new Set(offered.map((tool) => tool.topic))], serverInfo);
     const narrowed = `${topics.length ? `the toolsets ${topics.join(', ')}` : 'every toolset'}${readOnly ? ', read-only tools only' : ''}`;
-    return directSurface(offered, once(() => createToolListing({ tools: offered }, serverInfo)), `This connection offers ${narrowed}; /mcp offers every tool.`);
+    return directSurface(offered, once(() => createToolListing(catalogue, offered, serverInfo)), `This connection offers ${narrowed}; /mcp offers every tool.`);
   }
 
   return {

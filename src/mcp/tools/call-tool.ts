@@ -84,6 +84,7 @@ export function createToolCaller(deps: ToolCallerDeps) {
       const outcome = await context.confirm(tool, input);
       if ('refusal' in outcome) return errorResult(outcome.refusal, secrets);
       if ('inputRequired' in outcome) return outcome.inputRequired;
+      if ('view' in outcome) return outcome.view;
       deps.logger.warn('confirmed tool call', {
         tool: tool.name,
         account: context.access.accountId,

@@ -4,7 +4,7 @@
 // The question names the command, what it acts on and the other arguments given, never a secret.
 // How the asking travels is the era's: inside the call on 2025 (askingConfirmer), as the call's
 // answer and its retry on 2026-07-28 (protocol/confirmation-round-trip.ts).
-import type { InputRequiredResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { ToolError } from './errors.ts';
 import { CONFIRM_PROPERTY, type ToolDefinition } from './types.ts';
 
@@ -15,8 +15,8 @@ export type AskUser = (question: string) => Promise<ConfirmationAnswer>;
 
 export type ConfirmedBy = 'user' | 'confirm-flag';
 
-/** How the call was confirmed, the refusal to return (nothing has run), or the question to answer with (2026-07-28). */
-export type ConfirmationOutcome = { confirmedBy: ConfirmedBy } | { refusal: ToolError } | { inputRequired: InputRequiredResult };
+/** How the call was confirmed, the refusal to return (nothing has run), or the question to answer with (2026-07-28; or a view, apps/). */
+export type ConfirmationOutcome = { confirmedBy: ConfirmedBy } | { refusal: ToolError } | { inputRequired: InputRequiredResult } | { view: CallToolResult };
 
 /** Decides whether a call that needs confirmation may run. */
 export type Confirmer = (tool: ToolDefinition, input: Record<string, unknown>) => Promise<ConfirmationOutcome>;

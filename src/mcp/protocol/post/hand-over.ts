@@ -1,12 +1,14 @@
 // The last step: what needs no SDK is answered here (tools/list from the precomputed listing of the
-// connection's surface; on the 2025 era cancellations and answers to our questions, routed to the
-// process that holds their call), everything else goes to a per-request SDK server: the 2025 era through our relaying transport
-// (with its session handle), 2026-07-28 through the SDK's createMcpHandler.
+// connection's surface, with views for a client that shows them; on the 2025 era cancellations and
+// answers to our questions, routed to the process that holds their call), everything else goes to a
+// per-request SDK server: the 2025 era through our relaying transport (with its session handle),
+// 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../../../observability/logger.ts';
 import type { VerifiedAccess } from '../../../oauth/access.ts';
 import { StoreUnavailableError } from '../../../store/index.ts';
+import { showsViews } from '../../apps/ui-extension.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
 import { sendJsonRpcError, sendJsonRpcUnavailable } from '../../http/json-rpc-error.ts';
 import type { SessionHandles } from '../../http/session-handle.ts';
@@ -52,10 +54,10 @@ export function handOver(deps: {
   }
 
   /** The shared listing (over 100 KB) written in pieces: never copied or serialised per request. */
-  function sendListing(res: Response, listing: ToolListing, id: unknown, inBatch: boolean, era: 'legacy' | 'modern'): void {
+  function sendListing(res: Response, listing: ToolListing, id: unknown, inBatch: boolean, era: 'legacy' | 'modern', views: boolean): void {
     const envelope = Buffer.from(`${inBatch ? '[' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
     const closing = inBatch ? CLOSING_BRACE_AND_BRACKET : CLOSING_BRACE;
-    const result = listing.resultJson(era);
+    const result = listing.resultJson(era, views);
     res.type('application/json').set('Content-Length', String(envelope.length + result.length + closing.length));
     res.write(envelope);
     res.write(result);
@@ -81,7 +83,11 @@ export function handOver(deps: {
     if (listsOnly && !acceptsJsonAndStream(req)) {
       return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
-    if (post.era.era === 'modern' && listsOnly) return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern');
+    if (post.era.era === 'modern' && listsOnly) {
+      const meta = post.requests[0].params?._meta as Record<string, unknown> | undefined;
+      const views = surface.views && showsViews(meta?.[CLIENT_CAPABILITIES_META_KEY]);
+      return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern', views);
+    }
 
     const connection = new AbortController();
     res.on('close', () => connection.abort(new Error('connection closed')));
@@ -97,14 +103,14 @@ export function handOver(deps: {
         deps.logger.warn('could not route a client message to another process', { error: error.message });
         return sendJsonRpcUnavailable(res);
       }
-      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy');
+      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', surface.views && legacy.session.views);
       else res.status(202).end();
       return;
     }
     const initialize = post.messages.find((m) => m.method === 'initialize');
     if (initialize) {
       const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
-      res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation) }));
+      res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation), views: showsViews(capabilities) }));
     }
     await handToLegacySdk(req, res, access, legacy, surface, connection);
   };
