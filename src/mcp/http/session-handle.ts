@@ -1,7 +1,7 @@
 // Sessions: we run stateless (any process answers any request, restarts lose nothing, no session
 // store to read on the hot path), and still hand out an Mcp-Session-Id. It is a signed,
-// self-contained handle that remembers what the client declared at initialize (elicitation
-// support) and is bound to the user: a handle presented with another user's token, forged or
+// self-contained handle that remembers what the client declared at initialize (elicitation and
+// task support) and is bound to the user: a handle presented with another user's token, forged or
 // expired is "Session not found" (404). Ending one (DELETE) is remembered in the store, in one
 // bounded record per user.
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +14,8 @@ export const SESSION_MAX_AGE_SECONDS = 7 * 24 * 3600;
 export interface SessionFacts {
   /** the client declared the elicitation capability at initialize */
   elicitation: boolean;
+  /** the client declared the tasks capability at initialize */
+  tasks: boolean;
 }
 
 export interface OpenedSession extends SessionFacts {
@@ -27,6 +29,8 @@ interface HandlePayload {
   /** hash of the account id: binds the handle to the user without showing who it is */
   a: string;
   e: 0 | 1;
+  /** task support; absent in handles issued before tasks existed */
+  k?: 0 | 1;
   s: string;
   /** issued at, epoch seconds */
   t: number;
@@ -44,6 +48,7 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
       const payload: HandlePayload = {
         a: accountHash(accountId),
         e: facts.elicitation ? 1 : 0,
+        k: facts.tasks ? 1 : 0,
         s: randomBytes(12).toString('base64url'),
         t: Math.floor(now() / 1000),
       };
@@ -54,7 +59,7 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
       const payload = handles.open(handle) as Partial<HandlePayload> | undefined;
       if (!payload || payload.a !== accountHash(accountId) || typeof payload.s !== 'string' || typeof payload.t !== 'number') return undefined;
       if (!(now() / 1000 - payload.t < SESSION_MAX_AGE_SECONDS)) return undefined;
-      return { elicitation: payload.e === 1, id: payload.s, issuedAt: payload.t };
+      return { elicitation: payload.e === 1, tasks: payload.k === 1, id: payload.s, issuedAt: payload.t };
     },
   };
 }

@@ -22,6 +22,8 @@ import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
+import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
+import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
 import { TOOL_LIST_CACHE_HINT, type ToolListing } from './tool-listing.ts';
 
 /** how long a 2025 call that needs confirmation waits for the user's answer */
@@ -82,6 +84,7 @@ export function createMcpServerFactory(deps: {
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   roundTrips: RoundTripConfirmations;
+  tasks: ToolCallTasks;
   serverInfo: ServerInfo;
   progressIntervalMs?: number;
 }) {
@@ -108,13 +111,16 @@ export function createMcpServerFactory(deps: {
   }
 
   return function buildServer(context: McpRequestContext): Server {
+    const legacyEra = context.request.era === 'legacy';
     const server = new Server(deps.serverInfo, {
-      capabilities: { tools: { listChanged: false } },
+      // tasks: the 2025-11-25 experimental ones (the 2026-07-28 extension is not served yet)
+      capabilities: { tools: { listChanged: false }, ...(legacyEra && { tasks: SERVER_TASKS_CAPABILITY }) },
       instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT },
     });
 
-    server.setRequestHandler('tools/list', () => listing.result());
+    server.setRequestHandler('tools/list', () => listing.result(context.request.era));
+    if (legacyEra) deps.tasks.serveTaskMethods(server, context.access.accountId);
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
       const tool = catalogue.get(request.params.name);
@@ -124,6 +130,17 @@ export function createMcpServerFactory(deps: {
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
       const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
       const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
+      if (legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+        try {
+          return await deps.tasks.callAsTask(tool, request.params.arguments, {
+            access: context.access,
+            requestSignal: signal,
+            confirm: confirmerFor(context, ctx, signal),
+          });
+        } finally {
+          untrack?.();
+        }
+      }
       const progressToken = request.params._meta?.progressToken;
       const progress =
         progressToken === undefined

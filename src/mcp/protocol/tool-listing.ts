@@ -7,6 +7,7 @@
 // one user's list to another (lists per connection or per grant stay safe to add).
 import { type CacheHint, type Implementation, SERVER_INFO_META_KEY, type Tool } from '@modelcontextprotocol/server';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+import { runsAsTask, TASK_EXECUTION } from './tasks/task-support.ts';
 
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
 export const TOOL_LIST_CACHE_HINT = { ttlMs: 5 * 60_000, cacheScope: 'private' } as const satisfies CacheHint;
@@ -39,14 +40,16 @@ export function listedTool(tool: ToolDefinition): ListedTool {
 /** `serverInfo` goes into 2026-07-28 results' _meta, as the SDK puts it into those it answers itself */
 export function createToolListing(catalogue: ToolCatalogue, serverInfo?: Implementation) {
   const tools = catalogue.tools.map(listedTool);
-  const json = Buffer.from(JSON.stringify({ tools }));
+  // 2025 era: the tools that may run as a task say so (the 2026-07-28 tool has no such field)
+  const legacyTools = catalogue.tools.map((tool) => (runsAsTask(tool) ? { ...listedTool(tool), execution: TASK_EXECUTION } : listedTool(tool)));
+  const json = Buffer.from(JSON.stringify({ tools: legacyTools }));
   const serverMeta = serverInfo && { _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
   const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta }));
 
   return {
     /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint */
     resultJson: (era: 'legacy' | 'modern' = 'legacy'): Buffer => (era === 'modern' ? modernJson : json),
-    result: (): { tools: ListedTool[] } => ({ tools }),
+    result: (era: 'legacy' | 'modern' = 'legacy'): { tools: ListedTool[] } => ({ tools: era === 'modern' ? tools : legacyTools }),
   };
 }
 

@@ -3,7 +3,7 @@
 // everything else goes to a per-request SDK server: the 2025 era through our relaying transport
 // (with its session handle), 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../../../observability/logger.ts';
 import type { VerifiedAccess } from '../../../oauth/access.ts';
 import { StoreUnavailableError } from '../../../store/index.ts';
@@ -14,6 +14,7 @@ import type { InFlightCalls } from '../in-flight-calls.ts';
 import { type ElicitationRelay, RelayingTransport } from '../legacy-elicitation-relay.ts';
 import type { LegacyRequest, McpServerFactory } from '../mcp-server.ts';
 import type { ModernHandler } from '../modern-handler.ts';
+import { clientKnowsTasks } from '../tasks/task-support.ts';
 import type { ToolListing } from '../tool-listing.ts';
 import { type Message, postOf } from './post-state.ts';
 
@@ -101,8 +102,11 @@ export function handOver(deps: {
     }
     const initialize = post.messages.find((m) => m.method === 'initialize');
     if (initialize) {
-      const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
-      res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation) }));
+      const capabilities = (initialize.params?.capabilities ?? {}) as ClientCapabilities;
+      res.setHeader(
+        'Mcp-Session-Id',
+        sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation), tasks: clientKnowsTasks(capabilities) }),
+      );
     }
     await handToLegacySdk(req, res, access, legacy, connection);
   };
