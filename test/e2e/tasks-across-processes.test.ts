@@ -68,6 +68,14 @@ const backupCall = (projectId: string) => ({
 describe('a --wait call as a task, across processes', () => {
   const projectId = () => stack.api.users[0].projects[0].id;
 
+  /** Alice's backup whose wait does not end by itself, as a task created at A */
+  async function startTaskThatWaits(): Promise<{ session: string; taskId: string }> {
+    stack.api.setReadinessDelay(600_000);
+    const { session } = await initialize(processA, alice.accessToken, { tasks: {} });
+    const created = await request(processA, alice.accessToken, session, 'tools/call', backupCall(projectId()));
+    return { session, taskId: (created.message!.result.task as Json).taskId };
+  }
+
   it('announces tasks and marks the tools that may run as one', async () => {
     const { session, serverCapabilities } = await initialize(processA, alice.accessToken, { tasks: {} });
     expect(serverCapabilities.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
@@ -98,10 +106,7 @@ describe('a --wait call as a task, across processes', () => {
   }, 60_000);
 
   it('is cancelled at B: the mw child at A ends, the task stays cancelled', async () => {
-    stack.api.setReadinessDelay(600_000);
-    const { session } = await initialize(processA, alice.accessToken, { tasks: {} });
-    const created = await request(processA, alice.accessToken, session, 'tools/call', backupCall(projectId()));
-    const { taskId } = created.message!.result.task as Json;
+    const { session, taskId } = await startTaskThatWaits();
     await waitFor(() => standInProcesses(stack.api.url).length > 0, 30_000, 'the waiting mw');
 
     const cancelled = await request(processB, alice.accessToken, session, 'tasks/cancel', { taskId });
@@ -114,10 +119,7 @@ describe('a --wait call as a task, across processes', () => {
   }, 60_000);
 
   it("is not found for another user, at either process, and not in their list", async () => {
-    stack.api.setReadinessDelay(600_000);
-    const { session } = await initialize(processA, alice.accessToken, { tasks: {} });
-    const created = await request(processA, alice.accessToken, session, 'tools/call', backupCall(projectId()));
-    const { taskId } = created.message!.result.task as Json;
+    const { session, taskId } = await startTaskThatWaits();
 
     const bobs = await initialize(processB, bob.accessToken, { tasks: {} });
     for (const server of [processA, processB]) {
