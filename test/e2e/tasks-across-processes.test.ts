@@ -10,7 +10,7 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 import { startStack, type Stack } from '../support/stack.ts';
 
 type Json = Record<string, any>;
-const SCOPE = 'project:read backup:read backup:write';
+const SCOPE = 'project:read backup:read backup:write database:read database:write';
 
 let redis: TestRedis;
 let stack: Stack;
@@ -136,6 +136,21 @@ describe('a --wait call as a task, across processes', () => {
     await request(processB, alice.accessToken, session, 'tasks/cancel', { taskId });
     await waitFor(() => standInProcesses(stack.api.url).length === 0, 30_000, 'the cancelled mw to be gone');
   }, 60_000);
+
+  it('is not created for a call the user has not confirmed: the refusal comes first and nothing runs', async () => {
+    // a destructive --wait tool; without elicitation only the confirm flag confirms it
+    const { session } = await initialize(processA, alice.accessToken, { tasks: {} });
+    const answer = await request(processA, alice.accessToken, session, 'tools/call', {
+      name: 'mittwald_database_mysql_upgrade',
+      arguments: { database_id: 'mysql-a1b2c3', version: 'latest', wait: true },
+      task: {},
+    });
+    expect(answer.message!.result.task).toBeUndefined();
+    expect(answer.message!.result.structuredContent.error.code).toBe('confirmation_required');
+    const listed = await request(processB, alice.accessToken, session, 'tasks/list');
+    expect((listed.message!.result.tasks as Json[]).filter((t) => t.status === 'working')).toEqual([]);
+    expect(standInProcesses(stack.api.url)).toEqual([]);
+  });
 
   it('runs as before for a client that did not declare tasks', async () => {
     stack.api.setReadinessDelay(1_000);
