@@ -41,7 +41,7 @@ export function listedTool(tool: ToolDefinition): ListedTool {
 export function createToolListing(catalogue: ToolCatalogue, serverInfo?: Implementation) {
   const tools = catalogue.tools.map(listedTool);
   // 2025 era: the tools that may run as a task say so (the 2026-07-28 tool has no such field)
-  const legacyTools = catalogue.tools.map((tool) => (runsAsTask(tool) ? { ...listedTool(tool), execution: TASK_EXECUTION } : listedTool(tool)));
+  const legacyTools = catalogue.tools.map((tool, i) => (runsAsTask(tool) ? { ...tools[i], execution: TASK_EXECUTION } : tools[i]));
   const json = Buffer.from(JSON.stringify({ tools: legacyTools }));
   const serverMeta = serverInfo && { _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
   const modernJson = Buffer.from(JSON.stringify({ tools, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta }));
