@@ -1,7 +1,7 @@
 // Tasks in the store: a user's own, moved once from working to one terminal state, forgotten after
 // their lifetime, and bounded in number per user.
 import { describe, expect, it } from '@jest/globals';
-import { MAX_TASKS_PER_USER, RESULT_RETENTION_MS, createTaskRecords } from '../../src/mcp/protocol/tasks/task-records.ts';
+import { MAX_TASKS_PER_USER, ORPHAN_GRACE_MS, RESULT_RETENTION_MS, createTaskRecords } from '../../src/mcp/protocol/tasks/task-records.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 
 const RUN_MS = 60_000;
@@ -54,6 +54,19 @@ describe('task records', () => {
     advance(2_000);
     expect(await tasks.get('alice', task.taskId)).toBeUndefined();
     expect(await tasks.list('alice')).toEqual([]);
+  });
+
+  it('are failed once working well past their time limit: the process that ran them is gone', async () => {
+    const { tasks, advance } = records();
+    const task = (await tasks.create('alice', RUN_MS))!;
+    advance(RUN_MS + ORPHAN_GRACE_MS - 1_000);
+    expect((await tasks.get('alice', task.taskId))?.task.status).toBe('working');
+    advance(2_000);
+    const orphan = await tasks.get('alice', task.taskId);
+    expect(orphan?.task.status).toBe('failed');
+    expect(orphan?.result?.structuredContent).toEqual({ error: expect.objectContaining({ code: 'unavailable' }) });
+    await tasks.finish('alice', task.taskId, done);
+    expect((await tasks.list('alice'))[0].status).toBe('failed');
   });
 
   it('are bounded per user: beyond the cap no task is made until one is forgotten', async () => {
