@@ -24,6 +24,8 @@ import { createInFlightCalls } from './protocol/in-flight-calls.ts';
 import { createElicitationRelay } from './protocol/legacy-elicitation-relay.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
 import { createModernHandler } from './protocol/modern-handler.ts';
+import { createTaskRecords } from './protocol/tasks/task-records.ts';
+import { createToolCallTasks } from './protocol/tasks/tool-call-tasks.ts';
 import { createToolListing } from './protocol/tool-listing.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
@@ -75,7 +77,8 @@ export function maxRequestsInFlight(config: AppConfig): number {
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
-  const listing = createToolListing(catalogue);
+  const serverInfo = deps.serverInfo ?? defaultServerInfo(config);
+  const listing = createToolListing(catalogue, serverInfo);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls({ store: deps.store, logger });
@@ -93,7 +96,8 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     callTool,
     inFlight,
     roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
-    serverInfo: deps.serverInfo ?? defaultServerInfo(config),
+    tasks: createToolCallTasks({ records: createTaskRecords(deps.store), inFlight, callTool, logger }),
+    serverInfo,
     progressIntervalMs: deps.progressIntervalMs,
   });
   const postSteps = createPostSteps({

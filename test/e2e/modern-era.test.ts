@@ -4,6 +4,8 @@
 // every forged, replayed, altered or foreign answer is refused with nothing run.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type AuthorizedClient, authorizeClient, overridesWithFaultTools, standInProcesses, waitFor } from '../reliability/helpers.ts';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
@@ -68,6 +70,16 @@ async function modern(url: string, token: string, method: string, params: Json =
   const text = await response.text();
   const data = text.startsWith('{') ? text : text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).pop();
   return { status: response.status, message: data ? (JSON.parse(data) as Json) : undefined };
+}
+
+/** Starts a never-ending call, cancels it once its mw runs, and waits for the mw tree to be gone. */
+async function expectCancellationEndsMw(call: (signal: AbortSignal) => Promise<unknown>) {
+  const stop = new AbortController();
+  const hanging = call(stop.signal);
+  await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
+  stop.abort();
+  await expect(hanging).rejects.toThrow();
+  await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
 }
 
 const textOf = (result: Json) => (result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
@@ -145,12 +157,24 @@ describe('the SDK v2 client pinned to 2026-07-28 with a mittwald API token', () 
     const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
     expect(user.isError).toBeFalsy();
 
-    const stop = new AbortController();
-    const hanging = client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal: stop.signal });
-    await waitFor(() => standInProcesses(stack.api.url).length >= 2, 20_000, 'the hanging mw and its grandchild');
-    stop.abort();
-    await expect(hanging).rejects.toThrow();
-    await waitFor(() => standInProcesses(stack.api.url).length === 0, 20_000, 'the cancelled mw and its grandchild to be gone');
+    await expectCancellationEndsMw((signal) => client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, { signal }));
+    await client.close();
+  }, 60_000);
+});
+
+describe('the v1 SDK client (2025-11-25) beside it, with the same kind of token', () => {
+  it('lists, calls, and cancels a running call (notifications/cancelled): the mw process tree ends', async () => {
+    const apiToken = 'mw-api-token-of-alice-2025';
+    stack.api.grantToken(apiToken, stack.api.users[0].userId);
+    const client = new LegacyClient({ name: 'ci-2025', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(`${processB.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${apiToken}` } } }));
+    expect(client.getServerVersion()).toEqual(expect.objectContaining({ name: 'mittwald-mcp', title: 'mittwald mStudio' }));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('mittwald_stand_in_hang');
+    const user = await client.callTool({ name: 'mittwald_user_get', arguments: {} });
+    expect(user.isError).toBeFalsy();
+
+    await expectCancellationEndsMw((signal) => client.callTool({ name: 'mittwald_stand_in_hang', arguments: {} }, undefined, { signal }));
     await client.close();
   }, 60_000);
 });
@@ -160,6 +184,7 @@ describe('2026-07-28 over raw HTTP, two processes on one Redis', () => {
     const { status, message } = await modern(processA.url, alice.accessToken, 'tools/list');
     expect(status).toBe(200);
     expect(message!.result).toEqual(expect.objectContaining({ resultType: 'complete', cacheScope: 'private', ttlMs: expect.any(Number) }));
+    expect(message!.result._meta['io.modelcontextprotocol/serverInfo']).toEqual(expect.objectContaining({ name: 'mittwald-mcp' }));
     expect(message!.result.tools.length).toBeGreaterThan(10);
   });
 
@@ -174,6 +199,25 @@ describe('2026-07-28 over raw HTTP, two processes on one Redis', () => {
       const { status, message } = await modern(processA.url, alice.accessToken, method, params, headers);
       expect(status).toBe(400);
       expect(message!.error.code).toBe(-32020);
+    }
+    expect(stack.api.state.projects.has(victim)).toBe(true);
+  });
+
+  it('a malformed 2026-07-28 request is refused with a 4xx JSON-RPC error, never a 500', async () => {
+    const victim = stack.api.users[0].projects[1].id;
+    const deleteIt = { name: 'mittwald_project_delete', arguments: { project_id: victim } };
+    const cases: Array<[string, Json, Record<string, string>]> = [
+      ['tools/list', { _meta: { 'io.modelcontextprotocol/clientCapabilities': 'all of them' } }, {}],
+      ['tools/list', { _meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } }, { 'mcp-protocol-version': '2099-01-01' }],
+      ['tools/call', deleteIt, { 'mcp-name': '=?base64?!!!?=' }],
+      ['tools/call', { ...deleteIt, requestState: 42, inputResponses: 'yes' }, {}],
+      ['tools/call', { ...deleteIt, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, requestState: 'c1.e30.AAAA' }, {}],
+      ['server/discover', {}, { 'mcp-method': 'tools/list' }],
+    ];
+    for (const [method, params, headers] of cases) {
+      const { status, message } = await modern(processA.url, alice.accessToken, method, params, headers);
+      expect(status).toBeLessThan(500);
+      expect(message?.error ?? message?.result?.isError).toBeTruthy();
     }
     expect(stack.api.state.projects.has(victim)).toBe(true);
   });

@@ -6,6 +6,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type CallToolResult,
+  type ClientCapabilities,
   type Icon,
   type InputRequiredResult,
   ProtocolError,
@@ -25,6 +26,8 @@ import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
+import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
+import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
 import { TOOL_LIST_CACHE_HINT, type ToolListing } from './tool-listing.ts';
 
 /** how long a 2025 call that needs confirmation waits for the user's answer */
@@ -85,6 +88,7 @@ export function createMcpServerFactory(deps: {
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   roundTrips: RoundTripConfirmations;
+  tasks: ToolCallTasks;
   serverInfo: ServerInfo;
   progressIntervalMs?: number;
 }) {
@@ -101,7 +105,7 @@ export function createMcpServerFactory(deps: {
 
   /** what the client declared in this request's `_meta` (2026-07-28) */
   const modernCapabilities = (ctx: ServerContext) =>
-    ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as { elicitation?: { form?: unknown } } | undefined;
+    (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 
   const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
     context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx));
@@ -110,8 +114,7 @@ export function createMcpServerFactory(deps: {
     // a client that shows views asks in the view, also where it could elicit: the same question either way
     if (clientShowsViews(context, ctx)) return views.asking(context.access.accountId);
     if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
-    const capabilities = modernCapabilities(ctx);
-    const elicitation = capabilities?.elicitation;
+    const elicitation = modernCapabilities(ctx)?.elicitation;
     return deps.roundTrips({
       accountId: context.access.accountId,
       // form elicitation: declared as `elicitation: {}` (form implied) or with `form`
@@ -122,14 +125,22 @@ export function createMcpServerFactory(deps: {
   }
 
   return function buildServer(context: McpRequestContext): Server {
+    const legacyEra = context.request.era === 'legacy';
     const server = new Server(deps.serverInfo, {
-      // views are served to every client that asks; only those that announced the extension are shown them
-      capabilities: { tools: { listChanged: false }, resources: {}, extensions: { [UI_EXTENSION_ID]: {} } },
+      capabilities: {
+        tools: { listChanged: false },
+        // views are served to every client that asks; only those that announced the extension are shown them
+        resources: {},
+        extensions: { [UI_EXTENSION_ID]: {} },
+        // tasks: the 2025-11-25 experimental ones (the 2026-07-28 extension is not served yet)
+        ...(legacyEra && { tasks: SERVER_TASKS_CAPABILITY }),
+      },
       instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT },
     });
 
-    server.setRequestHandler('tools/list', (_request, ctx) => listing.result(clientShowsViews(context, ctx)));
+    server.setRequestHandler('tools/list', (_request, ctx) => listing.result(context.request.era, clientShowsViews(context, ctx)));
+    if (legacyEra) deps.tasks.serveTaskMethods(server, context.access.accountId);
 
     server.setRequestHandler('resources/read', (request) => {
       const view = readView(request.params.uri);
@@ -149,6 +160,18 @@ export function createMcpServerFactory(deps: {
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
       const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
       const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
+      // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
+      if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+        try {
+          return await deps.tasks.callAsTask(tool, request.params.arguments, {
+            access: context.access,
+            requestSignal: signal,
+            confirm: confirmerFor(context, ctx, signal),
+          });
+        } finally {
+          untrack?.();
+        }
+      }
       const progressToken = request.params._meta?.progressToken;
       const progress =
         progressToken === undefined

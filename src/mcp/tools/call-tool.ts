@@ -31,6 +31,11 @@ export interface ToolCallContext {
   confirm: Confirmer;
   /** receives the command's output lines, cleaned and without secrets; undefined when the client wants no progress */
   onProgress?: (line: string) => void;
+  /**
+   * called once the call is cleared to run (input valid, confirmed, the user's token at hand), just
+   * before `mw` starts, with the call's time limit: where a call that runs as a task gets its task
+   */
+  beforeRun?: (limit: { timeoutMs: number }) => Promise<void>;
 }
 
 export interface ToolCallerDeps {
@@ -101,6 +106,7 @@ export function createToolCaller(deps: ToolCallerDeps) {
     }
     const hidden = [mittwaldToken, ...secrets];
     const limit = callTimeLimit(tool, input, deps.limits);
+    await context.beforeRun?.({ timeoutMs: limit.timeoutMs ?? deps.limits.defaultMs });
     try {
       const run = await deps.runner.run({
         argv,

@@ -1,7 +1,7 @@
 // CLI outcomes → MCP tool results. Successes carry JSON stdout as structuredContent; failures get
 // one of a small set of stable codes plus the CLI's own message, cleaned of terminal drawing and
 // capped, never a stack trace or a token.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { CliFailure, type CliFailureKind, type CliRunResult } from '../../cli/types.ts';
 import { ToolError, type ToolErrorCode } from './errors.ts';
 import { redactSecrets } from './secrets.ts';

@@ -2,14 +2,16 @@
 // so our routing never disagrees with it): a request with the per-request `_meta` envelope is
 // 2026-07-28, anything else the 2025 era. A request the classifier refuses (its headers and body
 // disagree, a malformed envelope) gets the spec's error here, before any other step acts on it.
-// Steps after this one answer some requests before the SDK (tools/list, a step-up), so the
-// required headers of a 2026-07-28 request are checked here too: Mcp-Method on every request,
-// Mcp-Name naming the tool on tools/call.
+// Steps after this one answer some requests before the SDK (tools/list, a step-up), so what the
+// SDK checks of a 2026-07-28 request after classifying it is checked here too: a revision it
+// serves, Mcp-Method on every request, Mcp-Name naming the tool on tools/call.
 import type { Request, RequestHandler } from 'express';
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS, UnsupportedProtocolVersionError } from '@modelcontextprotocol/server';
 import { sendJsonRpcError } from '../../http/json-rpc-error.ts';
 import { type Message, postOf } from './post-state.ts';
 
+/** the envelope revisions createMcpHandler serves (the SDK does not export its list) */
+const SERVED_MODERN_REVISIONS = ['2026-07-28'];
 /** the spec's HeaderMismatch error (HTTP 400) */
 export const HEADER_MISMATCH = -32020;
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/;
@@ -43,6 +45,11 @@ export function chooseEra(): RequestHandler {
     });
     if (outcome.kind === 'reject') return sendJsonRpcError(res, outcome.httpStatus, outcome.code, outcome.message, firstId, outcome.data);
     if (outcome.kind === 'modern') {
+      const requested = outcome.classification.revision;
+      if (!requested || !SERVED_MODERN_REVISIONS.includes(requested)) {
+        const error = new UnsupportedProtocolVersionError({ supported: SERVED_MODERN_REVISIONS, requested: requested ?? 'unknown' });
+        return sendJsonRpcError(res, 400, error.code, error.message, firstId, error.data);
+      }
       const problem = standardHeaderProblem(req, post.messages[0]);
       if (problem) return sendJsonRpcError(res, 400, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${problem}`, firstId);
       post.era = { era: 'modern' };
@@ -53,7 +60,7 @@ export function chooseEra(): RequestHandler {
     if (version && !initializing && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       return sendJsonRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version}`);
     }
-    post.era = { era: 'legacy', session: { elicitation: false, views: false }, sessionKey: '' };
+    post.era = { era: 'legacy', session: { elicitation: false, views: false, tasks: false }, sessionKey: '' };
     next();
   };
 }
