@@ -25,6 +25,8 @@ import { createInFlightCalls } from './protocol/in-flight-calls.ts';
 import { createElicitationRelay } from './protocol/legacy-elicitation-relay.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
 import { createModernHandler } from './protocol/modern-handler.ts';
+import { createTaskRecords } from './protocol/tasks/task-records.ts';
+import { createToolCallTasks } from './protocol/tasks/tool-call-tasks.ts';
 import { createConnectionSurfaces } from './surface/connection-surface.ts';
 import { createSurfaceChooser, MCP_ROUTES, surfaceResourceVariants } from './surface/surface-route.ts';
 import { createToolCaller } from './tools/call-tool.ts';
@@ -108,6 +110,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     callTool,
     inFlight,
     roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
+    tasks: createToolCallTasks({ records: createTaskRecords(deps.store), inFlight, callTool, logger }),
     serverInfo,
     progressIntervalMs: deps.progressIntervalMs,
   });

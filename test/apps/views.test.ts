@@ -79,6 +79,20 @@ describe('what a client that announced the UI extension sees, and one that did n
     expect(((await plain.call('tools/list')).result.tools as Json[]).map((t) => t.name)).not.toContain(APP_TOOL);
   });
 
+  it('2025-11-25 with views and tasks: the session keeps both, the list names views and marks the task tools, both are announced', async () => {
+    const session = await legacySession(processA.url, alice.accessToken, { ...VIEWS_CAPABILITIES, tasks: {} });
+    expect(session.initialized.capabilities.extensions).toEqual({ 'io.modelcontextprotocol/ui': {} });
+    expect(session.initialized.capabilities.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+    const tools = (await session.call('tools/list')).result.tools as Json[];
+    expect(tools.find((t) => t.name === 'mittwald_backup_create')!.execution).toEqual({ taskSupport: 'optional' });
+    expect(tools.find((t) => t.name === 'mittwald_project_delete')!._meta.ui).toEqual({ resourceUri: 'ui://mittwald-mcp/confirmation' });
+    expect(tools.find((t) => t.name === APP_TOOL)!.execution).toBeUndefined();
+    // 2026-07-28 lists views without the 2025 task marking
+    const modern = await rawCall(processA.url, alice.accessToken, 'tools/list', { _meta: modernMeta(VIEWS_CAPABILITIES) });
+    expect((modern.result.tools as Json[]).some((t) => t.execution !== undefined)).toBe(false);
+    expect((modern.result.tools as Json[]).map((t) => t.name)).toContain(APP_TOOL);
+  });
+
   it('serves the views: HTML of the MCP Apps type, no outside domain declared, nothing loaded from elsewhere', async () => {
     const listed = (await rawCall(processA.url, alice.accessToken, 'tools/list', { _meta: modernMeta(VIEWS_CAPABILITIES) })).result.tools as Json[];
     const uris = [...new Set(listed.map((t) => t._meta?.ui?.resourceUri).filter(Boolean))];

@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { WORKFLOW_PROMPTS } from '../../src/mcp/prompts/workflow-prompts.ts';
+import { SERVER_TASKS_CAPABILITY } from '../../src/mcp/protocol/tasks/task-support.ts';
 import { loadGuides } from '../../src/mcp/resources/guides.ts';
 import type { CliRunRequest, CliRunResult } from '../../src/cli/types.ts';
 import { listenOnLoopback } from '../support/listen.ts';
@@ -89,7 +90,7 @@ beforeEach(() => {
 });
 
 describe('capabilities', () => {
-  it('announces tools, resources, prompts, completions and the MCP Apps extension, no subscriptions and no logging', async () => {
+  it('announces tools, resources, prompts, completions, the MCP Apps extension and (2025-11-25) tasks, no subscriptions and no logging', async () => {
     const client = await connect('token-read');
     expect(client.getServerCapabilities()).toEqual({
       tools: { listChanged: false },
@@ -97,6 +98,7 @@ describe('capabilities', () => {
       prompts: { listChanged: false },
       completions: {},
       extensions: { 'io.modelcontextprotocol/ui': {} },
+      tasks: SERVER_TASKS_CAPABILITY,
     });
     await client.close();
   });

@@ -1,7 +1,7 @@
 // Sessions: we run stateless (any process answers any request, restarts lose nothing, no session
 // store to read on the hot path), and still hand out an Mcp-Session-Id. It is a signed,
 // self-contained handle that remembers what the client declared at initialize (elicitation, MCP
-// Apps views) and is bound to the user: a handle presented with another user's token, forged or
+// Apps views, task support) and is bound to the user: a handle presented with another user's token, forged or
 // expired is "Session not found" (404). Ending one (DELETE) is remembered in the store, in one
 // bounded record per user.
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ export interface SessionFacts {
   elicitation: boolean;
   /** the client declared the MCP Apps extension (io.modelcontextprotocol/ui) at initialize */
   views: boolean;
+  /** the client declared the tasks capability at initialize */
+  tasks: boolean;
 }
 
 export interface OpenedSession extends SessionFacts {
@@ -31,6 +33,8 @@ interface HandlePayload {
   e: 0 | 1;
   /** shows views (absent in handles issued before views existed) */
   v?: 0 | 1;
+  /** task support; absent in handles issued before tasks existed */
+  k?: 0 | 1;
   s: string;
   /** issued at, epoch seconds */
   t: number;
@@ -49,6 +53,7 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
         a: accountHash(accountId),
         e: facts.elicitation ? 1 : 0,
         v: facts.views ? 1 : 0,
+        k: facts.tasks ? 1 : 0,
         s: randomBytes(12).toString('base64url'),
         t: Math.floor(now() / 1000),
       };
@@ -59,7 +64,7 @@ export function createSessionHandles(secrets: string[], now: () => number = Date
       const payload = handles.open(handle) as Partial<HandlePayload> | undefined;
       if (!payload || payload.a !== accountHash(accountId) || typeof payload.s !== 'string' || typeof payload.t !== 'number') return undefined;
       if (!(now() / 1000 - payload.t < SESSION_MAX_AGE_SECONDS)) return undefined;
-      return { elicitation: payload.e === 1, views: payload.v === 1, id: payload.s, issuedAt: payload.t };
+      return { elicitation: payload.e === 1, views: payload.v === 1, tasks: payload.k === 1, id: payload.s, issuedAt: payload.t };
     },
   };
 }

@@ -39,6 +39,8 @@ import {
   RESOURCE_AND_PROMPT_CAPABILITIES,
   type ResourcesAndPrompts,
 } from './resources-and-prompts.ts';
+import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
+import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
 import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
 /** how long a 2025 call that needs confirmation waits for the user's answer */
@@ -100,6 +102,7 @@ export function createMcpServerFactory(deps: {
   callTool: ToolCaller;
   inFlight: InFlightCalls;
   roundTrips: RoundTripConfirmations;
+  tasks: ToolCallTasks;
   serverInfo: ServerInfo;
   resourcesAndPrompts: ResourcesAndPrompts;
   progressIntervalMs?: number;
@@ -145,6 +148,7 @@ export function createMcpServerFactory(deps: {
   }
 
   return function buildServer(context: McpRequestContext): Server {
+    const legacyEra = context.request.era === 'legacy';
     const onThisConnection = context.surface.instructions;
     const server = new Server(deps.serverInfo, {
       capabilities: {
@@ -152,13 +156,16 @@ export function createMcpServerFactory(deps: {
         ...RESOURCE_AND_PROMPT_CAPABILITIES,
         // views are served to every client that asks; only those that announced the extension are shown them
         extensions: { [UI_EXTENSION_ID]: {} },
+        // tasks: the 2025-11-25 experimental ones (the 2026-07-28 extension is not served yet)
+        ...(legacyEra && { tasks: SERVER_TASKS_CAPABILITY }),
       },
       instructions: onThisConnection ? `${instructions} ${onThisConnection}` : instructions,
       cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT, ...RESOURCE_AND_PROMPT_CACHE_HINTS },
     });
     registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
-    server.setRequestHandler('tools/list', (_request, ctx) => context.surface.listing().result(clientShowsViews(context, ctx)));
+    server.setRequestHandler('tools/list', (_request, ctx) => context.surface.listing().result(context.request.era, clientShowsViews(context, ctx)));
+    if (legacyEra) deps.tasks.serveTaskMethods(server, context.access.accountId);
 
     server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
       const inView = request.params.name === CONFIRM_IN_VIEW_TOOL ? confirmInViewArguments(request.params.arguments) : undefined;
@@ -173,6 +180,18 @@ export function createMcpServerFactory(deps: {
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
       const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
       const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
+      // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
+      if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+        try {
+          return await deps.tasks.callAsTask(tool, target.arguments, {
+            access: context.access,
+            requestSignal: signal,
+            confirm: confirmerFor(context, ctx, signal),
+          });
+        } finally {
+          untrack?.();
+        }
+      }
       const progressToken = request.params._meta?.progressToken;
       const progress =
         progressToken === undefined

@@ -5,7 +5,8 @@
 // what starts the step-up (403 insufficient_scope).
 // On 2026-07-28 the list carries `resultType` and a cache hint: private, so no shared cache hands
 // one user's list to another (and each surface is its own URL). A client that shows MCP Apps views
-// gets the list with views (apps/view-listing.ts).
+// gets the list with views (apps/view-listing.ts); on 2025-11-25 the tools that may run as a task
+// say so.
 //
 // The list is what every connection pays for in tokens before the user says a word, so no field
 // appears twice and nothing is listed the model cannot use: the title once (not again in the
@@ -18,6 +19,7 @@ import { type CacheHint, type Implementation, SERVER_INFO_META_KEY, type Tool } 
 import { listedWithViews } from '../apps/view-listing.ts';
 import { MAX_ARRAY_ITEMS, MAX_STRING_LENGTH, NO_NUL_BYTES, NOT_FLAG_LIKE } from '../tools/input-schema.ts';
 import type { ToolAnnotations, ToolCatalogue, ToolDefinition } from '../tools/types.ts';
+import { runsAsTask, TASK_EXECUTION } from './tasks/task-support.ts';
 
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
 export const TOOL_LIST_CACHE_HINT = { ttlMs: 5 * 60_000, cacheScope: 'private' } as const satisfies CacheHint;
@@ -79,30 +81,44 @@ export function listedTool(tool: ToolDefinition): ListedTool {
   };
 }
 
+type Era = 'legacy' | 'modern';
+type Variant = 'plain' | 'views';
+/** the lists a listing answers with: one per era, without and with views */
+export type EraLists = Record<Era, Record<Variant, Tool[]>>;
+
+/** One list for every era and client (the search mode's: no views, no tasks). */
+export const sameForEveryClient = (tools: Tool[]): EraLists => ({ legacy: { plain: tools, views: tools }, modern: { plain: tools, views: tools } });
+
 /**
- * A tools/list answer for these tools, serialised once for each era, and for clients that show
- * views with `viewTools` (without, they get `tools`). `serverInfo` goes into 2026-07-28 results'
+ * A tools/list answer, each list encoded once here. `serverInfo` goes into 2026-07-28 results'
  * _meta, as the SDK puts it into those it answers itself.
  */
-export function toolListingOf(tools: Tool[], serverInfo?: Implementation, viewTools?: Tool[]) {
+export function toolListingOf(lists: EraLists, serverInfo?: Implementation) {
   const serverMeta = serverInfo && { _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
-  const encode = (listed: Tool[]) => ({
-    legacy: Buffer.from(JSON.stringify({ tools: listed })),
-    modern: Buffer.from(JSON.stringify({ tools: listed, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta })),
-  });
-  const plain = encode(tools);
-  const json = { plain, views: viewTools ? encode(viewTools) : plain };
+  const encode = (listed: Tool[], era: Era) =>
+    Buffer.from(JSON.stringify(era === 'modern' ? { tools: listed, resultType: 'complete', ...TOOL_LIST_CACHE_HINT, ...serverMeta } : { tools: listed }));
+  const json = {
+    legacy: { plain: encode(lists.legacy.plain, 'legacy'), views: encode(lists.legacy.views, 'legacy') },
+    modern: { plain: encode(lists.modern.plain, 'modern'), views: encode(lists.modern.views, 'modern') },
+  };
+  const variant = (views: boolean): Variant => (views ? 'views' : 'plain');
   return {
     /** the JSON of the tools/list result, as UTF-8 bytes: 2025 era, or 2026-07-28 with resultType and cache hint; with views for a client that shows them */
-    resultJson: (era: 'legacy' | 'modern' = 'legacy', views = false): Buffer => json[views ? 'views' : 'plain'][era],
-    result: (views = false): { tools: Tool[] } => ({ tools: views && viewTools ? viewTools : tools }),
+    resultJson: (era: Era = 'legacy', views = false): Buffer => json[era][variant(views)],
+    result: (era: Era = 'legacy', views = false): { tools: Tool[] } => ({ tools: lists[era][variant(views)] }),
   };
 }
 
 /** The listing of `offered` (the whole catalogue, or a surface's share of it), with and without views. */
 export function createToolListing(catalogue: ToolCatalogue, offered: readonly ToolDefinition[] = catalogue.tools, serverInfo?: Implementation) {
   const tools = offered.map(listedTool);
-  return toolListingOf(tools, serverInfo, listedWithViews(catalogue, tools));
+  // 2025 era: the tools that may run as a task say so (the 2026-07-28 tool has no such field)
+  const legacyTools = offered.map((tool, i) => (runsAsTask(tool) ? { ...tools[i], execution: TASK_EXECUTION } : tools[i]));
+  const lists = {
+    legacy: { plain: legacyTools, views: listedWithViews(catalogue, legacyTools) },
+    modern: { plain: tools, views: listedWithViews(catalogue, tools) },
+  };
+  return toolListingOf(lists, serverInfo);
 }
 
 export type ToolListing = ReturnType<typeof toolListingOf>;

@@ -4,7 +4,7 @@
 // model sees, never what a grant may do: every tool that runs is a catalogue tool and goes the way
 // a direct call goes (scopes, step-up, confirmation, limits), whichever surface named it.
 import type { CallToolResult, Implementation } from '@modelcontextprotocol/server';
-import { createToolListing, type ToolListing, toolListingOf } from '../protocol/tool-listing.ts';
+import { createToolListing, sameForEveryClient, type ToolListing, toolListingOf } from '../protocol/tool-listing.ts';
 import { ToolError } from '../tools/errors.ts';
 import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue, ToolDefinition } from '../tools/types.ts';
@@ -65,7 +65,7 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[], ser
   const byName = new Map(offered.map((tool) => [tool.name, tool]));
   const refusal = (code: 'invalid_input' | 'unknown_tool', message: string): CallTarget => ({ kind: 'answer', result: errorResult(new ToolError(code, message)) });
   return {
-    listing: once(() => toolListingOf(searchToolsListed(topics), serverInfo)),
+    listing: once(() => toolListingOf(sameForEveryClient(searchToolsListed(topics)), serverInfo)),
     instructions:
       `This connection reaches the tools through ${FIND_TOOLS} (find them by words or topic), ${DESCRIBE_TOOL} (their inputs) ` +
       `and ${CALL_TOOL} (run one by name); each runs as if called directly.`,

@@ -33,6 +33,11 @@ export interface ToolCallContext {
   onProgress?: (line: string) => void;
   /** the caller reads a file mw prints (a resource), not a result for the model: stdout as printed */
   rawOutput?: boolean;
+  /**
+   * called once the call is cleared to run (input valid, confirmed, the user's token at hand), just
+   * before `mw` starts, with the call's time limit: where a call that runs as a task gets its task
+   */
+  beforeRun?: (limit: { timeoutMs: number }) => Promise<void>;
 }
 
 export interface ToolCallerDeps {
@@ -103,6 +108,7 @@ export function createToolCaller(deps: ToolCallerDeps) {
     }
     const hidden = [mittwaldToken, ...secrets];
     const limit = callTimeLimit(tool, input, deps.limits);
+    await context.beforeRun?.({ timeoutMs: limit.timeoutMs ?? deps.limits.defaultMs });
     try {
       const run = await deps.runner.run({
         argv,

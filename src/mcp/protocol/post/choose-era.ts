@@ -60,7 +60,7 @@ export function chooseEra(): RequestHandler {
     if (version && !initializing && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       return sendJsonRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version}`);
     }
-    post.era = { era: 'legacy', session: { elicitation: false, views: false }, sessionKey: '' };
+    post.era = { era: 'legacy', session: { elicitation: false, views: false, tasks: false }, sessionKey: '' };
     next();
   };
 }

@@ -4,7 +4,7 @@
 // per-request SDK server: the 2025 era through our relaying transport (with its session handle),
 // 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
-import { CLIENT_CAPABILITIES_META_KEY, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../../../observability/logger.ts';
 import type { VerifiedAccess } from '../../../oauth/access.ts';
 import { StoreUnavailableError } from '../../../store/index.ts';
@@ -18,6 +18,7 @@ import type { InFlightCalls } from '../in-flight-calls.ts';
 import { type ElicitationRelay, RelayingTransport } from '../legacy-elicitation-relay.ts';
 import type { LegacyRequest, McpServerFactory } from '../mcp-server.ts';
 import type { ModernHandler } from '../modern-handler.ts';
+import { clientKnowsTasks } from '../tasks/task-support.ts';
 import type { ToolListing } from '../tool-listing.ts';
 import { type Message, postOf } from './post-state.ts';
 
@@ -109,8 +110,9 @@ export function handOver(deps: {
     }
     const initialize = post.messages.find((m) => m.method === 'initialize');
     if (initialize) {
-      const capabilities = (initialize.params?.capabilities ?? {}) as Record<string, unknown>;
-      res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, { elicitation: Boolean(capabilities.elicitation), views: showsViews(capabilities) }));
+      const capabilities = (initialize.params?.capabilities ?? {}) as ClientCapabilities;
+      const facts = { elicitation: Boolean(capabilities.elicitation), views: showsViews(capabilities), tasks: clientKnowsTasks(capabilities) };
+      res.setHeader('Mcp-Session-Id', sessions.issue(access.accountId, facts));
     }
     await handToLegacySdk(req, res, access, legacy, surface, connection);
   };
