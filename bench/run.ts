@@ -8,12 +8,14 @@ import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
 import { benchCrowdWithAbusers } from './crowd-with-abusers.ts';
 import { benchIsolation } from './isolation.ts';
+import { benchListSizes } from './list-sizes.ts';
 import { deploymentSource, type DeploymentSource } from './deployment.ts';
 import { describeMachine } from './machine.ts';
 import { benchMemory } from './memory.ts';
 import { benchOAuth } from './oauth-throughput.ts';
 import { benchSessionSetups } from './session-setups.ts';
 import { FULL, SMOKE, type BenchmarkOutcome, type Profile } from './profile.ts';
+import { benchProtocolEras } from './protocol-eras.ts';
 import { renderReport } from './report.ts';
 import { benchToolCall } from './tool-call.ts';
 import { benchToolsList } from './tools-list.ts';
@@ -25,6 +27,7 @@ type Benchmark = (profile: Profile, deployments: DeploymentSource) => Promise<Be
 
 const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['tools/list', benchToolsList],
+  ['list sizes', benchListSizes],
   ['tools/call', benchToolCall],
   ['many users', benchCrowd],
   ['crowd with abusers', benchCrowdWithAbusers],
@@ -36,6 +39,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['session set-ups', benchSessionSetups],
   ['warm children', benchWarmChildren],
   ['batch flood', benchBatchFlood],
+  ['protocol eras', benchProtocolEras],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */

@@ -10,6 +10,7 @@ import type { CliCommandSet, CliRunner } from './cli/types.ts';
 import { createMcpRouter } from './mcp/router.ts';
 import { buildToolCatalogue } from './mcp/tools/catalogue.ts';
 import { loadToolOverrides } from './mcp/tools/overrides.ts';
+import { buildLiveReads } from './mcp/resources/live-reads.ts';
 import { framesAndScriptsPolicy } from './oauth/http/page-policy.ts';
 import { createOAuthFacade, type MittwaldOAuthClient } from './oauth/index.ts';
 import { createErrorAnswer } from './observability/error-answer.ts';
@@ -59,12 +60,16 @@ export function createApp(deps: AppDependencies): App {
   let shuttingDown = false;
 
   const oauth = createOAuthFacade({ config, store, logger, metrics, mittwald: deps.mittwald, now: deps.now });
-  const catalogue = buildToolCatalogue(deps.cli.commands, loadToolOverrides(config.tools.overridesPath), {
+  const overrides = loadToolOverrides(config.tools.overridesPath);
+  const catalogue = buildToolCatalogue(deps.cli.commands, overrides, {
     readOnly: config.tools.readOnly,
     topics: config.tools.topics,
     knownScopes: config.mittwald.scopes.upstream,
   });
   for (const warning of catalogue.warnings) logger.warn(warning);
+  const liveReads = buildLiveReads(deps.cli.commands, overrides, config.mittwald.scopes.upstream);
+  // without a CLI every command is missing: /readyz says so already
+  if (!deps.cli.problem) for (const warning of liveReads.warnings) logger.warn(warning);
   const children = deps.cli.children;
   const isolation = children && isolationReport(catalogue.inputPolicy, children.isolation, children.callRoot);
 
@@ -107,6 +112,7 @@ export function createApp(deps: AppDependencies): App {
       verifier: oauth.verifier,
       stepUps: oauth.stepUps,
       catalogue,
+      liveReads,
       runner: deps.cli.runner,
       store,
       logger,

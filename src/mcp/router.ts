@@ -1,6 +1,7 @@
 // /mcp and its Protected Resource Metadata, composed in the order a request meets them:
-// connection gauge → origin check + CORS → bearer auth → in-flight cap → unread cap → method →
-// JSON body → batch policy → JSON-RPC dispatch.
+// connection gauge → origin check + CORS → surface (toolsets, read-only, search) → bearer auth →
+// in-flight cap → unread cap → method → JSON body → batch policy → the POST's own steps
+// (protocol/handle-post.ts).
 import { Router, type RequestHandler } from 'express';
 import { callsPerKeyAtOnce } from '../cli/concurrency-limiter.ts';
 import type { CliRunner } from '../cli/types.ts';
@@ -18,13 +19,22 @@ import { createProtectedResourceRouter } from './http/protected-resource.ts';
 import { createEndedSessions, createSessionHandles } from './http/session-handle.ts';
 import { createUnreadLimit } from './http/unread-limit.ts';
 import { createBatchPolicy } from './protocol/batch-policy.ts';
-import { createElicitationRelay } from './protocol/elicitation-relay.ts';
-import { createPostHandler } from './protocol/handle-post.ts';
+import { createRoundTripConfirmations } from './protocol/confirmation-round-trip.ts';
+import { createPostSteps } from './protocol/handle-post.ts';
 import { createInFlightCalls } from './protocol/in-flight-calls.ts';
+import { createElicitationRelay } from './protocol/legacy-elicitation-relay.ts';
 import { createMcpServerFactory, type ServerInfo } from './protocol/mcp-server.ts';
-import { createToolListing } from './protocol/tool-listing.ts';
+import { createModernHandler } from './protocol/modern-handler.ts';
+import { createTaskRecords } from './protocol/tasks/task-records.ts';
+import { createToolCallTasks } from './protocol/tasks/tool-call-tasks.ts';
+import { createConnectionSurfaces } from './surface/connection-surface.ts';
+import { createSurfaceChooser, MCP_ROUTES, surfaceResourceVariants } from './surface/surface-route.ts';
 import { createToolCaller } from './tools/call-tool.ts';
 import type { ToolCatalogue } from './tools/types.ts';
+import { createIdCompleter } from './completions/id-completions.ts';
+import { loadGuides } from './resources/guides.ts';
+import type { LiveReads } from './resources/live-reads.ts';
+import { createResourceReader } from './resources/read-resource.ts';
 
 export interface McpRouterDeps {
   config: AppConfig;
@@ -32,10 +42,12 @@ export interface McpRouterDeps {
   /** told which grant a 403 step-up asked for more scopes, so its next refresh leads to consent */
   stepUps?: StepUpRequests;
   catalogue: ToolCatalogue;
+  /** the resource templates and completion lists, each a read-only mw command run like a tool */
+  liveReads: LiveReads;
   runner: CliRunner;
   logger: Logger;
   metrics: Metrics;
-  /** shared by every process: sessions ended by DELETE, answers and cancellations for another process */
+  /** shared by every process: sessions ended by DELETE, answers and cancellations for another process, confirmations answered */
   store: KeyValueStore;
   /** for the optional mittwald API token check (DIRECT_API_TOKENS) */
   fetch?: typeof fetch;
@@ -44,7 +56,20 @@ export interface McpRouterDeps {
   progressIntervalMs?: number;
 }
 
-const DEFAULT_SERVER_INFO: ServerInfo = { name: 'mittwald-mcp', title: 'mittwald mStudio', version: '0.1.0' };
+/** a small mark for clients that show server icons (server/discover, initialize) */
+const ICON = `data:image/svg+xml;base64,${Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#2b3bd1"/><path d="M7 23V9h4l5 8 5-8h4v14h-4v-8l-5 8-5-8v8z" fill="#fff"/></svg>',
+).toString('base64')}`;
+
+function defaultServerInfo(config: AppConfig): ServerInfo {
+  return {
+    name: 'mittwald-mcp',
+    title: 'mittwald mStudio',
+    version: '0.1.0',
+    websiteUrl: config.publicUrl,
+    icons: [{ src: ICON, mimeType: 'image/svg+xml', sizes: ['any'] }],
+  };
+}
 /** in flight beside the tool calls a grant may have: lists, and answers to the confirmations those calls wait for */
 const REQUESTS_BESIDE_TOOL_CALLS = 8;
 /** the largest answer beyond a command's whole output: the 200 kB text beside it, envelope and framing */
@@ -60,7 +85,8 @@ export function maxRequestsInFlight(config: AppConfig): number {
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { config, catalogue, logger, metrics } = deps;
-  const listing = createToolListing(catalogue);
+  const serverInfo = deps.serverInfo ?? defaultServerInfo(config);
+  const surfaces = createConnectionSurfaces(catalogue, serverInfo);
   const sessions = createSessionHandles(config.keys.cookieKeys);
   const endedSessions = createEndedSessions(deps.store);
   const inFlight = createInFlightCalls({ store: deps.store, logger });
@@ -72,23 +98,33 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     metrics,
     limits: { defaultMs: config.cli.timeoutMs, maxMs: config.cli.maxTimeoutMs },
   });
+  const { templates, idSources } = deps.liveReads;
+  const resourcesAndPrompts = {
+    reader: createResourceReader({ guides: loadGuides(), templates, callTool }),
+    templates,
+    completer: createIdCompleter({ sources: idSources, callTool }),
+  };
   const buildServer = createMcpServerFactory({
     catalogue,
-    listing,
+    resourcesAndPrompts,
     callTool,
     inFlight,
-    serverInfo: deps.serverInfo ?? DEFAULT_SERVER_INFO,
+    roundTrips: createRoundTripConfirmations({ secrets: config.keys.cookieKeys, store: deps.store }),
+    tasks: createToolCallTasks({ records: createTaskRecords(deps.store), inFlight, callTool, logger }),
+    serverInfo,
     progressIntervalMs: deps.progressIntervalMs,
   });
-  const handlePost = createPostHandler({
+  const postSteps = createPostSteps({
     config,
     catalogue,
-    listing,
+    templates,
     sessions,
     endedSessions,
     relay,
     inFlight,
     buildServer,
+    modern: createModernHandler(buildServer, logger),
+    maxRunsPerBatch: callsPerKeyAtOnce({ maxConcurrent: config.cli.maxConcurrent, maxPerKey: config.cli.maxPerUser, maxQueue: config.cli.maxQueue }),
     stepUps: deps.stepUps,
     logger,
   });
@@ -121,18 +157,19 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   };
 
   const router = Router();
-  router.use(createProtectedResourceRouter(config));
+  router.use(createProtectedResourceRouter(config, surfaceResourceVariants(surfaces)));
   router.all(
-    '/mcp',
+    MCP_ROUTES,
     countConnection,
     ...createOriginGuard(config),
+    createSurfaceChooser(surfaces),
     createBearerAuth({ config, verifier: deps.verifier, logger, fetch: deps.fetch }),
     createInFlightLimit(maxRequestsInFlight(config)),
     createUnreadLimit({ maxUnreadBytes: config.cli.maxOutputBytes + ANSWER_BEYOND_OUTPUT_BYTES, stallMs: STALLED_RESPONSE_MS }, logger),
     postOrDelete,
     ...createJsonBodyParser(),
     createBatchPolicy(),
-    handlePost,
+    ...postSteps,
   );
   router.use('/mcp', createJsonBodyErrors(logger));
   return router;

@@ -1,5 +1,6 @@
-// What the MCP side learns from one of our access tokens. This is the only thing `src/mcp`
-// imports from the OAuth façade.
+// What the MCP side learns from one of our access tokens. This, and the other verifier beside it
+// (direct-api-token.ts, a mittwald API token as the bearer), are what `src/mcp` imports from the
+// OAuth façade.
 
 export interface VerifiedAccess {
   /** mittwald user id (the OAuth subject) */

@@ -1,13 +1,12 @@
 // The product as a user meets it: a real MCP client pastes the URL, the user logs in at
 // (simulated) mittwald, and the assistant runs `mw` commands with that user's own token.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TestBrowser } from '../support/mittwald-oauth/browser.ts';
 import { followBrowserFlow, REDIRECT_URI } from '../support/mittwald-oauth/oauth-client.ts';
-import { BrowserDrivenOAuthProvider, connectWithOAuth, loginInBrowser } from '../support/sdk-oauth-client.ts';
+import { connectAskableClient, connectWithOAuth } from '../support/sdk-oauth-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { postMcp, rpc, toolCall } from '../reliability/helpers.ts';
 
@@ -35,9 +34,8 @@ describe('a real MCP client against the whole server', () => {
     // every tool is listed, also beyond the read-only default grant: calling one starts the step-up
     expect(names).toEqual(expect.arrayContaining(['mittwald_project_list', 'mittwald_user_get', 'mittwald_app_list', 'mittwald_project_delete']));
     for (const tool of tools) {
-      expect(tool.annotations).toEqual(
-        expect.objectContaining({ title: expect.any(String), readOnlyHint: expect.any(Boolean), destructiveHint: expect.any(Boolean), idempotentHint: expect.any(Boolean), openWorldHint: expect.any(Boolean) }),
-      );
+      expect(tool.title).toEqual(expect.any(String));
+      expect(tool.annotations).toEqual(expect.any(Object));
     }
 
     stack.api.clearRequests();
@@ -72,28 +70,16 @@ describe('a real MCP client against the whole server', () => {
     const { provider } = await connectWithOAuth(stack.mcpUrl);
     // raw, because the SDK client drops fields it does not know
     const listed = await postMcp(stack.mcpUrl, provider.savedTokens!.access_token, rpc('tools/list'));
-    const tools = listed.message!.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: Record<string, unknown> }>;
+    const tools = listed.message!.result.tools as Array<{ name: string; securitySchemes: unknown }>;
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get('mittwald_project_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:read'] }]);
     expect(byName.get('mittwald_project_delete')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:delete'] }]);
-    expect(byName.get('mittwald_project_delete')!._meta.securitySchemes).toEqual(byName.get('mittwald_project_delete')!.securitySchemes);
   });
 
   it('a read-only grant, the user asks for a write: the SDK client as it is gets to consent, then the user is asked and the tool runs', async () => {
     const alice = stack.api.users[0];
     const victim = alice.projects[1].id;
-    const provider = new BrowserDrivenOAuthProvider();
-    const questions: string[] = [];
-    let answer: ElicitResult = { action: 'decline' };
-    const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
-      questions.push(request.params.message);
-      return answer;
-    });
-    const transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider });
-    await expect(client.connect(transport)).rejects.toThrow(UnauthorizedError);
-    await transport.finishAuth(await loginInBrowser(provider.authorizationUrl!));
-    await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }));
+    const { client, provider, questions, answers } = await connectAskableClient(stack.mcpUrl);
     const readOnly = provider.savedTokens!;
     expect(readOnly.scope?.split(' ').sort()).toEqual([...stack.config.mittwald.scopes.defaults].sort());
 
@@ -124,7 +110,7 @@ describe('a real MCP client against the whole server', () => {
     expect(questions[0]).toContain(victim);
     expect(stack.api.state.projects.has(victim)).toBe(true);
 
-    answer = { action: 'accept', content: { confirm: true } };
+    answers.next = { action: 'accept', content: { confirm: true } };
     const confirmed = (await client.callTool(call)) as CallToolResult;
     expect(confirmed.isError).toBeFalsy();
     expect(questions).toHaveLength(2);

@@ -5,8 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { createDirectTokenCheck, DirectTokenChecksLimitedError } from '../../src/mcp/http/direct-api-token.ts';
-import { networkOf } from '../../src/mcp/http/lookup-budget.ts';
+import { createDirectTokenCheck, DirectTokenChecksLimitedError } from '../../src/oauth/direct-api-token.ts';
+import { networkOf } from '../../src/oauth/lookup-budget.ts';
 import { fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
 import { buildMcpApp, MCP_HEADERS, rpc } from './support/mcp-app.ts';
 

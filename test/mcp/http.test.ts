@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { CliFailure } from '../../src/cli/types.ts';
 import { MemoryStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { failed, fakeVerifier, ok, recordingRunner, testConfig } from './support/fakes.ts';
-import { buildMcpApp, MCP_HEADERS, rpc, syntheticCatalogue } from './support/mcp-app.ts';
+import { buildMcpApp, MCP_HEADERS, postTo, rpc, streamText, syntheticCatalogue } from './support/mcp-app.ts';
 
 const READ = ['user:read', 'customer:read', 'project:read', 'app:read'];
 const verifier = fakeVerifier({
@@ -15,25 +15,8 @@ const verifier = fakeVerifier({
   'token-other-user': { scopes: READ, accountId: 'user-2' },
 });
 
-function streamText(res: request.Response, callback: (error: Error | null, body: string) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => (text += chunk));
-  stream.on('end', () => callback(null, text));
-}
-
 /** POSTs a JSON-RPC body and returns its messages, whether answered as JSON or SSE. */
-async function post(app: Express, body: unknown, token?: string, headers: Record<string, string> = {}) {
-  const req = request(app).post('/mcp').set(MCP_HEADERS).set(headers);
-  if (token) req.set('authorization', `Bearer ${token}`);
-  const res = await req.send(body as object).buffer(true).parse(streamText);
-  const text = res.body as unknown as string;
-  const messages = String(res.headers['content-type']).includes('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))
-    : text ? [JSON.parse(text)] : [];
-  return { status: res.status, headers: res.headers, messages, message: messages.at(-1) };
-}
+const post = (app: Express, body: unknown, token?: string, headers: Record<string, string> = {}) => postTo(app, '/mcp', body, token, headers);
 
 const callTool = (name: string, args: Record<string, unknown> = {}, id = 7) => rpc('tools/call', { name, arguments: args }, id);
 
@@ -125,17 +108,32 @@ describe('tools/list', () => {
     const narrow = await post(app, rpc('tools/list'), 'token-project-only');
     const all = await post(app, rpc('tools/list', {}, 'x'), 'token-all');
     expect(all.message.id).toBe('x');
-    const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown; _meta: { securitySchemes: unknown } }>;
+    const tools = narrow.message.result.tools as Array<{ name: string; securitySchemes: unknown }>;
     expect(tools.length).toBe(159);
     expect(all.message.result).toEqual(narrow.message.result);
     const byName = new Map(tools.map((t) => [t.name, t]));
     // beyond a project:read grant, and listed: the model can call it, and the call asks for the scope
     expect(byName.get('mittwald_app_list')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['app:read'] }]);
     expect(byName.get('mittwald_project_create')!.securitySchemes).toEqual([{ type: 'oauth2', scopes: ['project:write'] }]);
-    expect(byName.get('mittwald_project_create')!._meta.securitySchemes).toEqual(byName.get('mittwald_project_create')!.securitySchemes);
     expect(tools[0]).toEqual(
       expect.objectContaining({ name: expect.any(String), title: expect.any(String), inputSchema: expect.objectContaining({ type: 'object' }), annotations: expect.any(Object) }),
     );
+  });
+
+  it('says nothing twice: the title and the scopes once, hints only where they differ from MCP\'s defaults', async () => {
+    const { app } = buildMcpApp({ verifier });
+    const tools = (await post(app, rpc('tools/list'), 'token-all')).message.result.tools as Array<Record<string, any>>;
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    for (const tool of tools) {
+      expect(tool._meta).toBeUndefined();
+      expect(tool.annotations.title).toBeUndefined();
+    }
+    // a read-only tool that touches nothing outside mittwald; a destructive one (destructive is the default)
+    expect(byName.get('mittwald_project_list')!.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
+    expect(byName.get('mittwald_project_delete')!.annotations).toEqual({ idempotentHint: true, openWorldHint: false });
+    // the guards every string has are enforced, not listed
+    const schema = byName.get('mittwald_project_delete')!.inputSchema;
+    expect(schema.properties.project_id).toEqual({ type: 'string', description: expect.any(String) });
   });
 
   it('follows the operator\'s narrowing (read-only, topics)', async () => {

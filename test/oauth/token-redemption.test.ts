@@ -132,6 +132,20 @@ describe.each(['memory', 'redis'])('on the %s store', (backend) => {
       expect(await works(next.body.access_token)).toBe(true);
     });
 
+    it('takes a toolset URL beneath /mcp and issues the token for /mcp, which works on every variant', async () => {
+      const tokens = await redeem(await freshCode(), { resource: `${app.config.mcpResource}/x/search/readonly` });
+      expect(tokens.status).toBe(200);
+      expect(await works(tokens.body.access_token)).toBe(true);
+      const refreshed = await refresh(tokens.body.refresh_token, { resource: `${app.config.mcpResource}/readonly` });
+      expect(refreshed.status).toBe(200);
+      expect(await works(refreshed.body.access_token)).toBe(true);
+    });
+
+    it.each(['mcpx', 'mcp-admin', 'mcp/../admin', 'mcp/x?toolsets=app'])('refuses %s, which is not beneath /mcp, with invalid_target', async (path) => {
+      const code = await freshCode();
+      expect((await redeem(code, { resource: `${app.config.publicUrl}/${path}` })).body.error).toBe('invalid_target');
+    });
+
     it('refuses another resource with invalid_target and burns neither the code nor the refresh token', async () => {
       const code = await freshCode();
       const before = await storedTokens();

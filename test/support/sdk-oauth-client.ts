@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -57,6 +58,14 @@ export class BrowserDrivenOAuthProvider implements OAuthClientProvider {
   codeVerifier() {
     return this.#verifier;
   }
+  // the SDK v2 client binds credentials to the issuer it discovered (the v1 client never asks)
+  #discovery?: unknown;
+  saveDiscoveryState(state: unknown) {
+    this.#discovery = state;
+  }
+  discoveryState() {
+    return this.#discovery as never;
+  }
 }
 
 /** Follows the browser part from the client's authorization URL to the code at its redirect URI. */
@@ -88,4 +97,31 @@ export async function connectWithOAuth(mcpUrl: string, provider = new BrowserDri
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
   await transport.finishAuth(code);
   return { client: await attempt(), provider };
+}
+
+/**
+ * An SDK client that can be asked (elicitation), signed in through the whole flow: the questions
+ * it was asked, and `answers.next` as what the user answers the next one.
+ */
+export async function connectAskableClient(mcpUrl: string): Promise<{
+  client: Client;
+  provider: BrowserDrivenOAuthProvider;
+  questions: string[];
+  answers: { next: ElicitResult };
+}> {
+  const provider = new BrowserDrivenOAuthProvider();
+  const questions: string[] = [];
+  const answers: { next: ElicitResult } = { next: { action: 'decline' } };
+  const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    questions.push(request.params.message);
+    return answers.next;
+  });
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+  await client.connect(transport).catch((error: unknown) => {
+    if (!(error instanceof UnauthorizedError)) throw error;
+  });
+  await transport.finishAuth(await loginInBrowser(provider.authorizationUrl!));
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+  return { client, provider, questions, answers };
 }

@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AccessTokenVerifier, VerifiedAccess } from '../../oauth/access.ts';
 import { sendTemporarilyUnavailable, sendTooManyRequests, sendUnauthorized } from './challenges.ts';
-import { createDirectTokenCheck, DirectTokenChecksLimitedError, MittwaldUnreachableError } from './direct-api-token.ts';
+import { createDirectTokenCheck, DirectTokenChecksLimitedError, MittwaldUnreachableError } from '../../oauth/direct-api-token.ts';
 
 const QUERY_TOKEN_PARAMETERS = ['access_token', 'token', 'bearer'];
 

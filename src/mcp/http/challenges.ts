@@ -3,8 +3,14 @@
 import type { Response } from 'express';
 import type { AppConfig } from '../../config.ts';
 
-export function resourceMetadataUrl(config: AppConfig): string {
-  return `${config.publicUrl}/.well-known/oauth-protected-resource/mcp`;
+/** The path of the protected resource a request was sent to: /mcp, or a toolset URL beneath it (surface-route.ts). */
+export function setResourcePath(res: Response, path: string): void {
+  res.locals.resourcePath = path;
+}
+
+export function resourceMetadataUrl(config: AppConfig, res?: Response): string {
+  const path = (res?.locals.resourcePath as string | undefined) ?? '/mcp';
+  return `${config.publicUrl}/.well-known/oauth-protected-resource${path}`;
 }
 
 function quoted(value: string): string {
@@ -36,7 +42,7 @@ export function sendUnauthorized(res: Response, config: AppConfig, reason: Unaut
       challenge({
         error,
         error_description: DESCRIPTIONS[reason],
-        resource_metadata: resourceMetadataUrl(config),
+        resource_metadata: resourceMetadataUrl(config, res),
         scope: config.mittwald.scopes.defaults.join(' '),
       }),
     )
@@ -52,7 +58,7 @@ export function sendInsufficientScope(res: Response, config: AppConfig, scopes: 
       challenge({
         error: 'insufficient_scope',
         scope: scopes.join(' '),
-        resource_metadata: resourceMetadataUrl(config),
+        resource_metadata: resourceMetadataUrl(config, res),
         error_description: description,
       }),
     )

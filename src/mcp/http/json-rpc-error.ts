@@ -3,8 +3,8 @@
 import type { Response } from 'express';
 import { RETRY_AFTER_SECONDS } from './challenges.ts';
 
-export function sendJsonRpcError(res: Response, status: number, code: number, message: string, id: unknown = null): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
+export function sendJsonRpcError(res: Response, status: number, code: number, message: string, id: unknown = null, data?: unknown): void {
+  res.status(status).json({ jsonrpc: '2.0', error: data === undefined ? { code, message } : { code, message, data }, id });
 }
 
 /** 503 during an outage (our store, or mittwald): the request was fine, the client retries later. */

@@ -1,23 +1,49 @@
-// The SDK server for one HTTP request (stateless mode needs a fresh server and transport per
-// request). Only initialize, tools/call and the rarer methods come here: tools/list is answered
-// before the SDK from the precomputed listing.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+// The SDK server for one HTTP request, of either era (stateless: a fresh server per request). This is
+// the one place where the MCP methods we answer get their handlers: add a method here, with its
+// capability, and both eras serve it (the 2025 era through legacy-elicitation-relay.ts, 2026-07-28 through
+// the SDK's createMcpHandler in modern-handler.ts); resources, prompts and completions are
+// registered here through resources-and-prompts.ts. tools/list usually never gets here: it is
+// answered before the SDK from the precomputed listing of the connection's surface (post/hand-over.ts).
 import {
-  CallToolRequestSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+  CLIENT_CAPABILITIES_META_KEY,
+  type CallToolResult,
+  type ClientCapabilities,
+  type Icon,
+  type InputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import type { VerifiedAccess } from '../../oauth/access.ts';
+import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
+import {
+  CONFIRM_IN_VIEW_TOOL,
+  type ConfirmInViewArguments,
+  confirmInViewArguments,
+  createViewConfirmations,
+  notConfirmable,
+} from '../apps/view-confirmations.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
-import type { ConfirmationAnswer, ToolCaller } from '../tools/call-tool.ts';
+import type { CallTarget, ConnectionSurface } from '../surface/connection-surface.ts';
+import type { ToolCaller } from '../tools/call-tool.ts';
+import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
+import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
+import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
-import type { ToolListing } from './tool-listing.ts';
+import {
+  registerResourcesAndPrompts,
+  RESOURCE_AND_PROMPT_CACHE_HINTS,
+  RESOURCE_AND_PROMPT_CAPABILITIES,
+  type ResourcesAndPrompts,
+} from './resources-and-prompts.ts';
+import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
+import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
+import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
-/** how long a call that needs confirmation waits for the user's answer */
+/** how long a 2025 call that needs confirmation waits for the user's answer */
 const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
 /** progress heartbeat of a running call, for clients that asked for progress */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
@@ -26,86 +52,167 @@ export interface ServerInfo {
   name: string;
   version: string;
   title?: string;
+  websiteUrl?: string;
+  icons?: Icon[];
+}
+
+/** The 2025 era: the client's session (declared at initialize, carried in the signed handle). */
+export interface LegacyRequest {
+  era: 'legacy';
+  session: SessionFacts;
+  /** identifies the client session for cancellation (the session handle, or '' without one) */
+  sessionKey: string;
 }
 
 export interface McpRequestContext {
   access: VerifiedAccess;
-  session: SessionFacts;
-  /** identifies the client session for cancellation (the session handle, or '' without one) */
-  sessionKey: string;
-  /** aborted when the HTTP connection of this request closes */
+  /** 2025 era with its session, or 2026-07-28 (everything the client declares is in each request's `_meta`) */
+  request: LegacyRequest | { era: 'modern' };
+  /** aborted when the HTTP connection of this request closes (on 2026-07-28 that is how a client cancels) */
   connectionSignal: AbortSignal;
+  /** the tools this connection lists and may call */
+  surface: ConnectionSurface;
+}
+
+const CONFIRM_SCHEMA = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
+  required: ['confirm'],
+};
+
+/** 2025 era: asks within the call (elicitation/create, relayed back to this process); undefined without elicitation. */
+function legacyAskUser(session: SessionFacts, ctx: ServerContext, signal: AbortSignal) {
+  if (!session.elicitation) return undefined;
+  return async (message: string): Promise<ConfirmationAnswer> => {
+    try {
+      const answer = await ctx.mcpReq.send(
+        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRM_SCHEMA } },
+        { signal, timeout: CONFIRMATION_TIMEOUT_MS },
+      );
+      if (answer.action !== 'accept') return answer.action;
+      return answer.content?.confirm === true ? 'accept' : 'decline';
+    } catch {
+      return 'cancel';
+    }
+  };
 }
 
 export function createMcpServerFactory(deps: {
   catalogue: ToolCatalogue;
-  listing: ToolListing;
   callTool: ToolCaller;
   inFlight: InFlightCalls;
+  roundTrips: RoundTripConfirmations;
+  tasks: ToolCallTasks;
   serverInfo: ServerInfo;
+  resourcesAndPrompts: ResourcesAndPrompts;
   progressIntervalMs?: number;
 }) {
-  const { catalogue, listing, callTool, inFlight } = deps;
+  const { catalogue, callTool, inFlight } = deps;
   const progressIntervalMs = deps.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const instructions =
     `Each tool runs one command of the mittwald CLI (mw ${catalogue.cliVersion}) for the signed-in user. ` +
     'There is no default project: list projects or apps first and pass their ids. ' +
     'Every tool is listed with the scopes it needs (securitySchemes); calling one beyond what the user granted ' +
     'makes the client ask the user to approve more. Destructive and access-granting tools run only after the ' +
-    'user confirmed them.';
+    'user confirmed them. Guides are resources: read mittwald://guides/common-confusions before the first command.';
+
+  const views = createViewConfirmations(deps.roundTrips);
+
+  /** what the client declared in this request's `_meta` (2026-07-28) */
+  const modernCapabilities = (ctx: ServerContext) =>
+    (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+
+  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
+    context.surface.views && (context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx)));
+
+  /** the call Allow in a view confirms; only a call that needs confirming */
+  function confirmedInView(inView: ConfirmInViewArguments): CallTarget {
+    const tool = catalogue.get(inView.tool);
+    if (!tool) return { kind: 'unknown', message: `Unknown tool: ${inView.tool.slice(0, 200)}` };
+    if (!tool.needsConfirmation) return { kind: 'answer', result: errorResult(notConfirmable(tool.name), []) };
+    return { kind: 'tool', tool, arguments: inView.arguments };
+  }
+
+  function confirmerFor(context: McpRequestContext, ctx: ServerContext, signal: AbortSignal): Confirmer {
+    // a client that shows views asks in the view, also where it could elicit: the same question either way
+    if (clientShowsViews(context, ctx)) return views.asking(context.access.accountId);
+    if (context.request.era === 'legacy') return askingConfirmer(legacyAskUser(context.request.session, ctx, signal));
+    const elicitation = modernCapabilities(ctx)?.elicitation;
+    return deps.roundTrips({
+      accountId: context.access.accountId,
+      // form elicitation: declared as `elicitation: {}` (form implied) or with `form`
+      elicitation: elicitation !== undefined && (Object.keys(elicitation).length === 0 || elicitation.form !== undefined),
+      inputResponses: ctx.mcpReq.inputResponses,
+      requestState: ctx.mcpReq.requestState<string>(),
+    });
+  }
 
   return function buildServer(context: McpRequestContext): Server {
-    const server = new Server(deps.serverInfo, { capabilities: { tools: { listChanged: false } }, instructions });
+    const legacyEra = context.request.era === 'legacy';
+    const onThisConnection = context.surface.instructions;
+    const server = new Server(deps.serverInfo, {
+      capabilities: {
+        tools: { listChanged: false },
+        ...RESOURCE_AND_PROMPT_CAPABILITIES,
+        // views are served to every client that asks; only those that announced the extension are shown them
+        extensions: { [UI_EXTENSION_ID]: {} },
+        // tasks: the 2025-11-25 experimental ones (the 2026-07-28 extension is not served yet)
+        ...(legacyEra && { tasks: SERVER_TASKS_CAPABILITY }),
+      },
+      instructions: onThisConnection ? `${instructions} ${onThisConnection}` : instructions,
+      cacheHints: { 'tools/list': TOOL_LIST_CACHE_HINT, ...RESOURCE_AND_PROMPT_CACHE_HINTS },
+    });
+    registerResourcesAndPrompts(server, deps.resourcesAndPrompts, context);
 
-    server.setRequestHandler(ListToolsRequestSchema, () => listing.result());
+    server.setRequestHandler('tools/list', (_request, ctx) => context.surface.listing().result(context.request.era, clientShowsViews(context, ctx)));
+    if (legacyEra) deps.tasks.serveTaskMethods(server, context.access.accountId);
 
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const tool = catalogue.get(request.params.name);
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult | InputRequiredResult> => {
+      const inView = request.params.name === CONFIRM_IN_VIEW_TOOL ? confirmInViewArguments(request.params.arguments) : undefined;
+      if (request.params.name === CONFIRM_IN_VIEW_TOOL && !inView) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for ${CONFIRM_IN_VIEW_TOOL}`);
+      // Allow in a view names the call it confirms: a call made on this connection's surface
+      const target = inView ? confirmedInView(inView) : context.surface.resolveCall(request.params.name, request.params.arguments);
+      if (target.kind === 'unknown') throw new ProtocolError(ProtocolErrorCode.InvalidParams, target.message);
+      if (target.kind === 'answer') return target.result;
+      const tool = target.tool;
       const cancelled = new AbortController();
-      const untrack = inFlight.track(context.access.accountId, context.sessionKey, extra.requestId, cancelled);
-      const signal = AbortSignal.any([extra.signal, context.connectionSignal, cancelled.signal]);
-      const askUser = context.session.elicitation
-        ? async (message: string): Promise<ConfirmationAnswer> => {
-            try {
-              const answer = await extra.sendRequest(
-                {
-                  method: 'elicitation/create',
-                  params: {
-                    message,
-                    requestedSchema: {
-                      type: 'object',
-                      properties: { confirm: { type: 'boolean', title: 'Confirm', description: 'Run it' } },
-                      required: ['confirm'],
-                    },
-                  },
-                },
-                ElicitResultSchema,
-                { signal, timeout: CONFIRMATION_TIMEOUT_MS },
-              );
-              if (answer.action !== 'accept') return answer.action;
-              return answer.content?.confirm === true ? 'accept' : 'decline';
-            } catch {
-              return 'cancel';
-            }
-          }
-        : undefined;
+      const legacy = context.request.era === 'legacy' ? context.request : undefined;
+      // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
+      const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
+      const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
+      // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
+      if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+        try {
+          return await deps.tasks.callAsTask(tool, target.arguments, {
+            access: context.access,
+            requestSignal: signal,
+            confirm: confirmerFor(context, ctx, signal),
+          });
+        } finally {
+          untrack?.();
+        }
+      }
       const progressToken = request.params._meta?.progressToken;
       const progress =
         progressToken === undefined
           ? undefined
           : startProgress(
               ({ progress, message }) =>
-                void extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message } })
+                void ctx.mcpReq
+                  .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
                   .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
               { intervalMs: progressIntervalMs },
             );
       try {
-        return await callTool(tool, request.params.arguments, { access: context.access, signal, askUser, onProgress: progress?.line });
+        return await callTool(tool, target.arguments, {
+          access: context.access,
+          signal,
+          confirm: inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal),
+          onProgress: progress?.line,
+        });
       } finally {
         progress?.stop();
-        untrack();
+        untrack?.();
       }
     });
 

@@ -1,18 +1,19 @@
-// One tools/call, in the order that keeps it safe: find the tool, check scopes, validate the input,
+// One tools/call, in the order that keeps it safe (the grant's scopes were checked before the call
+// got here, once for the whole request: protocol/post/check-scopes.ts): validate the input,
 // build argv (so a bad input fails before anyone is asked anything), get the user's confirmation
 // where the tool needs it, then run `mw` with the user's mittwald token (given as much time as the
 // call asks to wait, output lines reported as progress) and map the outcome. Secret inputs reach
 // the CLI and nothing else.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, type InputRequiredResult, isInputRequiredResult } from '@modelcontextprotocol/server';
 import { CliFailure, type CliRunner } from '../../cli/types.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { VerifiedAccess } from '../../oauth/access.ts';
 import { UpstreamSessionEndedError } from '../../oauth/access.ts';
 import { buildArgv, shellQuote } from './argv.ts';
-import { type AskUser, confirm } from './confirmation.ts';
+import type { Confirmer } from './confirmation.ts';
 import { ToolError } from './errors.ts';
-import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, successResult } from './result.ts';
+import { asToolError, cleanCliText, connectionInfoResult, errorResult, exitError, printedResult, successResult } from './result.ts';
 import { redactSecrets, secretValues } from './secrets.ts';
 import { callTimeLimit, type CliTimeLimits } from './time-limit.ts';
 import type { ToolCatalogue, ToolDefinition } from './types.ts';
@@ -26,10 +27,17 @@ export interface ToolCallContext {
   access: VerifiedAccess;
   /** aborted when the client cancels the request or the connection closes */
   signal: AbortSignal;
-  /** asks the user (MCP elicitation); undefined when the client cannot be asked */
-  askUser?: AskUser;
+  /** decides whether a call that needs the user's confirmation may run */
+  confirm: Confirmer;
   /** receives the command's output lines, cleaned and without secrets; undefined when the client wants no progress */
   onProgress?: (line: string) => void;
+  /** the caller reads a file mw prints (a resource), not a result for the model: stdout as printed */
+  rawOutput?: boolean;
+  /**
+   * called once the call is cleared to run (input valid, confirmed, the user's token at hand), just
+   * before `mw` starts, with the call's time limit: where a call that runs as a task gets its task
+   */
+  beforeRun?: (limit: { timeoutMs: number }) => Promise<void>;
 }
 
 export interface ToolCallerDeps {
@@ -38,10 +46,6 @@ export interface ToolCallerDeps {
   logger: Logger;
   metrics: Metrics;
   limits: CliTimeLimits;
-}
-
-export function missingScopes(tool: ToolDefinition, granted: readonly string[]): string[] {
-  return tool.scopes.filter((scope) => !granted.includes(scope));
 }
 
 /**
@@ -72,9 +76,7 @@ function waitTimedOut(tool: ToolDefinition, timeoutMs: number): ToolError {
 export function createToolCaller(deps: ToolCallerDeps) {
   const validateInput = createInputValidator();
 
-  async function execute(tool: ToolDefinition, rawInput: unknown, context: ToolCallContext): Promise<CallToolResult> {
-    const denied = missingScopes(tool, context.access.scopes);
-    if (denied.length) throw new ToolError('permission', `this grant lacks the scopes ${denied.join(', ')}`);
+  async function execute(tool: ToolDefinition, rawInput: unknown, context: ToolCallContext): Promise<CallToolResult | InputRequiredResult> {
     const input = validateInput(tool, rawInput);
     // Built first, so a bad input fails before anyone is asked; it only runs after the confirmation.
     const argv = buildArgv(tool, input, { confirmed: tool.needsConfirmation });
@@ -84,8 +86,10 @@ export function createToolCaller(deps: ToolCallerDeps) {
       return connectionInfoResult(['mw', ...argv].map(shellQuote).join(' '), argv, secrets.length > 0);
     }
     if (tool.needsConfirmation) {
-      const outcome = await confirm(tool, input, context.askUser);
+      const outcome = await context.confirm(tool, input);
       if ('refusal' in outcome) return errorResult(outcome.refusal, secrets);
+      if ('inputRequired' in outcome) return outcome.inputRequired;
+      if ('view' in outcome) return outcome.view;
       deps.logger.warn('confirmed tool call', {
         tool: tool.name,
         account: context.access.accountId,
@@ -104,6 +108,7 @@ export function createToolCaller(deps: ToolCallerDeps) {
     }
     const hidden = [mittwaldToken, ...secrets];
     const limit = callTimeLimit(tool, input, deps.limits);
+    await context.beforeRun?.({ timeoutMs: limit.timeoutMs ?? deps.limits.defaultMs });
     try {
       const run = await deps.runner.run({
         argv,
@@ -113,7 +118,8 @@ export function createToolCaller(deps: ToolCallerDeps) {
         timeoutMs: limit.timeoutMs,
         onOutput: context.onProgress && progressLines(tool, hidden, context.onProgress),
       });
-      return run.exitCode === 0 ? successResult(tool, run) : errorResult(exitError(run), hidden);
+      if (run.exitCode !== 0) return errorResult(exitError(run), hidden);
+      return context.rawOutput ? printedResult(run) : successResult(tool, run);
     } catch (error) {
       if (error instanceof CliFailure && error.kind === 'timeout' && limit.waits) {
         return errorResult(waitTimedOut(tool, limit.timeoutMs!), hidden);
@@ -123,11 +129,15 @@ export function createToolCaller(deps: ToolCallerDeps) {
   }
 
   /** Unknown tools are the caller's to report (a protocol error); everything else becomes a result. */
-  return async function callTool(tool: ToolDefinition, rawInput: unknown, context: ToolCallContext): Promise<CallToolResult> {
+  return async function callTool(tool: ToolDefinition, rawInput: unknown, context: ToolCallContext): Promise<CallToolResult | InputRequiredResult> {
     const stopTimer = deps.metrics.toolDuration.startTimer({ tool_name: tool.name });
     let status = 'error';
     try {
       const result = await execute(tool, rawInput, context);
+      if (isInputRequiredResult(result)) {
+        status = 'input_required';
+        return result;
+      }
       const code = (result.structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
       status = result.isError ? (code ?? 'error') : 'success';
       return result;

@@ -25,6 +25,13 @@ export interface CatalogueOptions {
   knownScopes?: readonly string[];
 }
 
+/** The first paragraph of a text: what a command does, without its examples and caveats. */
+function firstParagraph(text: string | undefined): string | undefined {
+  return text?.trim().split(/\n\s*\n/)[0].trim() || undefined;
+}
+
+// Every connection pays for these in tokens: one line saying what the command does (which tells
+// the model when to use it), then only what it cannot learn from the schema.
 function toolDescription(
   command: CliCommand,
   kind: ToolKind,
@@ -32,8 +39,7 @@ function toolDescription(
   input: ToolInput,
   overrides: ToolOverrides,
 ): string {
-  const parts = [command.summary, command.description].filter(Boolean) as string[];
-  if (!parts.length) parts.push(`${toolTitle(command.id)}: runs \`mw ${spacedId(command.id)}\`.`);
+  const parts = [firstParagraph(command.summary) ?? firstParagraph(command.description) ?? `Runs \`mw ${spacedId(command.id)}\`.`];
   if (kind === 'connection-info') {
     const why = overrides.connectionInfo[spacedId(command.id)];
     parts.unshift(
@@ -44,9 +50,7 @@ function toolDescription(
   if (input.notes.length) parts.push(input.notes.join('\n'));
   if (confirmation) {
     const what = confirmation.kind === 'privilege' ? 'Grants access' : 'Destructive';
-    parts.push(
-      `${what}: ${confirmation.reason}. Runs only after the user confirmed; the server asks the user itself where the client supports it.`,
-    );
+    parts.push(`${what}: ${confirmation.reason}. Runs only after the user confirmed.`);
   }
   return parts.join('\n\n').slice(0, 2048);
 }
@@ -137,4 +141,24 @@ export function buildToolCatalogue(
     warnings,
     get: (name) => byName.get(name),
   };
+}
+
+/**
+ * One read-only command as a tool definition whatever the exclusions and the operator's narrowing
+ * say, for the resource templates and completions that read through the tool path (`ddev
+ * render-config` prints a file and is no tool, as the rest of its topic works on local files).
+ * Undefined when the CLI lacks the command, it writes, or it needs an input the server may not take.
+ */
+export function defineReadCommand(
+  commandSet: CliCommandSet,
+  commandId: string,
+  overrides: ToolOverrides,
+  knownScopes?: readonly string[],
+): ToolDefinition | undefined {
+  const command = commandSet.commands.find((c) => c.id === commandId);
+  if (!command) return undefined;
+  const { tool, blockers } = defineTool(command, 'run', overrides, knownScopes);
+  const unknownScopes = knownScopes ? tool.scopes.filter((s) => !knownScopes.includes(s)) : [];
+  if (blockers.length || unknownScopes.length || !tool.annotations.readOnlyHint) return undefined;
+  return tool;
 }

@@ -2,6 +2,9 @@
 // always asked, whatever the model sent as `confirm`; only a client that cannot be asked relies on
 // `confirm: true`, and then the refusal hands the model the question to put to the user first.
 // The question names the command, what it acts on and the other arguments given, never a secret.
+// How the asking travels is the era's: inside the call on 2025 (askingConfirmer), as the call's
+// answer and its retry on 2026-07-28 (protocol/confirmation-round-trip.ts).
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { ToolError } from './errors.ts';
 import { CONFIRM_PROPERTY, type ToolDefinition } from './types.ts';
 
@@ -11,6 +14,12 @@ export type ConfirmationAnswer = 'accept' | 'decline' | 'cancel';
 export type AskUser = (question: string) => Promise<ConfirmationAnswer>;
 
 export type ConfirmedBy = 'user' | 'confirm-flag';
+
+/** How the call was confirmed, the refusal to return (nothing has run), or the question to answer with (2026-07-28; or a view, apps/). */
+export type ConfirmationOutcome = { confirmedBy: ConfirmedBy } | { refusal: ToolError } | { inputRequired: InputRequiredResult } | { view: CallToolResult };
+
+/** Decides whether a call that needs confirmation may run. */
+export type Confirmer = (tool: ToolDefinition, input: Record<string, unknown>) => Promise<ConfirmationOutcome>;
 
 const MAX_VALUE_LENGTH = 120;
 const MAX_OTHER_ARGUMENTS = 12;
@@ -46,25 +55,29 @@ export function confirmationQuestion(tool: ToolDefinition, input: Record<string,
   return lines.join('\n');
 }
 
-/** How the call was confirmed, or the refusal to return (nothing has run). */
-export async function confirm(
-  tool: ToolDefinition,
-  input: Record<string, unknown>,
-  askUser: AskUser | undefined,
-): Promise<{ confirmedBy: ConfirmedBy } | { refusal: ToolError }> {
-  const question = confirmationQuestion(tool, input);
-  if (!askUser) {
-    if (input[CONFIRM_PROPERTY] === true) return { confirmedBy: 'confirm-flag' };
-    return {
-      refusal: new ToolError(
-        'confirmation_required',
-        `nothing was run: this needs the user's confirmation. Ask the user:\n${question}\n` +
-          `Only if they agree, call ${tool.name} again with the same arguments and ${CONFIRM_PROPERTY}: true.`,
-      ),
-    };
-  }
-  const answer = await askUser(question);
-  if (answer === 'accept') return { confirmedBy: 'user' };
+/** For a client that cannot be asked: the model's `confirm: true`, or the question for the model to put to the user. */
+export function confirmedByFlag(tool: ToolDefinition, input: Record<string, unknown>): ConfirmationOutcome {
+  if (input[CONFIRM_PROPERTY] === true) return { confirmedBy: 'confirm-flag' };
+  return {
+    refusal: new ToolError(
+      'confirmation_required',
+      `nothing was run: this needs the user's confirmation. Ask the user:\n${confirmationQuestion(tool, input)}\n` +
+        `Only if they agree, call ${tool.name} again with the same arguments and ${CONFIRM_PROPERTY}: true.`,
+    ),
+  };
+}
+
+/** The refusal for an answer other than yes. */
+export function refusalFor(answer: Exclude<ConfirmationAnswer, 'accept'>): { refusal: ToolError } {
   const why = answer === 'decline' ? 'the user declined' : 'the question was cancelled or not answered';
   return { refusal: new ToolError('confirmation_required', `${why}; nothing was run. Do not retry unless the user asks again.`) };
+}
+
+/** 2025 era: the user is asked within the call (elicitation), or, without elicitation, the flag decides. */
+export function askingConfirmer(askUser: AskUser | undefined): Confirmer {
+  return async (tool, input) => {
+    if (!askUser) return confirmedByFlag(tool, input);
+    const answer = await askUser(confirmationQuestion(tool, input));
+    return answer === 'accept' ? { confirmedBy: 'user' } : refusalFor(answer);
+  };
 }

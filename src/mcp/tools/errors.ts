@@ -13,7 +13,8 @@ export type ToolErrorCode =
   | 'resource_limit'
   | 'sandbox_denied'
   | 'unknown_tool'
-  | 'confirmation_required';
+  | 'confirmation_required'
+  | 'confirmation_invalid';
 
 export class ToolError extends Error {
   override name = 'ToolError';

@@ -16,7 +16,7 @@ import { deriveValueFormat, durationSeconds, formatHint, VALUE_PATTERNS, type Va
 export const MAX_STRING_LENGTH = 4096;
 export const MAX_ARRAY_ITEMS = 64;
 const MAX_DESCRIPTION_LENGTH = 1024;
-const NO_NUL_BYTES = '^[^\\u0000]*$';
+export const NO_NUL_BYTES = '^[^\\u0000]*$';
 /** mw's `--wait-timeout` default in every version that has the flag */
 const CLI_DEFAULT_WAIT_SECONDS = 600;
 
@@ -88,7 +88,8 @@ function stringSchema(options: string[] | undefined, format: ValueFormat | undef
 }
 
 function flagSchema(flag: CliFlag, format: ValueFormat | undefined, notes: string[]): Record<string, unknown> {
-  const description = describe([flag.summary, flag.description], [...(format ? [`Format: ${formatHint(format)}.`] : []), ...notes]);
+  // the summary where there is one, as oclif's own flag table shows it: the long text repeats it
+  const description = describe([flag.summary ?? flag.description], [...(format ? [`Format: ${formatHint(format)}.`] : []), ...notes]);
   const documented = description ? { description } : {};
   if (flag.type === 'boolean') return { type: 'boolean', ...documented };
   const value = stringSchema(flag.options, format, true);
@@ -113,8 +114,7 @@ function confirmSchema(): Record<string, unknown> {
   return {
     type: 'boolean',
     description:
-      'Only for clients the server cannot ask: set to true only after the user explicitly agreed to this operation. ' +
-      'Where the client supports it, the server asks the user itself.',
+      'Set to true only after the user explicitly agreed to this operation (for clients the server cannot ask itself).',
   };
 }
 

@@ -1,7 +1,7 @@
 // CLI outcomes → MCP tool results. Successes carry JSON stdout as structuredContent; failures get
 // one of a small set of stable codes plus the CLI's own message, cleaned of terminal drawing and
 // capped, never a stack trace or a token.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { CliFailure, type CliFailureKind, type CliRunResult } from '../../cli/types.ts';
 import { ToolError, type ToolErrorCode } from './errors.ts';
 import { redactSecrets } from './secrets.ts';
@@ -120,6 +120,11 @@ export function successResult(tool: ToolDefinition, run: CliRunResult): CallTool
     if (/^[\w.:-]{1,200}$/.test(id)) return { content: [{ type: 'text', text: `id: ${id}` }], structuredContent: { id } };
   }
   return { content: [{ type: 'text', text: text || `${tool.title}: done` }] };
+}
+
+/** A command that prints a file (YAML): stdout as printed, indentation kept, only colours removed, capped. */
+export function printedResult(run: CliRunResult): CallToolResult {
+  return { content: [{ type: 'text', text: run.stdout.replace(ANSI, '').slice(0, MAX_TEXT_LENGTH) }] };
 }
 
 /** `secretsHidden`: the command shows secret inputs as <placeholders>, never their values */

@@ -29,10 +29,13 @@ export function canonicalResource<T>(resource: T, mcpResource: string): T | stri
 
 /**
  * RFC 8707 resource comparison, tolerant of what clients are known to send: one trailing slash
- * and upper-case scheme or host (claude.ai has sent `https://host/mcp/`).
+ * and upper-case scheme or host (claude.ai has sent `https://host/mcp/`). A URL beneath the MCP
+ * resource (`/mcp/x/<toolsets>`, `/mcp/readonly`) names the same resource: those URLs choose which
+ * tools a connection sees, never what its token may do, so one token serves them all.
  */
 export function sameResource(candidate: string, mcpResource: string): boolean {
   const parsed = URL.parse(candidate);
   if (!parsed || parsed.hash || parsed.search) return false;
-  return parsed.href.replace(/\/$/, '') === mcpResource;
+  const href = parsed.href.replace(/\/$/, '');
+  return href === mcpResource || href.startsWith(`${mcpResource}/`);
 }

@@ -19,6 +19,7 @@ import ConversationList from './commands/conversation/list.js';
 import ConversationReply from './commands/conversation/reply.js';
 import ConversationShow from './commands/conversation/show.js';
 import CronjobList from './commands/cronjob/list.js';
+import DdevRenderConfig from './commands/ddev/render-config.js';
 import DatabaseMysqlCreate from './commands/database/mysql/create.js';
 import DatabaseMysqlDelete from './commands/database/mysql/delete.js';
 import DatabaseMysqlList from './commands/database/mysql/list.js';
@@ -51,6 +52,7 @@ export const IMPLEMENTED = {
   'conversation:reply': ConversationReply,
   'conversation:show': ConversationShow,
   'cronjob:list': CronjobList,
+  'ddev:render-config': DdevRenderConfig,
   'database:mysql:create': DatabaseMysqlCreate,
   'database:mysql:delete': DatabaseMysqlDelete,
   'database:mysql:list': DatabaseMysqlList,

@@ -6,8 +6,8 @@
 // address, per network and overall (lookup-budget.ts); beyond the budget, or while mittwald asks us
 // to wait (its 429), the request is refused before anything is sent.
 import { createHash } from 'node:crypto';
-import type { AppConfig } from '../../config.ts';
-import type { VerifiedAccess } from '../../oauth/access.ts';
+import type { AppConfig } from '../config.ts';
+import type { VerifiedAccess } from './access.ts';
 import { createLookupBudget } from './lookup-budget.ts';
 
 const ACCEPTED_TTL_MS = 60_000;

@@ -1,3 +1,4 @@
+// 2025 era only (2026-07-28 asks by multi round-trip: confirmation-round-trip.ts).
 // Server → client requests (elicitation) in stateless mode. The request goes out on the SSE
 // stream of the tools/call POST; the client answers in a *new* POST that a fresh transport would
 // not recognise. So outgoing request ids are replaced by unique relay ids, remembered here with the
@@ -5,9 +6,8 @@
 // POST may reach another process (no sticky sessions): then the answer travels through the store
 // to the process that asked, and is still only taken for the same user.
 import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { JSONRPCMessage, TransportSendOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../../observability/logger.ts';
 import type { KeyValueStore } from '../../store/index.ts';
 import { createProcessChannel } from './process-channel.ts';
@@ -62,8 +62,8 @@ export function createElicitationRelay(deps: { store: KeyValueStore; logger: Log
 
 export type ElicitationRelay = ReturnType<typeof createElicitationRelay>;
 
-/** A stateless transport whose outgoing requests get relay ids the relay can route answers to. */
-export class RelayingTransport extends StreamableHTTPServerTransport {
+/** A stateless 2025-era transport whose outgoing requests get relay ids the relay can route answers to. */
+export class RelayingTransport extends NodeStreamableHTTPServerTransport {
   readonly #relay: ElicitationRelay;
   readonly #accountId: string;
   readonly #relayIds = new Set<string>();
