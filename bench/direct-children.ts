@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { superviseChild } from '../src/cli/run-child-process.ts';
-import { DEFAULT_LIMITS } from '../src/cli/sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS } from '../src/config.ts';
 import { prepareChildSettings } from '../src/cli/sandbox/child-settings.ts';
 import { createLocalSpawner } from '../src/cli/sandbox/local-spawner.ts';
 import type { ChildSpawner, PreloadLevel, StartedChild } from '../src/cli/sandbox/spawner.ts';
