@@ -45,6 +45,8 @@ export interface ChildLivesSettings extends ChildLifeLimits {
 export interface BoundChild {
   readonly child: StartedChild;
   readonly principal: string | undefined;
+  /** its principal's grant was revoked while it served: the call was stopped */
+  readonly revoked?: boolean;
 }
 
 interface Life extends BoundChild {

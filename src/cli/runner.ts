@@ -160,6 +160,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
         run = await runOn(bound.child, request);
       }
       metrics?.cliStarts.inc({ start });
+      if (bound.revoked) throw new CliFailure('cancelled', 'the command was stopped: its grant was revoked');
       const { outcome, denials } = run;
       const failure = sandboxFailure(outcome, denials);
       if (denials.length > 0) {

@@ -275,6 +275,29 @@ function snapshotOfTheStart(cwd: string): () => void {
   };
 }
 
+/**
+ * Timers a call unref'd: they keep no process alive, so mw's exit would have dropped them (oclif's
+ * flush leaves a 10 s one behind every call), yet they would fire in a later call. Seen where they
+ * are unref'd, and cleared when the call is over.
+ */
+const unrefdTimers = new Set<NodeJS.Timeout>();
+
+function watchUnrefdTimers(): void {
+  const probe = setTimeout(() => {}, 0);
+  clearTimeout(probe);
+  const Timeout = Object.getPrototypeOf(probe) as { unref(this: NodeJS.Timeout): NodeJS.Timeout };
+  const unref = Timeout.unref;
+  Timeout.unref = function (this: NodeJS.Timeout) {
+    if (current) unrefdTimers.add(this);
+    return unref.call(this);
+  };
+}
+
+function clearUnrefdTimers(): void {
+  for (const timer of unrefdTimers) clearTimeout(timer);
+  unrefdTimers.clear();
+}
+
 /** Handles the process holds apart from a call's: what is left beyond those after a call is the call's. */
 const resourcesNow = () => process.getActiveResourcesInfo().filter((name) => name !== 'TTYWrap').sort();
 
@@ -300,6 +323,7 @@ function finishCall(notReusable?: string): void {
   const exitCode = call.exitCode ?? (Number(process.exitCode ?? 0) || 0);
   call.exitCode = exitCode;
   current = undefined;
+  clearUnrefdTimers();
   const left = leftOver(baseline);
   const reason = notReusable ?? (left.length > 0 ? `the call left ${left.join(', ')} behind` : undefined);
   report({
@@ -372,6 +396,7 @@ process.on('uncaughtException', uncaught(bin));
 process.on('unhandledRejection', uncaught(bin));
 dropWritesAfterExit(process.stdout);
 dropWritesAfterExit(process.stderr);
+watchUnrefdTimers();
 // An empty event loop is where the process would have ended: the call is over.
 process.on('beforeExit', () => finishCall());
 baseline = resourcesNow();
