@@ -83,7 +83,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     maxQueue: config.cli.maxQueue,
     maxOutputBytes: config.cli.maxOutputBytes,
     // Live children, serving and idle, are bounded by the slots: the uid range holds them (config.ts).
-    childLife: { ...config.cli.childLife, maxLive: config.cli.maxConcurrent },
+    childLife: { ...config.cli.childLife, maxLive: config.cli.maxConcurrent, maxCpuSeconds: maxCpuSecondsOf(config) },
     cliFingerprint: cli && installedCliFingerprint(cli),
     metrics,
     logger,
@@ -172,4 +172,10 @@ async function discoverCli(
     logger.error(`${error.message}: serving no tools until it is installed (see README, "mw not found")`);
     return { commands: { cliVersion: 'unavailable', commands: [] }, problem: error.message };
   }
+}
+
+/** RLIMIT_CPU counts over a child's whole life: it serves no call once it has spent half of it. */
+function maxCpuSecondsOf(config: AppConfig): number | undefined {
+  const limits = config.cli.isolation.limits;
+  return limits && limits.cpuSeconds / 2;
 }

@@ -20,6 +20,7 @@ export type ChildEndReason =
   | 'max_calls'
   | 'max_age'
   | 'max_rss'
+  | 'max_cpu' // half its RLIMIT_CPU spent: a later call would be killed for the calls before it
   | 'idle'
   | 'evicted' // room for another principal's child
   | 'cli_changed'
@@ -29,13 +30,15 @@ export type ChildEndReason =
 export interface ChildLifeLimits extends ChildLifeConfig {
   /** children alive at once, serving or idle (CLI_MAX_CONCURRENT): the idle one used least recently makes room */
   maxLive: number;
+  /** CPU seconds a child may have used and still take a call (half of RLIMIT_CPU, which counts over its whole life) */
+  maxCpuSeconds?: number;
 }
 
 export interface ChildLivesSettings extends ChildLifeLimits {
   /** identifies the installed CLI's files (cli-fingerprint.ts); undefined when it cannot tell */
   fingerprint?: () => string | undefined;
-  /** resident memory of a child's process, undefined when it cannot be read */
-  rssOf?: (pid: number) => number | undefined;
+  /** resident memory and CPU seconds used of a child's process, undefined when they cannot be read */
+  usageOf?: (pid: number) => { rssBytes: number; cpuSeconds: number } | undefined;
   now?: () => number;
   onChange?: (counts: { serving: number; idle: number }) => void;
   onEnd?: (reason: ChildEndReason, child: StartedChild) => void;
@@ -75,7 +78,7 @@ export interface ChildLives {
 
 export function createChildLives(settings: ChildLivesSettings): ChildLives {
   const now = settings.now ?? Date.now;
-  const rssOf = settings.rssOf ?? residentBytes;
+  const usageOf = settings.usageOf ?? processUsage;
   const lives = new Set<Life>();
   /** idle children, least recently used first */
   const idle: Life[] = [];
@@ -109,8 +112,9 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     if (life.calls >= settings.maxCalls) return 'max_calls';
     if (now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
     if (life.cli !== fingerprint()) return 'cli_changed';
-    const rss = life.child.pid === undefined ? undefined : rssOf(life.child.pid);
-    if (rss !== undefined && rss > settings.maxRssBytes) return 'max_rss';
+    const usage = life.child.pid === undefined ? undefined : usageOf(life.child.pid);
+    if (usage && usage.rssBytes > settings.maxRssBytes) return 'max_rss';
+    if (usage && settings.maxCpuSeconds !== undefined && usage.cpuSeconds > settings.maxCpuSeconds) return 'max_cpu';
     return undefined;
   };
 
@@ -188,12 +192,16 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
 }
 
 const PAGE_SIZE = 4096;
+const CLOCK_TICKS_PER_SECOND = 100;
 
-/** /proc/<pid>/statm's resident pages; undefined where it cannot be read (another uid behind hidepid). */
-function residentBytes(pid: number): number | undefined {
+/** /proc/<pid>/statm's resident pages and /proc/<pid>/stat's CPU ticks; undefined where they cannot be read (hidepid). */
+function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } | undefined {
   try {
     const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-    return Number.isFinite(resident) ? resident * PAGE_SIZE : undefined;
+    // the fields after the command name, which may hold spaces: state is the first, utime and stime the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return Number.isFinite(resident) && Number.isFinite(cpuSeconds) ? { rssBytes: resident * PAGE_SIZE, cpuSeconds } : undefined;
   } catch {
     return undefined;
   }

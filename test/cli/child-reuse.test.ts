@@ -201,6 +201,7 @@ describe('a child’s life ends', () => {
 
   it.each([
     ['after a call that leaves it above CLI_CHILD_MAX_RSS_MB', { maxRssBytes: 1024 * 1024 }, 'max_rss'],
+    ['once it has spent half its CPU seconds (RLIMIT_CPU counts over its life)', { maxCpuSeconds: 0 }, 'max_cpu'],
     ['with every call when CLI_CHILD_REUSE=off', { reuse: false }, 'reuse_off'],
   ] as const)('%s', async (_when, limits, reason) => {
     const { runner, show, metrics } = rig(limits);

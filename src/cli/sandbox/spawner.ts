@@ -56,3 +56,9 @@ export interface ChildSpawner {
   /** creates and removes a call directory (readiness: no call can run without one) */
   checkCallDirectory(): Promise<void>;
 }
+
+/** Hands a child its only request (a start check, a priming run): it exits once that call is over. */
+export function sendOnlyRequest(child: StartedChild, request: ChildRequest): void {
+  child.send(request);
+  child.end();
+}
