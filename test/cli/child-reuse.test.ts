@@ -131,6 +131,15 @@ describe('a reused child', () => {
     await runner.drain();
   }, 120_000);
 
+  it('is ended after a call that ran a program (without the file sandbox): what the program left may outlive the call', async () => {
+    const { runner, run, show, metrics } = rig({}, { sandbox: { fileSystem: false } });
+    const first = await show('alice');
+    expect(await run('alice', ['leave', '--program'])).toMatchObject({ exitCode: 0 });
+    expect((await show('alice')).pid).not.toBe(first.pid);
+    expect(await counter(metrics, 'mittwald_cli_child_ends_total', 'reason')).toEqual({ not_reusable: 1 });
+    await runner.drain();
+  }, 120_000);
+
   it('belongs to one principal: another principal’s call gets a child of its own, even from a module’s state', async () => {
     const { runner, show } = rig();
     const alice = await show('alice', ['--name=alice']);

@@ -27,7 +27,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createRequire, registerHooks } from 'node:module';
+import childProcess from 'node:child_process';
+import { createRequire, registerHooks, syncBuiltinESMExports } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -199,6 +200,8 @@ function loadedExitError(bin: string): ExitErrorClass | undefined {
 
 interface Call {
   readonly number: number;
+  /** it started a program (where the sandbox lets it): what that left running is beyond putting back */
+  startedProcess?: boolean;
   /** set by the first process.exit of the call: from then on the call is over and writes nothing */
   exitCode?: number;
   readonly stdoutFrom: number;
@@ -298,6 +301,24 @@ function clearUnrefdTimers(): void {
   unrefdTimers.clear();
 }
 
+/** A call that starts a program ends its child: the program, or what it left behind (a daemon), may outlive the call. */
+function watchProcessStarts(): void {
+  const started = () => {
+    const call = callOfCode.getStore() ?? current;
+    if (call) call.startedProcess = true;
+  };
+  diagnosticsChannel.subscribe('child_process', started);
+  // the synchronous ones start no ChildProcess (and publish nothing)
+  for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
+    const original = childProcess[name] as (...args: unknown[]) => unknown;
+    (childProcess as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      started();
+      return original(...args);
+    };
+  }
+  syncBuiltinESMExports();
+}
+
 /** Handles the process holds apart from a call's: what is left beyond those after a call is the call's. */
 const resourcesNow = () => process.getActiveResourcesInfo().filter((name) => name !== 'TTYWrap').sort();
 
@@ -325,7 +346,8 @@ function finishCall(notReusable?: string): void {
   current = undefined;
   clearUnrefdTimers();
   const left = leftOver(baseline);
-  const reason = notReusable ?? (left.length > 0 ? `the call left ${left.join(', ')} behind` : undefined);
+  const reason =
+    notReusable ?? (call.startedProcess ? 'the call started a program' : left.length > 0 ? `the call left ${left.join(', ')} behind` : undefined);
   report({
     type: 'done',
     exitCode,
@@ -397,6 +419,7 @@ process.on('unhandledRejection', uncaught(bin));
 dropWritesAfterExit(process.stdout);
 dropWritesAfterExit(process.stderr);
 watchUnrefdTimers();
+watchProcessStarts();
 // An empty event loop is where the process would have ended: the call is over.
 process.on('beforeExit', () => finishCall());
 baseline = resourcesNow();
