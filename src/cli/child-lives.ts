@@ -148,8 +148,12 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
       while (lives.size >= settings.maxLive && idle.length > 0) end(idle[0], 'evicted');
       const life: Life = { child, principal, bornAt: now(), cli: fingerprint(), calls: 1, lastUsedAt: now(), state: 'serving' };
       lives.add(life);
-      // A child that dies while idle is nobody's to reuse (one that dies serving is the runner's to release).
-      void child.cleanedUp.then(() => life.state === 'idle' && end(life, 'exited'));
+      // A child that dies while idle is nobody's to reuse, from its exit on: its clean-up (a launcher's
+      // uid helper) may take a while, and a call handed to it would wait for an end that came already.
+      // One that dies serving is the runner's to release.
+      const died = () => life.state === 'idle' && end(life, 'exited');
+      child.once('exit', died);
+      void child.cleanedUp.then(died);
       changed();
       return life;
     },

@@ -179,6 +179,16 @@ describe('a child’s life ends', () => {
     await runner.drain();
   }, 120_000);
 
+  it('when it is killed while it waits: the next call gets another child, at once', async () => {
+    const { runner, show, metrics } = rig();
+    const first = await show('alice');
+    process.kill(first.pid, 'SIGKILL');
+    await waitUntil(() => !isAlive(first.pid), 'the killed child gone');
+    expect((await show('alice')).pid).not.toBe(first.pid);
+    expect(await counter(metrics, 'mittwald_cli_child_ends_total', 'reason')).toEqual({ exited: 1 });
+    await runner.drain();
+  }, 120_000);
+
   it('when it crashes', async () => {
     const { runner, run, show, metrics } = rig();
     const first = await show('alice');
