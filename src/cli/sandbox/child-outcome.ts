@@ -17,11 +17,22 @@ export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[
       `the command exceeded its resource limits and was stopped (${outcome.signal ?? `exit ${outcome.exitCode}`})`,
     );
   }
-  if (outcome.exitCode !== 0 && denials.length > 0) {
-    const first = denials[0];
-    return new CliFailure('sandbox_denied', `the command was refused ${first.permission} on ${first.resource}`);
-  }
+  const fatal = outcome.exitCode === 0 ? undefined : denials.find((denial) => failedOn(denial, outcome));
+  if (fatal) return new CliFailure('sandbox_denied', `the command was refused ${fatal.permission} on ${fatal.resource}`);
   return undefined;
+}
+
+// How a refusal reads when it is what made the command fail: Node's own error, or a file error.
+const REFUSED = /ERR_ACCESS_DENIED|access to this API has been restricted|\bEACCES\b|\bEPERM\b/i;
+
+/**
+ * A refusal the command failed on shows in its output; one it got past does not. mw's plugins probe
+ * on every command (warn-if-update-available reads npm's config files outside the call root, and
+ * carries on without them): such a probe must not take the blame for a command that failed otherwise.
+ */
+function failedOn(denial: PermissionDenial, { stdout, stderr }: ChildOutcome): boolean {
+  const output = `${stdout.slice(-8192)}${stderr.slice(-8192)}`;
+  return REFUSED.test(output) || output.includes(denial.resource);
 }
 
 // Errors mw catches and prints in its box: Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE
