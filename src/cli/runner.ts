@@ -11,7 +11,7 @@ import { locateCli } from './locate-cli.ts';
 import { ensurePrivateDirectory } from './private-directory.ts';
 import { superviseChild } from './run-child-process.ts';
 import { DEFAULT_LIMITS, type ResourceLimits } from './sandbox/child-allowances.ts';
-import { sandboxFailure } from './sandbox/child-outcome.ts';
+import { inputRequiredFailure, sandboxFailure } from './sandbox/child-outcome.ts';
 import { prepareChildSettings } from './sandbox/child-settings.ts';
 import type { PermissionDenial } from './sandbox/control-channel.ts';
 import { createLocalSpawner } from './sandbox/local-spawner.ts';
@@ -94,9 +94,11 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     track(child.cleanedUp);
     const denials: PermissionDenial[] = [];
     let accepted = false;
+    let inputRequired = false;
     child.on('control', (message) => {
       if (message.type === 'denied') denials.push(message);
       if (message.type === 'accepted') accepted = true;
+      if (message.type === 'input-required') inputRequired = true;
     });
     // The token reaches the child over its control pipe only: never argv, never its start environment.
     child.send({ argv: request.argv, env: { MITTWALD_API_TOKEN: request.mittwaldToken } });
@@ -108,7 +110,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       onOutput: request.onOutput,
       what: 'the mw CLI',
     });
-    return { outcome, denials, accepted };
+    return { outcome, denials, accepted, inputRequired };
   };
 
   const runIsolated = async (request: CliRunRequest, command: string): Promise<CliRunResult> => {
@@ -117,9 +119,9 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
     const warm = options.pool?.take();
     const warmRun = warm && (await runOn(warm, request));
     // A warm child that ended before it read the request ran nothing: the call starts cold, as if none had been ready.
-    const { outcome, denials } = warmRun?.accepted ? warmRun : await runOn(await spawner.start(), request);
+    const { outcome, denials, inputRequired } = warmRun?.accepted ? warmRun : await runOn(await spawner.start(), request);
     metrics?.cliStarts.inc({ start: warmRun?.accepted ? 'warm' : 'cold' });
-    const failure = sandboxFailure(outcome, denials);
+    const failure = inputRequired ? inputRequiredFailure(outcome) : sandboxFailure(outcome, denials);
     if (denials.length > 0) {
       // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).
       logger?.log(failure ? 'warn' : 'debug', 'mw child was refused by the sandbox', { command, denied: denials.slice(0, 10) });

@@ -24,6 +24,8 @@ import { runInNewContext } from 'node:vm';
 const CONTROL_FD = 3;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_REPORTED_DENIALS = 50;
+/** a command that waited for interactive input nobody can give (see endAtPrompts) */
+const EXIT_INPUT_REQUIRED = 75;
 /** Node's channels for the permission model's refusals (published in enforce mode too). */
 const PERMISSION_SCOPES = ['fs', 'child', 'worker', 'addon', 'wasi', 'inspector'];
 const PRELOAD_LEVELS = ['none', 'config', 'commands'] as const;
@@ -161,6 +163,37 @@ function collectGarbage(): void {
   setFlagsFromString('--no-expose-gc');
 }
 
+/**
+ * Without a terminal mw can still stop at an Ink prompt (a select, an input) that waits for keys
+ * nobody can press: its command never settles, and once nothing else is pending the event loop runs
+ * dry. mw's bin ends every command with process.exit, so a command that is still running when the
+ * loop is empty is waiting for such an answer: say so and end the child now, not at the time limit.
+ * Only an oclif command is watched (a bin that simply returns ends the same way).
+ */
+async function endAtPrompts(bin: string): Promise<void> {
+  type Runs = { prototype?: { runCommand?: (...args: unknown[]) => Promise<unknown> } };
+  const oclif = (await importAsBin('@oclif/core', pathToFileURL(bin).href).catch(() => undefined)) as
+    | { Config?: Runs; default?: { Config?: Runs } }
+    | undefined;
+  const prototype = (oclif?.Config ?? oclif?.default?.Config)?.prototype;
+  const runCommand = prototype?.runCommand;
+  if (!prototype || typeof runCommand !== 'function') return;
+  let running = 0;
+  prototype.runCommand = async function (this: unknown, ...args: unknown[]) {
+    running += 1;
+    try {
+      return await runCommand.apply(this, args);
+    } finally {
+      running -= 1;
+    }
+  };
+  process.on('beforeExit', () => {
+    if (running === 0) return;
+    report({ type: 'input-required' });
+    process.exit(EXIT_INPUT_REQUIRED);
+  });
+}
+
 /** `run(argv, import.meta.url)` passes the bin's URL; oclif turns it into the path we loaded. */
 function sameRoot(options: unknown, bin: string): boolean {
   const path = options instanceof URL ? options.href : options;
@@ -198,4 +231,5 @@ report({ type: 'accepted' });
 process.argv = [process.execPath, bin, ...request.argv];
 Object.assign(process.env, request.env);
 handOver?.();
+await endAtPrompts(bin);
 await import(pathToFileURL(bin).href);

@@ -1,5 +1,6 @@
-// What the sandbox makes of how a child ended: a resource limit it ran into, or a permission it was
-// refused and could not do without. Anything else is the CLI's own result, exit code and all.
+// What the sandbox makes of how a child ended: a resource limit it ran into, a permission it was
+// refused and could not do without, or a prompt it stopped at. Anything else is the CLI's own
+// result, exit code and all.
 import { CliFailure } from '../types.ts';
 import type { ChildOutcome } from '../run-child-process.ts';
 import type { PermissionDenial } from './control-channel.ts';
@@ -20,6 +21,14 @@ export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[
   const fatal = outcome.exitCode === 0 ? undefined : denials.find((denial) => failedOn(denial, outcome));
   if (fatal) return new CliFailure('sandbox_denied', `the command was refused ${fatal.permission} on ${fatal.resource}`);
   return undefined;
+}
+
+/** what is kept of the output before a prompt: its question, and the options after it */
+const QUESTION_TAIL_CHARS = 2000;
+
+/** The child's command stopped at an interactive prompt (child-bootstrap's endAtPrompts): its question is what it printed last. */
+export function inputRequiredFailure(outcome: ChildOutcome): CliFailure {
+  return new CliFailure('input_required', outcome.stdout.slice(-QUESTION_TAIL_CHARS));
 }
 
 // How a refusal reads when it is what made the command fail: Node's own error, or a file error.

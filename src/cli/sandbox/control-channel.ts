@@ -1,5 +1,5 @@
 // The parent's side of a child's control pipe (fd 3 of child-bootstrap.mts): one JSON line in (the
-// request), JSON lines out (ready or preload-failed, accepted, denied). Lines that do not parse are dropped: a child cannot make
+// request), JSON lines out (ready or preload-failed, accepted, input-required, denied). Lines that do not parse are dropped: a child cannot make
 // the server throw by writing garbage there.
 import type { Readable } from 'node:stream';
 
@@ -23,6 +23,8 @@ export type ControlMessage =
   | { type: 'preload-failed'; reason: string }
   /** it has read its request: from here on the command runs */
   | { type: 'accepted' }
+  /** its command stopped at an interactive prompt nobody can answer: it exits without finishing */
+  | { type: 'input-required' }
   | ({ type: 'denied' } & PermissionDenial);
 
 const MAX_LINE_LENGTH = 16 * 1024;
@@ -40,7 +42,7 @@ export function parseControlMessage(line: string): ControlMessage | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const message = parsed as Record<string, unknown>;
-  if (message.type === 'ready' || message.type === 'accepted') return { type: message.type };
+  if (message.type === 'ready' || message.type === 'accepted' || message.type === 'input-required') return { type: message.type };
   if (message.type === 'preload-failed') return { type: 'preload-failed', reason: String(message.reason ?? '').slice(0, 500) };
   if (message.type === 'denied' && typeof message.permission === 'string' && typeof message.resource === 'string') {
     return { type: 'denied', permission: message.permission, resource: message.resource.slice(0, 4096) };
