@@ -2,15 +2,21 @@
 // asks the npm registry for a newer version (in a program it starts), plugin-update starts
 // `mw update --autoupdate` and writes marker files. The switches of the child environment keep them
 // off the network and off the disk, call after call in the same call directory (as a reused child
-// has it); without the switches the same runs start both programs and write the markers.
+// has it); without the switches the same runs start both programs and write the markers. Through
+// the runner, two calls of one user (one child, once children are reused) start nothing and write
+// nothing the sandbox refuses; what it does refuse, the same each call, is warn-if-update-available
+// reading npm's config files, which it does whatever the switches say.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CallDirectory, createCallDirectory } from '../../src/cli/call-directory.ts';
 import { childEnvironment, PLUGIN_HOOKS_OFF } from '../../src/cli/child-environment.ts';
+import { createCliRunner } from '../../src/cli/runner.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { startMittwaldApiSimulator, type MittwaldApiSimulator } from '../support/mittwald-api/simulator.ts';
 import { standInCliPath } from '../support/mw-cli/index.ts';
 
@@ -88,5 +94,35 @@ describe('the oclif plugins’ init hooks in an mw child', () => {
       expect.arrayContaining([expect.stringContaining('get-version'), expect.stringMatching(/update --autoupdate$/)]),
     );
     expect(filesUnder(directory.home)).toEqual(expect.arrayContaining(['cache/autoupdate', 'cache/lastrun']));
+  }, 120_000);
+
+  it('through the runner: two calls of one user in a row start no program and write nothing outside the call root', async () => {
+    const logged: Array<{ message: string; denied?: Array<{ permission: string; resource: string }> }> = [];
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      stream: new Writable({ write: (chunk, _encoding, done) => (logged.push(JSON.parse(String(chunk))), done()) }),
+    });
+    const runner = createCliRunner({
+      executable: standInCliPath,
+      path: [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter),
+      callDirectoryParent: scratch,
+      timeoutMs: 60_000,
+      maxConcurrent: 1,
+      maxPerUser: 1,
+      maxQueue: 2,
+      maxOutputBytes: 1024 * 1024,
+      apiBaseUrl: api.url,
+      logger,
+    });
+    for (let call = 0; call < 2; call++) {
+      const result = await runner.run({ argv: ['user', 'get', '-o', 'json'], mittwaldToken: 'hooks-token', userKey: 'one-user' });
+      expect(result.exitCode).toBe(0);
+    }
+    // npm's config, looked for under node's prefix and from the working directory up: reads only, the same each call
+    const perCall = logged.filter((line) => line.message === 'mw child was refused by the sandbox').map((line) => line.denied ?? []);
+    for (const refused of perCall) expect(refused.filter((denial) => denial.permission !== 'FileSystemRead')).toEqual([]);
+    expect(perCall).toHaveLength(2);
+    expect(perCall[1]).toEqual(perCall[0]);
   }, 120_000);
 });
