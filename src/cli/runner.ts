@@ -13,7 +13,7 @@ import { createConcurrencyLimiter } from './concurrency-limiter.ts';
 import { locateCli } from './locate-cli.ts';
 import { ensurePrivateDirectory } from './private-directory.ts';
 import { superviseChild, type ChildOutcome } from './run-child-process.ts';
-import { sandboxFailure } from './sandbox/child-outcome.ts';
+import { inputRequiredFailure, sandboxFailure } from './sandbox/child-outcome.ts';
 import { prepareChildSettings } from './sandbox/child-settings.ts';
 import type { CallDone, ControlMessage, PermissionDenial } from './sandbox/control-channel.ts';
 import { createLocalSpawner } from './sandbox/local-spawner.ts';
@@ -111,11 +111,13 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
   const runOn = async (child: StartedChild, request: CliRunRequest) => {
     const denials: PermissionDenial[] = [];
     let accepted = false;
+    let inputRequired = false;
     let callDone!: (done: CallDone) => void;
     const done = new Promise<CallDone>((resolve) => (callDone = resolve));
     const listen = (message: ControlMessage) => {
       if (message.type === 'denied') denials.push(message);
       if (message.type === 'accepted') accepted = true;
+      if (message.type === 'input-required') inputRequired = true;
       if (message.type === 'done') callDone(message);
     };
     child.on('control', listen);
@@ -131,7 +133,7 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
         what: 'the mw CLI',
         callDone: done,
       });
-      return { outcome, denials, accepted };
+      return { outcome, denials, accepted, inputRequired };
     } finally {
       child.off('control', listen);
     }
@@ -161,15 +163,18 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       }
       metrics?.cliStarts.inc({ start });
       if (bound.revoked) throw new CliFailure('cancelled', 'the command was stopped: its grant was revoked');
-      const { outcome, denials } = run;
-      const failure = sandboxFailure(outcome, denials);
+      const { outcome, denials, inputRequired } = run;
+      const failure = inputRequired ? inputRequiredFailure(outcome) : sandboxFailure(outcome, denials);
       if (denials.length > 0) {
         // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).
         logger?.log(failure ? 'warn' : 'debug', 'mw child was refused by the sandbox', { command, denied: denials.slice(0, 10) });
       }
+      // A prompt's child ends by its own exit (child-bootstrap's loopEmptied): its end is counted as such.
+      if (inputRequired) normalEnd = outcome;
       if (failure) throw failure;
-      // A refusal the CLI got past still ends the child: what it left of the refused attempt is unknown.
-      if (denials.length === 0) normalEnd = outcome;
+      // A refusal the CLI got past still ends the child (what it left of the refused attempt is unknown),
+      // but a refused read leaves nothing: mw's update-check plugin is refused npm's config on every command.
+      if (denials.every((denial) => denial.permission === 'FileSystemRead')) normalEnd = outcome;
       const { signal: _signal, done: _done, ...result } = outcome;
       return result;
     } finally {

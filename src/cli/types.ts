@@ -80,6 +80,7 @@ export type CliFailureKind =
   | 'cancelled' // the caller aborted
   | 'resource_limit' // the child ran into its memory, CPU time or file size limit (sandbox layer 4)
   | 'sandbox_denied' // the child failed after the sandbox refused it a file or a program (layer 2)
+  | 'input_required' // the command stopped at an interactive prompt; the message is what it printed last (its question)
   | 'no_call_directory'; // no call directory could be created (STATE_DIR full or not writable)
 
 export class CliFailure extends Error {

@@ -131,6 +131,16 @@ describe('a reused child', () => {
     await runner.drain();
   }, 120_000);
 
+  it('is ended after a call that stopped at a prompt: the call fails with input_required, the next runs in a new child', async () => {
+    const { runner, run, show, metrics } = rig();
+    const first = await show('alice');
+    await expect(run('alice', ['ask'])).rejects.toMatchObject({ kind: 'input_required', message: 'Which version?\n' });
+    await waitUntil(() => !isAlive(first.pid), 'the child that stopped at the prompt to end');
+    expect((await show('alice')).pid).not.toBe(first.pid);
+    expect(await counter(metrics, 'mittwald_cli_child_ends_total', 'reason')).toEqual({ exited: 1 });
+    await runner.drain();
+  }, 120_000);
+
   it('is ended after a call that ran a program (without the file sandbox): what the program left may outlive the call', async () => {
     const { runner, run, show, metrics } = rig({}, { sandbox: { fileSystem: false } });
     const first = await show('alice');

@@ -36,6 +36,8 @@ import { runInNewContext } from 'node:vm';
 const CONTROL_FD = 3;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_REPORTED_DENIALS = 50;
+/** a command that waited for interactive input nobody can give (see loopEmptied) */
+const EXIT_INPUT_REQUIRED = 75;
 /** Node's channels for the permission model's refusals (published in enforce mode too). */
 const PERMISSION_SCOPES = ['fs', 'child', 'worker', 'addon', 'wasi', 'inspector'];
 const PRELOAD_LEVELS = ['none', 'config', 'commands'] as const;
@@ -172,6 +174,34 @@ function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
   setFlagsFromString('--no-expose-gc');
+}
+
+/** oclif commands running now (see watchCommands): one still running when its call's loop empties waits at a prompt */
+let runningCommands = 0;
+
+/**
+ * Without a terminal mw can still stop at an Ink prompt (a select, an input) that waits for keys
+ * nobody can press: its command never settles, and once nothing else is pending the event loop runs
+ * dry. mw's bin ends every command with process.exit, so a command that is still running when the
+ * loop is empty is waiting for such an answer (see loopEmptied). Installed once per child: the
+ * patched Config stays loaded across calls. Only an oclif command is watched.
+ */
+async function watchCommands(bin: string): Promise<void> {
+  type Runs = { prototype?: { runCommand?: (...args: unknown[]) => Promise<unknown> } };
+  const oclif = (await importAsBin('@oclif/core', pathToFileURL(bin).href).catch(() => undefined)) as
+    | { Config?: Runs; default?: { Config?: Runs } }
+    | undefined;
+  const prototype = (oclif?.Config ?? oclif?.default?.Config)?.prototype;
+  const runCommand = prototype?.runCommand;
+  if (!prototype || typeof runCommand !== 'function') return;
+  prototype.runCommand = async function (this: unknown, ...args: unknown[]) {
+    runningCommands += 1;
+    try {
+      return await runCommand.apply(this, args);
+    } finally {
+      runningCommands -= 1;
+    }
+  };
 }
 
 /** `run(argv, import.meta.url)` passes the bin's URL (with the call's query: see runCall); oclif turns it into the path we loaded. */
@@ -360,6 +390,20 @@ function finishCall(notReusable?: string): void {
   serveNext();
 }
 
+/**
+ * An empty event loop is where the process would have ended: the call is over. A command still
+ * running then waits at a prompt nobody can answer: the call ends now (not at its time limit) with
+ * input-required, and so does the child, by the real exit: Ink draws its last frame (the question)
+ * in its exit hook, as part of the call's output, and what the prompt left pending goes with it.
+ */
+function loopEmptied(): void {
+  if (isCurrent(current) && runningCommands > 0) {
+    report({ type: 'input-required' });
+    realExit(EXIT_INPUT_REQUIRED);
+  }
+  finishCall();
+}
+
 const [preloadOption, cwdOption, bin] = process.argv.slice(2);
 const level = preloadOption?.slice('--preload='.length) as PreloadLevel;
 const cwd = cwdOption?.slice('--cwd='.length);
@@ -420,7 +464,7 @@ dropWritesAfterExit(process.stdout);
 dropWritesAfterExit(process.stderr);
 watchUnrefdTimers();
 watchProcessStarts();
-// An empty event loop is where the process would have ended: the call is over.
-process.on('beforeExit', () => finishCall());
+await watchCommands(bin);
+process.on('beforeExit', loopEmptied);
 baseline = resourcesNow();
 runCall(first);

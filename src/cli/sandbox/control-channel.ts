@@ -1,5 +1,5 @@
 // The parent's side of a child's control pipe (fd 3 of child-bootstrap.mts): a JSON line in per call
-// (the request), JSON lines out (ready or preload-failed, then per call accepted, denied, done).
+// (the request), JSON lines out (ready or preload-failed, then per call accepted, denied, input-required, done).
 // Lines that do not parse are dropped: a child cannot make the server throw by writing garbage there.
 import type { Readable } from 'node:stream';
 
@@ -23,6 +23,8 @@ export type ControlMessage =
   | { type: 'preload-failed'; reason: string }
   /** it has read its request: from here on the command runs */
   | { type: 'accepted' }
+  /** its command stopped at an interactive prompt nobody can answer: the child exits, without done */
+  | { type: 'input-required' }
   | ({ type: 'denied' } & PermissionDenial)
   /** the call is over (the CLI exited, or its event loop emptied) and wrote this many bytes; the child waits for the next */
   | CallDone;
@@ -53,7 +55,7 @@ export function parseControlMessage(line: string): ControlMessage | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const message = parsed as Record<string, unknown>;
-  if (message.type === 'ready' || message.type === 'accepted') return { type: message.type };
+  if (message.type === 'ready' || message.type === 'accepted' || message.type === 'input-required') return { type: message.type };
   if (message.type === 'preload-failed') return { type: 'preload-failed', reason: String(message.reason ?? '').slice(0, 500) };
   if (message.type === 'done') {
     const [stdoutBytes, stderrBytes] = [byteCount(message.stdoutBytes), byteCount(message.stderrBytes)];
