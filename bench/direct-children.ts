@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { superviseChild } from '../src/cli/run-child-process.ts';
-import { DEFAULT_LIMITS } from '../src/cli/sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS } from '../src/config.ts';
 import { prepareChildSettings } from '../src/cli/sandbox/child-settings.ts';
 import { createLocalSpawner } from '../src/cli/sandbox/local-spawner.ts';
-import type { ChildSpawner, PreloadLevel, StartedChild } from '../src/cli/sandbox/spawner.ts';
+import { sendOnlyRequest, type ChildSpawner, type PreloadLevel, type StartedChild } from '../src/cli/sandbox/spawner.ts';
 import { standInCliPath, standInCliRoot } from '../test/support/mw-cli/index.ts';
 import { residentMemory } from './bench-child.ts';
 
@@ -70,7 +70,7 @@ export async function readyChild(spawner: ChildSpawner, preload: PreloadLevel): 
 /** Hands the child one request and waits for it to end: the call's wall time in ms (throws on a non-zero exit). */
 export async function runOnChild(child: StartedChild, argv: string[], token: string): Promise<number> {
   const started = performance.now();
-  child.send({ argv, env: { MITTWALD_API_TOKEN: token } });
+  sendOnlyRequest(child, { argv, env: { MITTWALD_API_TOKEN: token } });
   const outcome = await superviseChild(child, { timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024, killGraceMs: 1000, what: 'the mw CLI' });
   const elapsed = performance.now() - started;
   await child.cleanedUp;

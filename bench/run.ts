@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { benchAuthorizationFlood } from './authorization-flood.ts';
 import { benchBatchFlood } from './batch-flood.ts';
+import { benchChildReuse } from './child-reuse.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchCrowd } from './crowd.ts';
 import { benchCrowdWithAbusers } from './crowd-with-abusers.ts';
@@ -40,6 +41,7 @@ const BENCHMARKS: Array<[name: string, run: Benchmark]> = [
   ['warm children', benchWarmChildren],
   ['batch flood', benchBatchFlood],
   ['protocol eras', benchProtocolEras],
+  ['reused children', benchChildReuse],
 ];
 
 /** `--only=<name>` or `--only <name>` (e.g. `--only "session set-ups"`): one benchmark, and results.md is left alone */

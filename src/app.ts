@@ -59,7 +59,9 @@ export function createApp(deps: AppDependencies): App {
   const { config, store, logger, metrics } = deps;
   let shuttingDown = false;
 
-  const oauth = createOAuthFacade({ config, store, logger, metrics, mittwald: deps.mittwald, now: deps.now });
+  // A revoked grant's `mw` children are gone before the revocation answers.
+  const grantTokensRevoked = (grantId: string) => deps.cli.runner.endChildrenOf(grantId);
+  const oauth = createOAuthFacade({ config, store, logger, metrics, mittwald: deps.mittwald, now: deps.now, grantTokensRevoked });
   const overrides = loadToolOverrides(config.tools.overridesPath);
   const catalogue = buildToolCatalogue(deps.cli.commands, overrides, {
     readOnly: config.tools.readOnly,

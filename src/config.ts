@@ -7,8 +7,6 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { DEFAULT_LIMITS, type ResourceLimits } from './cli/sandbox/child-allowances.ts';
-import type { PreloadLevel } from './cli/sandbox/spawner.ts';
 
 /**
  * Where the files the server ships with live (scopes.json, config/tools.json): defaults resolve
@@ -79,6 +77,11 @@ const environmentSchema = {
     CLI_POOL_MAX: positiveInt,
     CLI_POOL_IDLE_MS: { type: 'integer', minimum: 1000 },
     CLI_POOL_PRELOAD: { enum: ['config', 'commands'] },
+    CLI_CHILD_REUSE: onOff,
+    CLI_CHILD_IDLE_MS: { type: 'integer', minimum: 1000 },
+    CLI_CHILD_MAX_CALLS: positiveInt,
+    CLI_CHILD_MAX_AGE_MS: { type: 'integer', minimum: 1000 },
+    CLI_CHILD_MAX_RSS_MB: { type: 'integer', minimum: 64 },
     STATE_DIR: { type: 'string', pattern: '^/' },
     CLI_SANDBOX_FS: onOff,
     CLI_SANDBOX_READ_PATHS: { type: 'string', pattern: '^/[^,]*(,\\s*/[^,]*)*$' },
@@ -185,6 +188,8 @@ export interface AppConfig {
     isolation: IsolationConfig;
     /** warm children (CLI_POOL=off: undefined) */
     pool?: PoolConfig;
+    /** how long a principal's child serves its calls (README, "Performance") */
+    childLife: ChildLifeConfig;
   };
   tools: { overridesPath: string; readOnly: boolean; topics?: string[] };
   metrics: { enabled: boolean; basicAuth?: { user: string; pass: string } };
@@ -220,8 +225,43 @@ export interface PoolConfig {
   /** a period this long without a call ends one waiting child, down to `min` */
   idleMs: number;
   /** what a warm child loads before it waits */
-  preload: Exclude<PreloadLevel, 'none'>;
+  preload: 'config' | 'commands';
 }
+
+/** A principal's `mw` child serves its calls until one of these ends it (README, "Performance"). */
+export interface ChildLifeConfig {
+  /** CLI_CHILD_REUSE=off: every call gets a child of its own */
+  reuse: boolean;
+  /** ended after this long without a call */
+  idleMs: number;
+  maxCalls: number;
+  maxAgeMs: number;
+  /** ended after a call that leaves it with more resident memory than this */
+  maxRssBytes: number;
+}
+
+/** RLIMIT_* values of a child (layer 4). */
+export interface ResourceLimits {
+  /** RLIMIT_DATA: Node needs ~700 MiB of reservations to start; 1 GiB leaves mw room */
+  memoryBytes: number;
+  /** RLIMIT_CPU: SIGXCPU at this many CPU seconds, SIGKILL two seconds later */
+  cpuSeconds: number;
+  /** RLIMIT_NOFILE */
+  openFiles: number;
+  /** RLIMIT_FSIZE: SIGXFSZ when a file grows beyond it */
+  fileSizeBytes: number;
+  /** RLIMIT_NPROC (processes and threads of the uid): applied only with a per-call uid */
+  processes: number;
+}
+
+/** Defaults of the resource limits (README, "Isolation"): generous for mw, fatal for /dev/zero. */
+export const DEFAULT_LIMITS: ResourceLimits = {
+  memoryBytes: 1024 * 1024 * 1024,
+  cpuSeconds: 120,
+  openFiles: 512,
+  fileSizeBytes: 64 * 1024 * 1024,
+  processes: 64,
+};
 
 /** What the operator asks of the wall between users (issue "a wall between users", layers 2 to 6). */
 export interface IsolationConfig {
@@ -335,6 +375,13 @@ export function loadConfig(env: Environment = process.env, cwd = process.cwd()):
       passThroughEnvironment: passThroughEnvironment(env),
       isolation,
       pool,
+      childLife: {
+        reuse: str('CLI_CHILD_REUSE') !== 'off',
+        idleMs: num('CLI_CHILD_IDLE_MS', 120_000),
+        maxCalls: num('CLI_CHILD_MAX_CALLS', 200),
+        maxAgeMs: num('CLI_CHILD_MAX_AGE_MS', 30 * 60_000),
+        maxRssBytes: num('CLI_CHILD_MAX_RSS_MB', 512) * 1024 * 1024,
+      },
     },
     tools: {
       overridesPath: fileSetting('TOOLS_OVERRIDES_PATH', 'config/tools.json'),

@@ -201,12 +201,13 @@ function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, 
     const child = children.get(message.id);
     if (!child) return;
     if (message.type === 'request') child.send({ argv: message.argv, env: message.env });
+    else if (message.type === 'end') child.end();
     else child.signalAll(message.signal);
   });
 
   const relay = (id: string, child: StartedChild) => {
     tell({ type: 'started', id, pid: child.pid });
-    // The server stops a child at its output cap; should it lag, the launcher does not buffer without end.
+    // The server stops a child at its output cap; should it lag, the launcher does not buffer without end (per call).
     let relayed = 0;
     const output = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
       relayed += data.length;
@@ -215,7 +216,11 @@ function serveChildren(server: ChildProcess, spawner: ChildSpawner | undefined, 
     };
     child.stdout.on('data', output('stdout'));
     child.stderr.on('data', output('stderr'));
-    child.on('control', (message) => tell({ type: 'control', id, message }));
+    child.on('control', (message) => {
+      // A child serves one call at a time, and the server sends the next request only once it has all output of the last.
+      if (message.type === 'accepted') relayed = 0;
+      tell({ type: 'control', id, message });
+    });
     child.on('exit', (code, signal) => tell({ type: 'exit', id, code, signal }));
     child.on('close', (code, signal) => tell({ type: 'close', id, code, signal }));
     child.on('error', () => {});

@@ -15,6 +15,7 @@ import type { LauncherConnection } from './cli/launcher/launcher-client.ts';
 import type { UidPoolStatus } from './cli/launcher/uid-pool.ts';
 import { sandboxRequestOf } from './cli/sandbox/child-settings.ts';
 import { startChildren, startWarmChildren } from './cli/sandbox/children.ts';
+import { installedCliFingerprint } from './cli/sandbox/cli-fingerprint.ts';
 import type { CliCommandSet } from './cli/types.ts';
 import type { MittwaldOAuthClient } from './oauth/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -83,6 +84,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     maxPerUser: config.cli.maxPerUser,
     maxQueue: config.cli.maxQueue,
     maxOutputBytes: config.cli.maxOutputBytes,
+    // Live children, serving and idle, are bounded by the slots: the uid range holds them (config.ts).
+    childLife: { ...config.cli.childLife, maxLive: config.cli.maxConcurrent, maxCpuSeconds: maxCpuSecondsOf(config) },
+    cliFingerprint: cli && installedCliFingerprint(cli),
     metrics,
     logger,
     commandIdOf: commandIdResolver(commands),
@@ -176,4 +180,10 @@ async function discoverCli(
     logger.error(`${error.message}: serving no tools until it is installed (see README, "mw not found")`);
     return { commands: { cliVersion: 'unavailable', commands: [] }, problem: error.message };
   }
+}
+
+/** RLIMIT_CPU counts over a child's whole life: it serves no call once it has spent half of it. */
+function maxCpuSecondsOf(config: AppConfig): number | undefined {
+  const limits = config.cli.isolation.limits;
+  return limits && limits.cpuSeconds / 2;
 }

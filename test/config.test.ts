@@ -35,6 +35,12 @@ describe('configuration', () => {
     expect(loadConfig({ CLI_POOL: 'off' }).cli.pool).toBeUndefined();
   });
 
+  it("reuses a principal's mw child by default, within the documented limits, and not at all when switched off", () => {
+    expect(loadConfig({}).cli.childLife).toEqual({ reuse: true, idleMs: 120_000, maxCalls: 200, maxAgeMs: 1_800_000, maxRssBytes: 512 * 1024 * 1024 });
+    expect(loadConfig({ CLI_CHILD_REUSE: 'off' }).cli.childLife.reuse).toBe(false);
+    expect(loadConfig({ CLI_CHILD_MAX_CALLS: '1', CLI_CHILD_MAX_RSS_MB: '300' }).cli.childLife).toMatchObject({ maxCalls: 1, maxRssBytes: 300 * 1024 * 1024 });
+  });
+
   it.each([
     ['more warm children than calls may run', { CLI_POOL_MAX: '9' }, /CLI_POOL_MAX=9 is more than CLI_MAX_CONCURRENT=8/],
     ['a minimum above the maximum', { CLI_POOL_MIN: '3', CLI_POOL_MAX: '2' }, /CLI_POOL_MIN=3 is more than CLI_POOL_MAX=2/],
@@ -63,6 +69,11 @@ describe('configuration', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['LOG_LEVEL', 'loud'],
     ['CLI_TIMEOUT_MS', '-5'],
+    ['CLI_CHILD_REUSE', 'yes'],
+    ['CLI_CHILD_MAX_CALLS', '0'],
+    ['CLI_CHILD_IDLE_MS', '-1'],
+    ['CLI_CHILD_MAX_AGE_MS', '0'],
+    ['CLI_CHILD_MAX_RSS_MB', '10'],
     ['TOKEN_ENCRYPTION_KEY', 'too-short'],
   ])('names the bad variable %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

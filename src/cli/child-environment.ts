@@ -4,6 +4,13 @@
 // the start (see sandbox/child-bootstrap.mts), so it is never part of /proc/<pid>/environ.
 import type { CallDirectory } from './call-directory.ts';
 
+/**
+ * No background npm lookups or self-updates from a server process: the init hooks of mw's plugins
+ * warn-if-update-available and update run before every command, and these keep them from starting
+ * programs and writing files (they still read npm's config files: test/stand-in/plugin-hooks.test.ts).
+ */
+export const PLUGIN_HOOKS_OFF = { MW_SKIP_NEW_VERSION_CHECK: '1', MW_DISABLE_AUTOUPDATE: '1' } as const;
+
 export interface ChildEnvironmentOptions {
   /** PATH for the child (the server's PATH, passed in from config) */
   path: string;
@@ -32,9 +39,7 @@ export function childEnvironment(options: ChildEnvironmentOptions): Record<strin
     // oclif asks the passwd database for the shell when SHELL is unset, which fails for a uid
     // without an entry (the per-call uids have none); mw starts no shell either way.
     SHELL: '/bin/sh',
-    // No background npm lookups or self-updates from a server process.
-    MW_SKIP_NEW_VERSION_CHECK: '1',
-    MW_DISABLE_AUTOUPDATE: '1',
+    ...PLUGIN_HOOKS_OFF,
     CI: '1',
     NO_COLOR: '1',
     ...(options.apiBaseUrl ? { MITTWALD_API_BASE_URL: options.apiBaseUrl } : {}),

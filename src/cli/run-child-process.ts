@@ -1,11 +1,13 @@
-// Runs one child process to completion with hard limits: a deadline, an output cap and caller
-// cancellation, each of which signals everything the child started. Knows nothing about users,
-// tokens or queues; the runner (sandboxed `mw` children) and the metadata reader both build on it.
+// Runs one child process to completion, or one call of a child that serves several (until it says
+// the call is done), with hard limits: a deadline, an output cap and caller cancellation, each of
+// which signals everything the child started. Knows nothing about users, tokens or queues; the
+// runner (sandboxed `mw` children) and the metadata reader both build on it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { signalProcessGroup } from './kill-process-tree.ts';
+import type { CallDone } from './sandbox/control-channel.ts';
 import { CliFailure, type CliRunResult } from './types.ts';
 
 /** The part of a child the supervision needs (a ChildProcess in its own group, or a launcher's child). */
@@ -16,6 +18,8 @@ export interface SupervisedChild {
   signalAll(signal: 'SIGTERM' | 'SIGKILL'): void;
   on(event: 'exit' | 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
+  /** removes a listener added with on() (a child that serves more calls keeps its emitter) */
+  off(event: string, listener: (...args: any[]) => void): this;
 }
 
 export interface SupervisionOptions {
@@ -29,23 +33,28 @@ export interface SupervisionOptions {
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** names the program in a start failure */
   what: string;
+  /** a child that serves several calls: settles when it says this one is done and all its output is in */
+  callDone?: Promise<CallDone>;
 }
 
 export interface ChildOutcome extends CliRunResult {
   /** the signal that ended the child, when one did */
   signal: NodeJS.Signals | null;
+  /** the child finished the call and waits for another (callDone); absent when it exited */
+  done?: CallDone;
 }
 
-/** Resolves for any child that exits on its own (whatever its exit code); rejects with CliFailure otherwise. */
+/** Resolves for any child that exits on its own, or says its call is done (whatever its exit code); rejects with CliFailure otherwise. */
 export function superviseChild(child: SupervisedChild, options: SupervisionOptions): Promise<ChildOutcome> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
+    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const received = { stdout: 0, stderr: 0 };
     let outputBytes = 0;
     let stopReason: CliFailure | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let closePipesTimer: NodeJS.Timeout | undefined;
+    let done: CallDone | undefined;
     let settled = false;
 
     const stop = (reason: CliFailure) => {
@@ -54,14 +63,30 @@ export function superviseChild(child: SupervisedChild, options: SupervisionOptio
       child.signalAll('SIGTERM');
       killTimer = setTimeout(() => child.signalAll('SIGKILL'), options.killGraceMs);
     };
-    const collect = (into: Buffer[], stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const result = (exitCode: number, signal: NodeJS.Signals | null): ChildOutcome => ({
+      exitCode,
+      signal,
+      stdout: Buffer.concat(output.stdout).toString('utf8'),
+      stderr: Buffer.concat(output.stderr).toString('utf8'),
+      durationMs: Math.round(performance.now() - started),
+    });
+    /** A call is over once the child said so and every byte it counted has arrived (two pipes, no order between them). */
+    const callComplete = () => {
+      if (!done || stopReason || received.stdout < done.stdoutBytes || received.stderr < done.stderrBytes) return;
+      const wroteMore = received.stdout > done.stdoutBytes || received.stderr > done.stderrBytes;
+      const verdict = wroteMore ? { ...done, notReusable: done.notReusable ?? 'it wrote more than it counted' } : done;
+      settle(() => resolve({ ...result(done!.exitCode, null), done: verdict }));
+    };
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (stopReason) return;
       outputBytes += chunk.length;
+      received[stream] += chunk.length;
       if (outputBytes > options.maxOutputBytes) {
         stop(new CliFailure('output_too_large', `the command wrote more than ${options.maxOutputBytes} bytes of output`));
       } else {
-        into.push(chunk);
+        output[stream].push(chunk);
         options.onOutput?.(chunk.toString('utf8'), stream);
+        callComplete();
       }
     };
     const onAbort = () => stop(cancelled());
@@ -72,19 +97,9 @@ export function superviseChild(child: SupervisedChild, options: SupervisionOptio
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      clearTimeout(closePipesTimer);
-      clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      outcome();
-    };
-
-    child.stdout.on('data', collect(stdout, 'stdout'));
-    child.stderr.on('data', collect(stderr, 'stderr'));
-    child.on('exit', () => {
+    const onStdout = collect('stdout');
+    const onStderr = collect('stderr');
+    const onExit = () => {
       // Anything the child left running would keep our pipes open (and 'close' from firing).
       child.signalAll('SIGKILL');
       // A process that escaped (setsid) could hold them open too: stop waiting for it after the grace time.
@@ -92,21 +107,36 @@ export function superviseChild(child: SupervisedChild, options: SupervisionOptio
         child.stdout.destroy();
         child.stderr.destroy();
       }, options.killGraceMs);
+    };
+    const onError = (error: NodeJS.ErrnoException) => settle(() => reject(startFailure(options.what, error)));
+    const onClose = (code: number | null, signal: NodeJS.Signals | null) =>
+      settle(() => (stopReason ? reject(stopReason) : resolve(result(code ?? 128 + (signal ? constants.signals[signal] : 0), signal))));
+
+    // A child that serves more calls keeps its streams: this call's listeners go with it.
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(closePipesTimer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      child.stdout.off('data', onStdout);
+      child.stderr.off('data', onStderr);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      child.off('close', onClose);
+      outcome();
+    };
+
+    child.stdout.on('data', onStdout);
+    child.stderr.on('data', onStderr);
+    child.on('exit', onExit);
+    child.on('error', onError);
+    child.on('close', onClose);
+    void options.callDone?.then((message) => {
+      done = message;
+      callComplete();
     });
-    child.on('error', (error: NodeJS.ErrnoException) => settle(() => reject(startFailure(options.what, error))));
-    child.on('close', (code, signal) =>
-      settle(() =>
-        stopReason
-          ? reject(stopReason)
-          : resolve({
-              exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0),
-              signal,
-              stdout: Buffer.concat(stdout).toString('utf8'),
-              stderr: Buffer.concat(stderr).toString('utf8'),
-              durationMs: Math.round(performance.now() - started),
-            }),
-      ),
-    );
   });
 }
 

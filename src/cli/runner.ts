@@ -1,19 +1,21 @@
-// Runs one `mw` command for one user: wait for a slot, take a sandboxed child (a warm one from the
-// pool, else a new one from the spawner: local, or the privileged launcher), hand it the request,
-// enforce the limits, record what happened.
+// Runs one `mw` command for one user: wait for a slot, take a sandboxed child (the principal's own
+// idle one, else a warm one from the pool, else a new one from the spawner: local, or the privileged
+// launcher), hand it the request, enforce the limits, record what happened, and let the child's life
+// (child-lives.ts) decide whether it waits for the principal's next call.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LIMITS, type ResourceLimits } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { createChildLives, type ChildLifeLimits } from './child-lives.ts';
 import { UNKNOWN_COMMAND } from './command-id.ts';
 import { createConcurrencyLimiter } from './concurrency-limiter.ts';
 import { locateCli } from './locate-cli.ts';
 import { ensurePrivateDirectory } from './private-directory.ts';
-import { superviseChild } from './run-child-process.ts';
-import { DEFAULT_LIMITS, type ResourceLimits } from './sandbox/child-allowances.ts';
-import { sandboxFailure } from './sandbox/child-outcome.ts';
+import { superviseChild, type ChildOutcome } from './run-child-process.ts';
+import { inputRequiredFailure, sandboxFailure } from './sandbox/child-outcome.ts';
 import { prepareChildSettings } from './sandbox/child-settings.ts';
-import type { PermissionDenial } from './sandbox/control-channel.ts';
+import type { CallDone, ControlMessage, PermissionDenial } from './sandbox/control-channel.ts';
 import { createLocalSpawner } from './sandbox/local-spawner.ts';
 import type { ChildPool } from './sandbox/child-pool.ts';
 import type { ChildSpawner, StartedChild } from './sandbox/spawner.ts';
@@ -22,8 +24,12 @@ import { CliFailure, type CliRunRequest, type CliRunResult, type CliRunner } fro
 export interface CliRunnerOptions {
   /** how children start (the server's own, or the launcher's); without one a local spawner is built from the options below */
   spawner?: ChildSpawner | Promise<ChildSpawner>;
-  /** warm children of the same spawner, taken first (sandbox/child-pool.ts) */
+  /** warm children of the same spawner, the source of a principal's first child (sandbox/child-pool.ts) */
   pool?: ChildPool;
+  /** how long a principal's child lives (default: one call per child) */
+  childLife?: ChildLifeLimits;
+  /** identifies the installed CLI's files: a child started from other files serves no more calls */
+  cliFingerprint?: () => string | undefined;
   /** path of the `mw` executable (see locateCli) or a name on `path` */
   executable?: string;
   /** PATH for the children */
@@ -88,45 +94,93 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
   const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? options.timeoutMs, options.timeoutMs);
   const timeLimitOf = (request: CliRunRequest) => Math.min(request.timeoutMs ?? options.timeoutMs, maxTimeoutMs);
 
-  /** Hands the request to `child` and supervises it; `accepted`: the child read the request (it ran the command). */
+  const lives = createChildLives({
+    ...(options.childLife ?? { reuse: false, idleMs: 1, maxCalls: 1, maxAgeMs: 1, maxRssBytes: Infinity, maxLive: options.maxConcurrent }),
+    fingerprint: options.cliFingerprint,
+    onChange: ({ serving, idle }) => {
+      metrics?.cliChildren.set({ state: 'serving' }, serving);
+      metrics?.cliChildren.set({ state: 'idle' }, idle);
+    },
+    onEnd: (reason, child) => {
+      metrics?.cliChildEnds.inc({ reason });
+      track(child.cleanedUp);
+    },
+  });
+
+  /** Hands the request to `child` and supervises the call; `accepted`: the child read the request (it ran the command). */
   const runOn = async (child: StartedChild, request: CliRunRequest) => {
-    // Off the caller's path: the result does not wait for the clean-up (drain() does).
-    track(child.cleanedUp);
     const denials: PermissionDenial[] = [];
     let accepted = false;
-    child.on('control', (message) => {
+    let inputRequired = false;
+    let callDone!: (done: CallDone) => void;
+    const done = new Promise<CallDone>((resolve) => (callDone = resolve));
+    const listen = (message: ControlMessage) => {
       if (message.type === 'denied') denials.push(message);
       if (message.type === 'accepted') accepted = true;
-    });
+      if (message.type === 'input-required') inputRequired = true;
+      if (message.type === 'done') callDone(message);
+    };
+    child.on('control', listen);
     // The token reaches the child over its control pipe only: never argv, never its start environment.
     child.send({ argv: request.argv, env: { MITTWALD_API_TOKEN: request.mittwaldToken } });
-    const outcome = await superviseChild(child, {
-      timeoutMs: timeLimitOf(request),
-      maxOutputBytes: options.maxOutputBytes,
-      killGraceMs: options.killGraceMs ?? 2000,
-      signal: request.signal,
-      onOutput: request.onOutput,
-      what: 'the mw CLI',
-    });
-    return { outcome, denials, accepted };
+    try {
+      const outcome = await superviseChild(child, {
+        timeoutMs: timeLimitOf(request),
+        maxOutputBytes: options.maxOutputBytes,
+        killGraceMs: options.killGraceMs ?? 2000,
+        signal: request.signal,
+        onOutput: request.onOutput,
+        what: 'the mw CLI',
+        callDone: done,
+      });
+      return { outcome, denials, accepted, inputRequired };
+    } finally {
+      child.off('control', listen);
+    }
+  };
+
+  /** A child for the call: the principal's own idle one, else a warm one, else a cold start. */
+  const childFor = async (request: CliRunRequest, spawner: ChildSpawner) => {
+    const reused = lives.take(request.principal);
+    if (reused) return { bound: reused, start: 'reused' as const };
+    const warm = options.pool?.take();
+    return { bound: lives.bind(request.principal, warm ?? (await spawner.start())), start: warm ? ('warm' as const) : ('cold' as const) };
   };
 
   const runIsolated = async (request: CliRunRequest, command: string): Promise<CliRunResult> => {
     if (request.signal?.aborted) throw new CliFailure('cancelled', 'the command was cancelled');
     const spawner = await spawnerOnce();
-    const warm = options.pool?.take();
-    const warmRun = warm && (await runOn(warm, request));
-    // A warm child that ended before it read the request ran nothing: the call starts cold, as if none had been ready.
-    const { outcome, denials } = warmRun?.accepted ? warmRun : await runOn(await spawner.start(), request);
-    metrics?.cliStarts.inc({ start: warmRun?.accepted ? 'warm' : 'cold' });
-    const failure = sandboxFailure(outcome, denials);
-    if (denials.length > 0) {
-      // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).
-      logger?.log(failure ? 'warn' : 'debug', 'mw child was refused by the sandbox', { command, denied: denials.slice(0, 10) });
+    let { bound, start } = await childFor(request, spawner);
+    let normalEnd: ChildOutcome | undefined;
+    try {
+      let run = await runOn(bound.child, request);
+      if (!run.accepted && start !== 'cold') {
+        // A waiting child that ended before it read the request ran nothing: the call starts cold, as if none had been ready.
+        lives.release(bound, undefined);
+        bound = lives.bind(request.principal, await spawner.start());
+        start = 'cold';
+        run = await runOn(bound.child, request);
+      }
+      metrics?.cliStarts.inc({ start });
+      if (bound.revoked) throw new CliFailure('cancelled', 'the command was stopped: its grant was revoked');
+      const { outcome, denials, inputRequired } = run;
+      const failure = inputRequired ? inputRequiredFailure(outcome) : sandboxFailure(outcome, denials);
+      if (denials.length > 0) {
+        // The operator needs the paths (a CLI that needs more than the sandbox allows: CLI_SANDBOX_READ_PATHS).
+        logger?.log(failure ? 'warn' : 'debug', 'mw child was refused by the sandbox', { command, denied: denials.slice(0, 10) });
+      }
+      // A prompt's child ends by its own exit (child-bootstrap's loopEmptied): its end is counted as such.
+      if (inputRequired) normalEnd = outcome;
+      if (failure) throw failure;
+      // A refusal the CLI got past still ends the child (what it left of the refused attempt is unknown),
+      // but a refused read leaves nothing: mw's update-check plugin is refused npm's config on every command.
+      if (denials.every((denial) => denial.permission === 'FileSystemRead')) normalEnd = outcome;
+      const { signal: _signal, done: _done, ...result } = outcome;
+      return result;
+    } finally {
+      // The child waits for the principal's next call, or ends (its clean-up off the caller's path: drain() waits for it).
+      lives.release(bound, normalEnd);
     }
-    if (failure) throw failure;
-    const { signal: _signal, ...result } = outcome;
-    return result;
   };
 
   const record = (command: string, outcome: Outcome, details: { exitCode?: number; durationMs: number }) => {
@@ -164,8 +218,14 @@ export function createCliRunner(options: CliRunnerOptions): CliRunner {
       const { running, queued } = limiter.stats();
       return { inFlight: running, queued };
     },
+    endChildrenOf(principal) {
+      return lives.endPrincipal(principal);
+    },
     async drain() {
       // Queued calls start as running ones finish, and clean-ups follow them: wait until nothing is left.
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      // Then the children waiting for a principal's next call.
+      await lives.close();
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };

@@ -52,6 +52,11 @@ export interface CliRunRequest {
   mittwaldToken: string;
   /** key for the per-user concurrency limit (the mittwald account id) */
   userKey: string;
+  /**
+   * whose child may run it (one grant, or one direct API token): a child serves one principal's calls
+   * only. Without one, the call gets a child of its own that serves nothing else.
+   */
+  principal?: string;
   /** aborting kills the child and its process tree */
   signal?: AbortSignal;
   /** this call's time limit instead of the runner's default (capped by the runner's maximum) */
@@ -75,6 +80,7 @@ export type CliFailureKind =
   | 'cancelled' // the caller aborted
   | 'resource_limit' // the child ran into its memory, CPU time or file size limit (sandbox layer 4)
   | 'sandbox_denied' // the child failed after the sandbox refused it a file or a program (layer 2)
+  | 'input_required' // the command stopped at an interactive prompt; the message is what it printed last (its question)
   | 'no_call_directory'; // no call directory could be created (STATE_DIR full or not writable)
 
 export class CliFailure extends Error {
@@ -90,6 +96,8 @@ export interface CliRunner {
   /** resolves with the exit code for any run that completed (0 or not); rejects with CliFailure otherwise */
   run(request: CliRunRequest): Promise<CliRunResult>;
   stats(): { inFlight: number; queued: number };
-  /** waits for running children to finish (shutdown) */
+  /** ends every child of a principal (its grant was revoked); resolves once nothing of them is left */
+  endChildrenOf(principal: string): Promise<void>;
+  /** waits for running children to finish, then ends the idle ones (shutdown) */
   drain(): Promise<void>;
 }

@@ -51,6 +51,8 @@ export interface OAuthFacadeDeps {
   now?: () => number;
   /** outgoing fetch for Client ID Metadata Documents; default: one that connects to public addresses only */
   clientMetadataFetch?: typeof fetch;
+  /** a grant's tokens were revoked (or the grant ended): what the resource holds for it ends before the answer */
+  grantTokensRevoked?: (grantId: string) => Promise<void>;
 }
 
 export interface OAuthFacade {
@@ -75,7 +77,7 @@ export function createOAuthFacade(deps: OAuthFacadeDeps): OAuthFacade {
   for (const warning of warnings) logger.warn(warning);
 
   const vault = createTokenVault({ store, keys: config.keys.tokenEncryptionKeys, ttlSeconds: config.tokens.refreshTokenTtl });
-  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds, grantEnded: vault.delete });
+  const adapters = createStoreAdapter({ store, now, refreshGraceSeconds: config.tokens.refreshGraceSeconds, grantEnded: vault.delete, grantTokensRevoked: deps.grantTokensRevoked });
   const stepUps = createPendingStepUps(store);
   const provider = new Provider(
     config.publicUrl,

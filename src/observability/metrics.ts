@@ -39,8 +39,20 @@ export function createMetrics() {
     cliQueued: new Gauge({ name: 'mittwald_cli_queued', help: 'mw calls waiting for a slot', registers }),
     cliStarts: new Counter({
       name: 'mittwald_cli_starts_total',
-      help: 'mw calls by the child they ran in: warm (from the pool) or cold (started for the call)',
+      help: 'mw calls by the child they ran in: reused (the principal\'s own idle child: a reuse hit), warm (from the pool) or cold (started for the call)',
       labelNames: ['start'] as const,
+      registers,
+    }),
+    cliChildren: new Gauge({
+      name: 'mittwald_cli_children',
+      help: 'mw children bound to a principal: serving a call, or idle (waiting for the same principal\'s next one)',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    cliChildEnds: new Counter({
+      name: 'mittwald_cli_child_ends_total',
+      help: 'mw children bound to a principal that ended, by reason',
+      labelNames: ['reason'] as const,
       registers,
     }),
     cliPoolChildren: new Gauge({

@@ -2,7 +2,8 @@
 // nothing, which uid and limits it gets. Checked on the plan itself, so a change of the boundary
 // shows up here as a change of a line, not only as an end-to-end failure.
 import { describe, expect, it } from '@jest/globals';
-import { fileReach, limitArgs, permissionFlags, planChild, uidArgs, DEFAULT_LIMITS, WARM_NODE_FLAGS, type ChildPlanInput } from '../../src/cli/sandbox/child-allowances.ts';
+import { fileReach, limitArgs, permissionFlags, planChild, uidArgs, WARM_NODE_FLAGS, type ChildPlanInput } from '../../src/cli/sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
 import type { CallDirectory } from '../../src/cli/call-directory.ts';
 
 const directory: CallDirectory = {

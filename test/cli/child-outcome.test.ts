@@ -31,6 +31,14 @@ describe('a child that ended', () => {
     expect(failure?.message).toContain('/etc/passwd');
   });
 
+  it('that failed for its own reason after a refused probe it got past is the CLI’s own result', () => {
+    // mw's warn-if-update-available hook reads npm's config outside the call root on every command
+    const probe = { permission: 'FileSystemRead', resource: '/usr/lib/node_modules/npm/package.json' };
+    const refused = ended({ exitCode: 1, stdout: 'API ERROR 401 Unauthorized\nYour API token is missing, invalid or expired.' });
+    expect(sandboxFailure(refused, [probe])).toBeUndefined();
+    expect(sandboxFailure(ended({ exitCode: 1, stdout: 'Error: Access to this API has been restricted' }), [probe])?.kind).toBe('sandbox_denied');
+  });
+
   it('that succeeded despite a refused probe is a success', () => {
     expect(sandboxFailure(ended({ exitCode: 0 }), [denial])).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateCli } from '../../src/cli/locate-cli.ts';
 import { createCliRunner } from '../../src/cli/runner.ts';
-import { DEFAULT_LIMITS } from '../../src/cli/sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
 import { createChildPool, type ChildPool, type ChildPoolSettings, type DiscardReason } from '../../src/cli/sandbox/child-pool.ts';
 import { prepareChildSettings } from '../../src/cli/sandbox/child-settings.ts';
 import { cliFingerprint } from '../../src/cli/sandbox/cli-fingerprint.ts';

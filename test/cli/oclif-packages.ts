@@ -25,6 +25,14 @@ export function copyFixtureCli(parent: string): string {
   return root;
 }
 
+/** reuse-cli@1.0.0: an oclif CLI in mw's bin shape whose commands leave behind what a call could */
+export function copyReuseCli(parent: string): string {
+  const root = join(parent, 'reuse-cli');
+  cpSync(join(fixtures, 'reuse-cli'), root, { recursive: true });
+  linkProjectDependency(root, '@oclif/core');
+  return root;
+}
+
 export const fixturePluginRoot = (cliRoot: string) => join(cliRoot, 'node_modules', 'fixture-plugin-hello');
 
 /** the mw stand-in, without any manifest the original may have at the moment */

@@ -78,6 +78,24 @@ describe('running the mw stand-in', () => {
     expect(result.exitCode).not.toBe(0);
   });
 
+  it('a command that stops at an interactive select ends the call with input_required and its question, not as a success', async () => {
+    const cliRunner = runner();
+    const list = await cliRunner.run({ argv: ['app', 'list', '-p', alice.projects[0].id, '-o', 'json'], mittwaldToken: aliceToken, userKey: alice.userId });
+    const installation = (JSON.parse(list.stdout) as Array<{ id: string }>)[0].id;
+    api.clearRequests();
+    const failure = await cliRunner
+      .run({ argv: ['app', 'upgrade', installation, '--target-version', '9.9.9'], mittwaldToken: aliceToken, userKey: alice.userId })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(CliFailure);
+    expect((failure as CliFailure).kind).toBe('input_required');
+    expect((failure as CliFailure).message).toContain('Please select target upgrade for your');
+    expect(api.requests.some((r) => r.method === 'PATCH')).toBe(false);
+    expect(await metrics.registry.getSingleMetricAsString('mittwald_cli_calls_total')).toContain('command="app:upgrade",status="input_required"');
+    // the same user's next call runs as usual
+    const next = await cliRunner.run({ argv: ['app', 'upgrade', installation, '--target-version', '6.6.1'], mittwaldToken: aliceToken, userKey: alice.userId });
+    expect(next.exitCode).toBe(0);
+  }, 120_000);
+
   it('stops a command that prints more than the cap', async () => {
     const failure = await runner({ maxOutputBytes: 256 * 1024 })
       .run({ argv: ['stand-in', 'flood', '--megabytes', '8'], mittwaldToken: aliceToken, userKey: alice.userId })

@@ -61,11 +61,11 @@ export interface Deployment {
   children(): number[];
   /** pids of its warm children waiting for a call */
   waitingChildren(): number[];
-  /** calls so far that ran in a warm child and in a cold one (/metrics) */
+  /** calls so far that ran in a child that was waiting for them (warm, or the principal's own reused one) and in a cold one (/metrics) */
   starts(): Promise<{ warm: number; cold: number }>;
   /** resolves once the pool has this many children ready (/readyz) */
   warmChildrenReady(count?: number): Promise<void>;
-  /** resolves once the pool is full and still (/readyz: as many ready as it keeps, none starting, each one waiting): the pids */
+  /** resolves once the pool is full and still (/readyz: as many ready as it keeps, none starting, each one waiting): the pids of every waiting child, the pool's and the principals' idle ones */
   warmChildrenSettled(): Promise<number[]>;
   stop(): Promise<void>;
 }
@@ -108,7 +108,7 @@ export async function startDeployment(env: Record<string, string>, options: Serv
       async starts() {
         const metrics = await (await fetch(`${stack.url}/metrics`)).text();
         const count = (start: string) => Number(new RegExp(`^mittwald_cli_starts_total\\{start="${start}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
-        return { warm: count('warm'), cold: count('cold') };
+        return { warm: count('warm') + count('reused'), cold: count('cold') };
       },
       async warmChildrenReady(count = 1) {
         await waitFor(
@@ -127,7 +127,9 @@ export async function startDeployment(env: Record<string, string>, options: Serv
             const ready = (await (await fetch(`${stack.url}/readyz`)).json()) as { checks?: { cli?: { warmChildren?: { ready: number; starting: number; target: number } } } };
             const pool = ready.checks?.cli?.warmChildren;
             waiting = waitingChildren();
-            return pool !== undefined && pool.starting === 0 && pool.ready === pool.target && waiting.length === pool.ready;
+            const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+            const idle = Number(/^mittwald_cli_children\{state="idle"\} (\S+)$/m.exec(metrics)?.[1] ?? 0);
+            return pool !== undefined && pool.starting === 0 && pool.ready === pool.target && waiting.length === pool.ready + idle;
           },
           60_000,
           'the warm children settled',

@@ -2,7 +2,7 @@
 // the image, and a clear refusal of values that would weaken the wall without saying so.
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { DEFAULT_LIMITS } from '../../src/cli/sandbox/child-allowances.ts';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
 
 const isolation = (env: Record<string, string> = {}) => loadConfig(env).cli.isolation;
 

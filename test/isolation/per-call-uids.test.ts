@@ -164,7 +164,7 @@ describeAsRoot('per-call uids alone (launcher, file sandbox off, flag policy off
     }
   });
 
-  it('leaves no call directory and no child process of a call behind: what is left is the warm children, each alone under its uid', async () => {
+  it('leaves no call directory and no child process of a call behind: what is left is the waiting children (warm, and the principals’ idle ones), each alone under its uid', async () => {
     await waitFor(() => deployment.children().length === 0, 15_000, 'no mw child of a call left');
     // refills after the earlier calls start children (each with its call directory) until the pool is full
     const waiting = await deployment.warmChildrenSettled();

@@ -4,7 +4,8 @@
 // defaults: blue/green, staging beside production) never run two children on one uid and never end
 // each other's; a uid a stranger runs as is quarantined, not leased and not signalled; a call
 // directory left behind is swept at start; a call root that cannot be written says so, and the
-// uid whose directory could not be removed waits in quarantine until it can.
+// uid whose directory could not be removed waits in quarantine until it can. These are about the
+// lease of one call (CLI_CHILD_REUSE=off); a reused child keeps its lease until it ends.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ function launcherEnvironment(scratch: string): Record<string, string> {
     CLI_CHILD_UIDS: RANGE,
     CLI_MAX_CONCURRENT: '2',
     CLI_POOL: 'off',
+    // a uid back when its call ends: with reuse, the principal's idle child would keep it (see the last case)
+    CLI_CHILD_REUSE: 'off',
   };
 }
 
@@ -217,4 +220,27 @@ describeAsRoot('a launcher killed with kill -9, and the next one', () => {
     expect(readdirSync(callRoot)).toEqual([]);
     expect(await childUids(next)).toEqual({ size: 5, inUse: 0, quarantined: 0 });
   }, 240_000);
+});
+
+describeAsRoot('a reused child', () => {
+  let scratch: string;
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    scratch = stateScratch('mittwald-mcp-uid-reuse-');
+    deployment = await startAsInTheContainer({ ...launcherEnvironment(scratch), CLI_CHILD_REUSE: 'on', CLI_CHILD_IDLE_MS: '2000' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await deployment?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('keeps its uid lease between its principal’s calls, and gives it back when it ends (here: idle)', async () => {
+    expect((await deployment.call(deployment.alice, 'mittwald_project_list')).isError).toBe(false);
+    expect(await childUids(deployment)).toMatchObject({ inUse: 1 });
+    expect((await deployment.call(deployment.alice, 'mittwald_project_list')).isError).toBe(false);
+    expect(await childUids(deployment)).toMatchObject({ inUse: 1 });
+    await waitFor(async () => (await childUids(deployment))?.inUse === 0, 60_000, 'the idle child’s uid back');
+  }, 150_000);
 });

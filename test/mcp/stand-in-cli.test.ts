@@ -87,6 +87,24 @@ describe('tools from the stand-in mw', () => {
     expect(result.structuredContent.error.code).toBe('not_found');
   });
 
+  it('app upgrade to a version that is no candidate needs its interactive select: an invalid_input error naming the question, nothing upgraded', async () => {
+    const propertyOf = (toolName: string, name: string): string =>
+      catalogue.get(toolName)!.bindings.find((b) => (b.kind === 'argument' ? b.name : b.kind === 'flag' && b.flag.name) === name)!.property!;
+    const property = (name: string) => propertyOf('mittwald_app_upgrade', name);
+    const list = await call('mittwald_app_list', { [propertyOf('mittwald_app_list', 'project-id')]: alice.projects[0].id });
+    const installation = list.structuredContent.items[0] as { id: string };
+    simulator.clearRequests();
+    const result = await call('mittwald_app_upgrade', { [property('installation-id')]: installation.id, [property('target-version')]: '9.9.9', confirm: true });
+    // the server passes --quiet, and mw's quiet renderer refuses the select with the question in its error
+    expect(result.structuredContent.error).toEqual({ code: 'invalid_input', message: expect.stringContaining('no interactive input available') });
+    expect(result.structuredContent.error.message).toContain('Please select target upgrade for your');
+    expect(simulator.requests.some((r) => r.method === 'PATCH')).toBe(false);
+    // given as a parameter, the same call goes through
+    const upgraded = await call('mittwald_app_upgrade', { [property('installation-id')]: installation.id, [property('target-version')]: '6.6.1', confirm: true });
+    expect(upgraded.isError).toBeFalsy();
+    expect(simulator.requests.some((r) => r.method === 'PATCH' && r.path.includes(installation.id))).toBe(true);
+  });
+
   it('project delete without confirmation never reaches the API; with it the project is gone', async () => {
     const project = alice.projects[1];
     const idProperty = catalogue.get('mittwald_project_delete')!.bindings.find((b) => b.kind === 'argument')!.property;

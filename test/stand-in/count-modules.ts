@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PLUGIN_HOOKS_OFF } from '../../src/cli/child-environment.ts';
 import { standInCliPath } from '../support/mw-cli/index.ts';
 
 const counter = fileURLToPath(new URL('./module-counter.ts', import.meta.url));
@@ -24,7 +25,7 @@ export async function countStandInModules(argv: string[], env: Record<string, st
   const file = path.join(dir, 'modules.json');
   try {
     await new Promise<void>((resolve) => {
-      execFile(process.execPath, ['--import', counter, standInCliPath, ...argv], { env: { PATH: process.env.PATH ?? '', ...env, MODULE_COUNTER_FILE: file } }, () => resolve());
+      execFile(process.execPath, ['--import', counter, standInCliPath, ...argv], { env: { PATH: process.env.PATH ?? '', ...PLUGIN_HOOKS_OFF, ...env, MODULE_COUNTER_FILE: file } }, () => resolve());
     });
     const urls = JSON.parse(await readFile(file, 'utf8')) as string[];
     const byPackage: Record<string, number> = {};

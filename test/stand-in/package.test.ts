@@ -27,7 +27,7 @@ interface StandInPackage {
   files: string[];
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
-  oclif: { commands: { strategy: string; target: string; identifier: string } };
+  oclif: { commands: { strategy: string; target: string; identifier: string }; plugins: string[] };
 }
 
 let scratch: string;
@@ -59,7 +59,18 @@ describe('npm pack of the stand-in', () => {
   it('installs a `mw` bin and names its dependencies with exact versions, the ones the project tests with', () => {
     expect(packed.bin).toEqual({ mw: 'bin/run.js' });
     expect(packed.files).toEqual(expect.arrayContaining(['bin', 'commands.js', 'commands', 'lib', 'data']));
-    expect(Object.keys(packed.dependencies).sort()).toEqual(['@mittwald/api-client', '@oclif/core', 'ink', 'react']);
+    expect(Object.keys(packed.dependencies).sort()).toEqual([
+      '@mittwald/api-client',
+      '@oclif/core',
+      // the plugins mw's package.json loads
+      '@oclif/plugin-autocomplete',
+      '@oclif/plugin-help',
+      '@oclif/plugin-update',
+      '@oclif/plugin-warn-if-update-available',
+      'ink',
+      'react',
+    ]);
+    expect(packed.oclif.plugins).toEqual(['@oclif/plugin-help', '@oclif/plugin-update', '@oclif/plugin-warn-if-update-available', '@oclif/plugin-autocomplete']);
     for (const [name, version] of Object.entries(packed.dependencies)) {
       expect({ name, version }).toEqual({ name, version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
       expect({ name, version }).toEqual({ name, version: rootPackage.devDependencies[name] });

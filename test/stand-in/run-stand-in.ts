@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PLUGIN_HOOKS_OFF } from '../../src/cli/child-environment.ts';
 import { standInCliPath } from '../support/mw-cli/index.ts';
 
 export interface StandInResult {
@@ -18,11 +19,11 @@ export async function makeConfigDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'mw-stand-in-config-'));
 }
 
-/** env: what the child gets besides PATH (nothing is inherited, like the server's runner) */
+/** env: what the child gets besides PATH and the plugin switches (nothing is inherited, like the server's runner) */
 export function spawnStandIn(argv: string[], env: Record<string, string>, options: { detached?: boolean } = {}): ChildProcess {
   return spawn(process.execPath, [standInCliPath, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...PLUGIN_HOOKS_OFF, ...env },
     detached: options.detached,
   });
 }

@@ -194,6 +194,10 @@ class RemoteChild extends EventEmitter implements StartedChild {
     this.sendToLauncher({ type: 'request', id: this.id, argv: request.argv, env: request.env });
   }
 
+  end(): void {
+    if (!this.closed) this.sendToLauncher({ type: 'end', id: this.id });
+  }
+
   signalAll(signal: 'SIGTERM' | 'SIGKILL'): void {
     if (!this.closed) this.sendToLauncher({ type: 'signal', id: this.id, signal });
   }

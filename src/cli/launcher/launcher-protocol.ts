@@ -15,6 +15,8 @@ export type ServerMessage =
   | { type: 'start'; id: string; preload: PreloadLevel }
   | { type: 'request'; id: string; argv: string[]; env: Record<string, string> }
   | { type: 'signal'; id: string; signal: 'SIGTERM' | 'SIGKILL' }
+  /** closes the child's control pipe: a child waiting for its next request exits */
+  | { type: 'end'; id: string }
   | { type: 'check-call-directory'; id: string };
 
 export type LauncherMessage =
@@ -43,6 +45,7 @@ const FIELDS: Record<ServerMessage['type'], string[]> = {
   start: ['type', 'id', 'preload'],
   'check-call-directory': ['type', 'id'],
   signal: ['type', 'id', 'signal'],
+  end: ['type', 'id'],
   request: ['type', 'id', 'argv', 'env'],
 };
 
@@ -58,6 +61,7 @@ export function parseServerMessage(value: unknown): ServerMessage | undefined {
     case 'start':
       return PRELOAD_LEVELS.includes(message.preload as PreloadLevel) ? { type: 'start', id, preload: message.preload as PreloadLevel } : undefined;
     case 'check-call-directory':
+    case 'end':
       return { type: message.type, id };
     case 'signal':
       return message.signal === 'SIGTERM' || message.signal === 'SIGKILL' ? { type: 'signal', id, signal: message.signal } : undefined;

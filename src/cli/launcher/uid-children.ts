@@ -131,7 +131,11 @@ class UidChild extends EventEmitter implements StartedChild {
   }
 
   send(request: ChildRequest): void {
-    this.control.end(encodeRequest(request));
+    this.control.write(encodeRequest(request));
+  }
+
+  end(): void {
+    this.control.end();
   }
 
   signalAll(signal: 'SIGTERM' | 'SIGKILL'): void {

@@ -9,6 +9,7 @@
 //   processes (only under a uid of its own: RLIMIT_NPROC counts every process of the real uid).
 // The result is the exact command line and environment a child starts with.
 import { dirname, join } from 'node:path';
+import type { ResourceLimits } from '../../config.ts';
 import type { CallDirectory } from '../call-directory.ts';
 import { childEnvironment } from '../child-environment.ts';
 import type { CliInstallTree } from './cli-install-tree.ts';
@@ -22,28 +23,6 @@ export const CONTEXT_FILES = ['.mw-context.json', '.ddev/config.yaml', 'terrafor
  * oclif: `existsSync` throws ERR_ACCESS_DENIED instead of answering false). None holds a secret.
  */
 const SYSTEM_FACTS = ['/proc/version', '/proc/sys/fs/binfmt_misc/WSLInterop', '/run/WSL'];
-
-export interface ResourceLimits {
-  /** RLIMIT_DATA: Node needs ~700 MiB of reservations to start; 1 GiB leaves mw room */
-  memoryBytes: number;
-  /** RLIMIT_CPU: SIGXCPU at this many CPU seconds, SIGKILL two seconds later */
-  cpuSeconds: number;
-  /** RLIMIT_NOFILE */
-  openFiles: number;
-  /** RLIMIT_FSIZE: SIGXFSZ when a file grows beyond it */
-  fileSizeBytes: number;
-  /** RLIMIT_NPROC (processes and threads of the uid): applied only with a per-call uid */
-  processes: number;
-}
-
-/** Defaults of the resource limits (README, "Isolation"): generous for mw, fatal for /dev/zero. */
-export const DEFAULT_LIMITS: ResourceLimits = {
-  memoryBytes: 1024 * 1024 * 1024,
-  cpuSeconds: 120,
-  openFiles: 512,
-  fileSizeBytes: 64 * 1024 * 1024,
-  processes: 64,
-};
 
 /**
  * V8 flags of a warm child (one that preloads): it compiles every function of what it loads while it

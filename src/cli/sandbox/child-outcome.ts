@@ -1,5 +1,6 @@
-// What the sandbox makes of how a child ended: a resource limit it ran into, or a permission it was
-// refused and could not do without. Anything else is the CLI's own result, exit code and all.
+// What the sandbox makes of how a child ended: a resource limit it ran into, a permission it was
+// refused and could not do without, or a prompt it stopped at. Anything else is the CLI's own
+// result, exit code and all.
 import { CliFailure } from '../types.ts';
 import type { ChildOutcome } from '../run-child-process.ts';
 import type { PermissionDenial } from './control-channel.ts';
@@ -17,11 +18,30 @@ export function sandboxFailure(outcome: ChildOutcome, denials: PermissionDenial[
       `the command exceeded its resource limits and was stopped (${outcome.signal ?? `exit ${outcome.exitCode}`})`,
     );
   }
-  if (outcome.exitCode !== 0 && denials.length > 0) {
-    const first = denials[0];
-    return new CliFailure('sandbox_denied', `the command was refused ${first.permission} on ${first.resource}`);
-  }
+  const fatal = outcome.exitCode === 0 ? undefined : denials.find((denial) => failedOn(denial, outcome));
+  if (fatal) return new CliFailure('sandbox_denied', `the command was refused ${fatal.permission} on ${fatal.resource}`);
   return undefined;
+}
+
+/** what is kept of the output before a prompt: its question, and the options after it */
+const QUESTION_TAIL_CHARS = 2000;
+
+/** The child's command stopped at an interactive prompt (child-bootstrap's loopEmptied): its question is what it printed last. */
+export function inputRequiredFailure(outcome: ChildOutcome): CliFailure {
+  return new CliFailure('input_required', outcome.stdout.slice(-QUESTION_TAIL_CHARS));
+}
+
+// How a refusal reads when it is what made the command fail: Node's own error, or a file error.
+const REFUSED = /ERR_ACCESS_DENIED|access to this API has been restricted|\bEACCES\b|\bEPERM\b/i;
+
+/**
+ * A refusal the command failed on shows in its output; one it got past does not. mw's plugins probe
+ * on every command (warn-if-update-available reads npm's config files outside the call root, and
+ * carries on without them): such a probe must not take the blame for a command that failed otherwise.
+ */
+function failedOn(denial: PermissionDenial, { stdout, stderr }: ChildOutcome): boolean {
+  const output = `${stdout.slice(-8192)}${stderr.slice(-8192)}`;
+  return REFUSED.test(output) || output.includes(denial.resource);
 }
 
 // Errors mw catches and prints in its box: Node ignores SIGXFSZ, so a write beyond RLIMIT_FSIZE

@@ -97,7 +97,7 @@ export function createChildPool(settings: ChildPoolSettings): ChildPool {
     if (!owned.delete(child)) return;
     const index = ready.indexOf(child);
     if (index !== -1) ready.splice(index, 1);
-    child.end();
+    child.kill();
     const ending = child.cleanedUp.finally(() => endings.delete(ending));
     endings.add(ending);
     settings.onDiscard?.(reason);
@@ -280,8 +280,12 @@ class PooledChild extends EventEmitter implements StartedChild {
     this.inner.signalAll(signal);
   }
 
-  /** ends a child that never got a request (its clean-up follows as for any child) */
   end(): void {
+    this.inner.end();
+  }
+
+  /** ends a child that never got a request (its clean-up follows as for any child) */
+  kill(): void {
     this.inner.signalAll('SIGKILL');
   }
 }

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { AppConfig } from '../../config.ts';
 import { findExecutable } from '../locate-cli.ts';
 import { ensurePrivateDirectory } from '../private-directory.ts';
-import type { ChildPlanInput, ChildSandbox, ResourceLimits } from './child-allowances.ts';
+import type { ResourceLimits } from '../../config.ts';
+import type { ChildPlanInput, ChildSandbox } from './child-allowances.ts';
 import { cliInstallTree } from './cli-install-tree.ts';
 import type { ChildIsolation, IsolationLayer } from './spawner.ts';
 

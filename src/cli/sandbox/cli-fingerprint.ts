@@ -18,3 +18,12 @@ export function cliFingerprint(tree: Pick<CliInstallTree, 'root' | 'bin'>): stri
   };
   return [identity(tree.root), identity(join(tree.root, 'package.json')), identity(tree.bin), identity(join(tree.root, 'oclif.manifest.json'), true)].join('|');
 }
+
+/** The located CLI's fingerprint now, or undefined when it is gone (no child started from it serves another call). */
+export const installedCliFingerprint = (cli: { root: string; executablePath: string }) => (): string | undefined => {
+  try {
+    return cliFingerprint({ root: cli.root, bin: cli.executablePath });
+  } catch {
+    return undefined;
+  }
+};

@@ -72,7 +72,10 @@ class LocalChild extends ProcessGroupChild implements StartedChild {
   }
 
   send(request: ChildRequest): void {
-    // One request per child: the write side closes behind it.
-    this.control.end(encodeRequest(request));
+    this.control.write(encodeRequest(request));
+  }
+
+  end(): void {
+    this.control.end();
   }
 }

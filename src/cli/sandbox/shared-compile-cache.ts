@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { superviseChild } from '../run-child-process.ts';
 import { WARM_NODE_FLAGS } from './child-allowances.ts';
-import type { ChildSpawner, PreloadLevel } from './spawner.ts';
+import { sendOnlyRequest, type ChildSpawner, type PreloadLevel } from './spawner.ts';
 
 /** What the server runs once to fill the cache: start-up, and a command path up to its missing token. */
 const PRIMING_COMMANDS = [['--version'], ['project', 'list']];
@@ -82,7 +82,7 @@ export async function primeCompileCache(spawner: ChildSpawner): Promise<void> {
   const runs: Array<[PreloadLevel, string[]]> = [...PRIMING_COMMANDS.map((argv): [PreloadLevel, string[]] => ['none', argv]), ['commands', ['--version']]];
   for (const [preload, argv] of runs) {
     const child = await spawner.start({ preload });
-    child.send({ argv, env: {} });
+    sendOnlyRequest(child, { argv, env: {} });
     await superviseChild(child, { timeoutMs: 60_000, maxOutputBytes: 1024 * 1024, killGraceMs: 1000, what: 'the mw CLI' }).catch(() => undefined);
     await child.cleanedUp;
   }

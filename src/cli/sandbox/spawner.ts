@@ -1,6 +1,6 @@
 // How the runner gets a sandboxed `mw` child, whoever starts it: the server itself (same uid) or
-// the privileged launcher (a uid per child). A started child waits for its one request, so a pool
-// can start children ahead of need and hand each a request later.
+// the privileged launcher (a uid per child). A started child waits for its first request, so a pool
+// can start children ahead of need and hand each a request later; it may serve more (child-lives.ts).
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { ChildRequest, ControlMessage } from './control-channel.ts';
@@ -9,14 +9,16 @@ export interface StartedChild extends EventEmitter {
   readonly pid: number | undefined;
   readonly stdout: Readable;
   readonly stderr: Readable;
-  /** hands the child its one request; it runs the command as soon as it has read it */
+  /** hands the child a request (one at a time: the next once it said `done`); it runs the command as soon as it has read it */
   send(request: ChildRequest): void;
+  /** closes its control pipe: a child waiting for a request exits */
+  end(): void;
   /** signals the child and everything it started (its process group, or every process of its uid) */
   signalAll(signal: 'SIGTERM' | 'SIGKILL'): void;
   /** settles once nothing of the child is left: processes, call directory, the uid's lease */
   readonly cleanedUp: Promise<void>;
-  // events: 'control' (ControlMessage: ready or preload-failed once started, accepted once it has its
-  // request, denied), 'exit' (code, signal), 'close' (code, signal), 'error' (Error)
+  // events: 'control' (ControlMessage: ready or preload-failed once started; per call accepted once it
+  // has its request, denied, done), 'exit' (code, signal), 'close' (code, signal), 'error' (Error)
   on(event: 'control', listener: (message: ControlMessage) => void): this;
   on(event: 'exit' | 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
@@ -53,4 +55,10 @@ export interface ChildSpawner {
   readonly isolation: ChildIsolation;
   /** creates and removes a call directory (readiness: no call can run without one) */
   checkCallDirectory(): Promise<void>;
+}
+
+/** Hands a child its only request (a start check, a priming run): it exits once that call is over. */
+export function sendOnlyRequest(child: StartedChild, request: ChildRequest): void {
+  child.send(request);
+  child.end();
 }

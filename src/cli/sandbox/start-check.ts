@@ -8,7 +8,7 @@ import { superviseChild } from '../run-child-process.ts';
 import { CliFailure } from '../types.ts';
 import { sandboxFailure } from './child-outcome.ts';
 import type { PermissionDenial } from './control-channel.ts';
-import type { ChildSpawner, IsolationLayer } from './spawner.ts';
+import { sendOnlyRequest, type ChildSpawner, type IsolationLayer } from './spawner.ts';
 
 const CHECK_TIMEOUT_MS = 60_000;
 
@@ -42,7 +42,7 @@ export async function startProblem(spawner: ChildSpawner): Promise<string | unde
     child.on('control', (message) => {
       if (message.type === 'denied') denials.push(message);
     });
-    child.send({ argv: ['--version'], env: {} });
+    sendOnlyRequest(child, { argv: ['--version'], env: {} });
     const outcome = await superviseChild(child, { timeoutMs: CHECK_TIMEOUT_MS, maxOutputBytes: 64 * 1024, killGraceMs: 1000, what: 'the mw CLI' });
     await child.cleanedUp;
     const failure = sandboxFailure(outcome, denials);

@@ -114,6 +114,7 @@ export function createToolCaller(deps: ToolCallerDeps) {
         argv,
         mittwaldToken,
         userKey: context.access.accountId,
+        principal: context.access.grantId,
         signal: context.signal,
         timeoutMs: limit.timeoutMs,
         onOutput: context.onProgress && progressLines(tool, hidden, context.onProgress),

@@ -9,6 +9,8 @@ import type { ToolDefinition } from './types.ts';
 
 const MAX_MESSAGE_LENGTH = 2000;
 const MAX_TEXT_LENGTH = 200_000;
+/** how much of what mw printed before a prompt is shown: its question and the options after it */
+const QUESTION_CHARS = 600;
 // CSI and OSC escape sequences, then box drawing and block characters Ink draws error boxes with.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
 const BOX_DRAWING = /[\u2500-\u259f\u25a0-\u25ff]/g;
@@ -29,7 +31,7 @@ const EXIT_PATTERNS: Array<[ToolErrorCode, RegExp]> = [
   ['authentication', /\b401\b|unauthori[sz]ed|unauthenticated|not authenticated|invalid (api )?token|token (is )?(expired|invalid)/i],
   ['permission', /\b403\b|forbidden|permission denied|not permitted|not allowed|access denied|insufficient/i],
   ['not_found', /\b404\b|not found|could not be found|does not exist|no such/i],
-  ['invalid_input', /\b(400|412|422)\b|validation|invalid|must be|missing required|required flag|unexpected argument|nonexistent flag|expected .+ to be|expects (a value|one of)|no .+ id given/i],
+  ['invalid_input', /\b(400|412|422)\b|validation|invalid|interactive input|must be|missing required|required flag|unexpected argument|nonexistent flag|expected .+ to be|expects (a value|one of)|no .+ id given/i],
 ];
 
 /** A run that exited non-zero → the most specific stable code its output supports. */
@@ -47,6 +49,7 @@ const FAILURE_CODES: Record<CliFailureKind, ToolErrorCode> = {
   cancelled: 'cancelled',
   resource_limit: 'resource_limit',
   sandbox_denied: 'sandbox_denied',
+  input_required: 'invalid_input',
   no_call_directory: 'unavailable',
 };
 
@@ -59,11 +62,17 @@ const FAILURE_MESSAGES: Record<CliFailureKind, string> = {
   resource_limit: 'the command used more memory, CPU time or disk than a tool call may and was stopped; narrow the request',
   sandbox_denied:
     'the command tried to read a local file or start a program, which tools may not do on this server (the operator\'s log names what was refused)',
+  input_required:
+    'the command stopped to ask for input interactively, which a tool call cannot answer; give that value as a parameter of this tool and call it again',
   no_call_directory: 'the server cannot create the private directory a command runs in (its state directory is full or not writable); tell the operator',
 };
 
 export function failureError(failure: CliFailure): ToolError {
-  return new ToolError(FAILURE_CODES[failure.kind], FAILURE_MESSAGES[failure.kind]);
+  const message = FAILURE_MESSAGES[failure.kind];
+  if (failure.kind !== 'input_required') return new ToolError(FAILURE_CODES[failure.kind], message);
+  // The question names the input (mw prints it before it waits); the tail, should the prompt list many options.
+  const question = cleanCliText(failure.message.slice(-QUESTION_CHARS));
+  return new ToolError(FAILURE_CODES[failure.kind], question ? `${message}. It asked:\n${question}` : message);
 }
 
 /** Any error on the way → a ToolError; unknown errors never show their message (it may hold internals). */

@@ -39,6 +39,8 @@ export interface StoreAdapterOptions {
   refreshGraceSeconds: number;
   /** what else goes when a grant ends (mittwald's tokens) */
   grantEnded: (grantId: string) => Promise<void>;
+  /** what else goes when a grant's tokens are revoked (its CLI children), before the revocation answers */
+  grantTokensRevoked?: (grantId: string) => Promise<void>;
 }
 
 export interface StoreAdapterFactory extends Redeemer {
@@ -48,7 +50,7 @@ export interface StoreAdapterFactory extends Redeemer {
 }
 
 export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFactory {
-  const { now, refreshGraceSeconds, grantEnded } = options;
+  const { now, refreshGraceSeconds, grantEnded, grantTokensRevoked } = options;
   const store = asProviderFailures(options.store);
   const epochSeconds = () => Math.floor(now() / 1000);
   const withinRefreshGrace = (model: string, consumedAt: number) => model === 'RefreshToken' && epochSeconds() - consumedAt < refreshGraceSeconds;
@@ -65,7 +67,7 @@ export function createStoreAdapter(options: StoreAdapterOptions): StoreAdapterFa
   async function revokeGrantTokens(grantId: string): Promise<void> {
     const index = storeKeys.grantTokens(grantId);
     const members = await store.setMembers(index);
-    await store.delete(...members, index);
+    await Promise.all([store.delete(...members, index), grantTokensRevoked?.(grantId)]);
   }
 
   async function endGrant(grantId: string): Promise<void> {

@@ -72,6 +72,7 @@ export function recordingRunner(reply: RunReply = () => ok('')): CliRunner & { c
       return reply(request);
     },
     stats: () => ({ inFlight: 0, queued: 0 }),
+    endChildrenOf: async () => undefined,
     drain: async () => undefined,
   };
 }

@@ -2,6 +2,7 @@
 // every project has one app installation, MySQL database (+ main user), cronjob, backup and mail address.
 import type {
   App,
+  AppVersion,
   ConversationCategory,
   AppInstallation,
   Backup,
@@ -39,7 +40,7 @@ export function seedUuid(kind: number, n: number): string {
   return `${String(kind).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 
-const KIND = { user: 1, customer: 2, server: 3, project: 4, app: 5, installation: 6, database: 7, dbUser: 8, cronjob: 9, backup: 10, mail: 11, conversationCategory: 12 };
+const KIND = { user: 1, customer: 2, server: 3, project: 4, app: 5, installation: 6, database: 7, dbUser: 8, cronjob: 9, backup: 10, mail: 11, conversationCategory: 12, appVersion: 13 };
 
 export const SEED_USERS: readonly SeedUser[] = [
   {
@@ -84,6 +85,19 @@ export const SEED_APPS: readonly App[] = [
   { id: seedUuid(KIND.app, 1), name: 'WordPress', tags: ['cms'] },
   { id: seedUuid(KIND.app, 2), name: 'TYPO3', tags: ['cms'] },
 ];
+
+/** the versions every seeded installation (at 6.4.2) can be upgraded to, per app */
+export const UPGRADE_VERSIONS = ['6.5.0', '6.6.1'];
+
+export function upgradeCandidates(app: App): AppVersion[] {
+  const appNumber = SEED_APPS.indexOf(SEED_APPS.find((seeded) => seeded.id === app.id)!) + 1;
+  return UPGRADE_VERSIONS.map((version, i) => ({
+    id: seedUuid(KIND.appVersion, appNumber * 100 + i),
+    appId: app.id,
+    externalVersion: version,
+    internalVersion: version,
+  }));
+}
 
 export const SEED_CONVERSATION_CATEGORIES: readonly ConversationCategory[] = [
   { categoryId: seedUuid(KIND.conversationCategory, 1), name: 'general', referenceType: ['unspecified'] },

@@ -13,7 +13,7 @@ import {
 import { ApiError, type ValidationIssue } from './api-error.ts';
 import { createContainerRoutes } from './container-routes.ts';
 import { createConversationRoutes } from './conversation-routes.ts';
-import { newMailAddress, newMysqlDatabase, newProject } from './fixtures.ts';
+import { newMailAddress, newMysqlDatabase, newProject, upgradeCandidates } from './fixtures.ts';
 import type { Readiness } from './readiness.ts';
 import type { Backup, SimulatorState } from './state.ts';
 
@@ -160,6 +160,31 @@ export function createApiRoutes(state: SimulatorState, readiness: Readiness): Ro
     const app = state.apps.get(param(req, 'appId'));
     if (!app) throw ApiError.notFound(`app ${param(req, 'appId')}`);
     res.json(app);
+  });
+
+  // The versions of an app: the one an installation runs (whichever version id it names) and the upgrade targets.
+  router.get('/v2/apps/:appId/versions/:versionId', (req, res) => {
+    const app = state.apps.get(param(req, 'appId'));
+    const versionId = param(req, 'versionId');
+    const candidate = app && upgradeCandidates(app).find((version) => version.id === versionId);
+    const installed = [...state.appInstallations.values()].find((i) => i.appId === app?.id && i.appVersion.current === versionId);
+    if (!app || (!candidate && !installed)) throw ApiError.notFound(`app version ${versionId}`);
+    res.json(candidate ?? { id: versionId, appId: app.id, externalVersion: installed!.appExternalVersion, internalVersion: installed!.appExternalVersion });
+  });
+
+  router.get('/v2/apps/:appId/versions/:baseVersionId/update-candidates', (req, res) => {
+    const app = state.apps.get(param(req, 'appId'));
+    if (!app) throw ApiError.notFound(`app ${param(req, 'appId')}`);
+    res.json(upgradeCandidates(app));
+  });
+
+  router.patch('/v2/app-installations/:id', (req, res) => {
+    const installation = requireProjectResource(state, userOf(res), state.appInstallations, param(req, 'id'), 'app installation', (i) => i.projectId);
+    const app = state.apps.get(installation.appId)!;
+    const target = upgradeCandidates(app).find((version) => version.id === req.body?.appVersionId);
+    if (!target) throw ApiError.validation([{ path: 'appVersionId', message: 'appVersionId must be an upgrade candidate', type: 'enum' }]);
+    installation.appVersion.desired = target.id;
+    res.status(204).end();
   });
 
   router.post('/v2/projects/:projectId/mysql-databases', (req, res) => {

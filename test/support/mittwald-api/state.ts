@@ -8,6 +8,7 @@ export type Server = MittwaldAPIV2.Components.Schemas.ProjectServer;
 export type Project = MittwaldAPIV2.Components.Schemas.ProjectProject;
 export type App = MittwaldAPIV2.Components.Schemas.AppApp;
 export type AppInstallation = MittwaldAPIV2.Components.Schemas.AppAppInstallation;
+export type AppVersion = Pick<MittwaldAPIV2.Components.Schemas.AppAppVersion, 'id' | 'appId' | 'externalVersion' | 'internalVersion'>;
 export type MysqlDatabase = MittwaldAPIV2.Components.Schemas.DatabaseMySqlDatabase;
 export type MysqlUser = MittwaldAPIV2.Components.Schemas.DatabaseMySqlUser;
 export type Cronjob = MittwaldAPIV2.Components.Schemas.CronjobCronjob;

@@ -7,6 +7,7 @@ import { UnservedCommand } from './lib/base-command.js';
 import { fromSurface, surfaceCommands } from './lib/surface.js';
 import AppGet from './commands/app/get.js';
 import AppList from './commands/app/list.js';
+import AppUpgrade from './commands/app/upgrade.js';
 import BackupCreate from './commands/backup/create.js';
 import BackupGet from './commands/backup/get.js';
 import BackupList from './commands/backup/list.js';
@@ -40,6 +41,7 @@ import StandInHang from './commands/stand-in/hang.js';
 export const IMPLEMENTED = {
   'app:get': AppGet,
   'app:list': AppList,
+  'app:upgrade': AppUpgrade,
   'backup:create': BackupCreate,
   'backup:get': BackupGet,
   'backup:list': BackupList,

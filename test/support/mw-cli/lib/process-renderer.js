@@ -1,3 +1,5 @@
+import { selectPrompt } from './select-prompt.js';
+
 // mw's process output without a terminal (its SimpleProcessRenderer): "Starting: …", one
 // "Step n: … completed" line per step (the "Step n: …" part is written when the step starts, so a
 // reader sees what is running), confirmations accepted by themselves. With --quiet nothing at all
@@ -62,6 +64,12 @@ class SimpleProcessRenderer {
     throw new Error('Interactive input not available in simple process renderer');
   }
 
+  /** a choice among options: mw draws its Ink select, which waits for keys (without a terminal, for ever) */
+  addSelect(question, options) {
+    this.#start();
+    return selectPrompt(question, options);
+  }
+
   /** summary: mw prints a plain-text summary as is, and "[Complex content]" for anything richer */
   complete(summary = '[Complex content]') {
     process.stdout.write(`Completed: Process completed successfully\n\nSummary: ${summary}\n`);
@@ -84,6 +92,10 @@ class SilentProcessRenderer {
   }
 
   addInput(question) {
+    throw new Error(`no interactive input available in quiet mode (needed: ${question})`);
+  }
+
+  addSelect(question) {
     throw new Error(`no interactive input available in quiet mode (needed: ${question})`);
   }
 
