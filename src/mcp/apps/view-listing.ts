@@ -2,7 +2,7 @@
 // confirmation view (`_meta.ui.resourceUri`), each list with a view names its view, and the app-only tool its Allow calls is listed with
 // visibility ["app"], which the extension's hosts keep out of the model's tool list. Clients that
 // do not show views get neither (tool-listing.ts keeps both lists).
-import type { ListedTool } from '../protocol/tool-listing.ts';
+import type { ListedTool } from '../protocol/listed-tool.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import { CONFIRMATION_VIEW_URI } from './confirmation-view.ts';
 import { LIST_VIEWS } from './list-views.ts';

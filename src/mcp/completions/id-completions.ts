@@ -3,7 +3,7 @@
 // a child per keystroke) and bounded. A grant that lacks the list's scope gets no values and starts
 // nothing; the cache is read only after that check, and its key names the grant.
 import type { VerifiedAccess } from '../../oauth/access.ts';
-import { missingScopes } from '../protocol/post/check-scopes.ts';
+import { missingScopes } from '../tools/missing-scopes.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { type IdSources, readThrough } from '../resources/live-reads.ts';

@@ -15,7 +15,6 @@ import {
   Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { VerifiedAccess } from '../../oauth/access.ts';
 import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
 import {
   CONFIRM_IN_VIEW_TOOL,
@@ -25,7 +24,7 @@ import {
   notConfirmable,
 } from '../apps/view-confirmations.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
-import type { CallTarget, ConnectionSurface } from '../surface/connection-surface.ts';
+import type { CallTarget } from '../surface/connection-surface.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
 import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
 import { errorResult } from '../tools/result.ts';
@@ -33,6 +32,7 @@ import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
+import type { McpRequestContext } from './request-context.ts';
 import {
   registerResourcesAndPrompts,
   RESOURCE_AND_PROMPT_CACHE_HINTS,
@@ -54,24 +54,6 @@ export interface ServerInfo {
   title?: string;
   websiteUrl?: string;
   icons?: Icon[];
-}
-
-/** The 2025 era: the client's session (declared at initialize, carried in the signed handle). */
-export interface LegacyRequest {
-  era: 'legacy';
-  session: SessionFacts;
-  /** identifies the client session for cancellation (the session handle, or '' without one) */
-  sessionKey: string;
-}
-
-export interface McpRequestContext {
-  access: VerifiedAccess;
-  /** 2025 era with its session, or 2026-07-28 (everything the client declares is in each request's `_meta`) */
-  request: LegacyRequest | { era: 'modern' };
-  /** aborted when the HTTP connection of this request closes (on 2026-07-28 that is how a client cancels) */
-  connectionSignal: AbortSignal;
-  /** the tools this connection lists and may call */
-  surface: ConnectionSurface;
 }
 
 const CONFIRM_SCHEMA = {

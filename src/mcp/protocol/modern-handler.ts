@@ -1,12 +1,14 @@
 // 2026-07-28 requests, served by the SDK's createMcpHandler (modern only: 2025 requests never reach
-// it, post/choose-era.ts routed them to legacy-transport.ts). It answers server/discover, checks the
-// envelope and the required headers, gives every result its resultType and multi round-trip its
-// shape, from the same per-request server the 2025 era gets (mcp-server.ts).
+// it, post/choose-era.ts hands them to the relaying transport of legacy-elicitation-relay.ts). It
+// answers server/discover, checks the envelope and the required headers, gives every result its
+// resultType and multi round-trip its shape, from the same per-request server the 2025 era gets
+// (mcp-server.ts).
 import type { Request, Response } from 'express';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import type { Logger } from '../../observability/logger.ts';
-import type { McpRequestContext, McpServerFactory } from './mcp-server.ts';
+import type { McpServerFactory } from './mcp-server.ts';
+import type { McpRequestContext } from './request-context.ts';
 
 /** the SDK hands our context to the factory as pass-through auth info; it never reads it */
 interface ContextCarrier extends AuthInfo {

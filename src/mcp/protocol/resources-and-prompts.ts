@@ -20,7 +20,7 @@ import { RequestError } from '../request-error.ts';
 import type { IdKind } from '../resources/ids.ts';
 import type { LiveTemplate } from '../resources/live-reads.ts';
 import type { ResourceReader } from '../resources/read-resource.ts';
-import type { McpRequestContext } from './mcp-server.ts';
+import type { McpRequestContext } from './request-context.ts';
 import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
 export const RESOURCE_AND_PROMPT_CAPABILITIES = {

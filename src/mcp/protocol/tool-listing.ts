@@ -17,6 +17,7 @@
 // the rule.
 import { type CacheHint, type Implementation, SERVER_INFO_META_KEY, type Tool } from '@modelcontextprotocol/server';
 import { listedWithViews } from '../apps/view-listing.ts';
+import type { ListedTool } from './listed-tool.ts';
 import { MAX_ARRAY_ITEMS, MAX_STRING_LENGTH, NO_NUL_BYTES, NOT_FLAG_LIKE } from '../tools/input-schema.ts';
 import type { ToolAnnotations, ToolCatalogue, ToolDefinition } from '../tools/types.ts';
 import { runsAsTask, TASK_EXECUTION } from './tasks/task-support.ts';
@@ -24,13 +25,7 @@ import { runsAsTask, TASK_EXECUTION } from './tasks/task-support.ts';
 /** The list changes only when the server restarts with another CLI: a client may keep it a while. */
 export const TOOL_LIST_CACHE_HINT = { ttlMs: 5 * 60_000, cacheScope: 'private' } as const satisfies CacheHint;
 
-export interface SecurityScheme {
-  type: 'oauth2';
-  scopes: string[];
-}
 
-/** a listed tool: the MCP fields plus the scopes it needs */
-export type ListedTool = Tool & { securitySchemes: SecurityScheme[] };
 
 /** MCP's defaults (schema.ts): a hint that says the same is left out. */
 const DEFAULT_HINTS: Omit<ToolAnnotations, 'title'> = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };

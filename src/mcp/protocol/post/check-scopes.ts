@@ -14,12 +14,9 @@ import { sendInsufficientScope } from '../../http/challenges.ts';
 import { type LiveTemplate, templateCommand } from '../../resources/live-reads.ts';
 import type { ConnectionSurface } from '../../surface/connection-surface.ts';
 import { surfaceOf } from '../../surface/surface-route.ts';
+import { missingScopes } from '../../tools/missing-scopes.ts';
 import type { ToolCatalogue, ToolDefinition } from '../../tools/types.ts';
 import { type Message, postOf } from './post-state.ts';
-
-export function missingScopes(tool: ToolDefinition, granted: readonly string[]): string[] {
-  return tool.scopes.filter((scope) => !granted.includes(scope));
-}
 
 /** What the requests run: the tools they call and the commands behind the templates they read. */
 function commandsRun(requests: Message[], surface: ConnectionSurface, { catalogue, templates }: { catalogue: ToolCatalogue; templates: LiveTemplate[] }): ToolDefinition[] {

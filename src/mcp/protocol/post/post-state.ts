@@ -1,7 +1,7 @@
 // What the steps of a /mcp POST learn about it, in the order they learn it (res.locals.post).
 import type { Response } from 'express';
 import type { ToolDefinition } from '../../tools/types.ts';
-import type { LegacyRequest } from '../mcp-server.ts';
+import type { LegacyRequest } from '../request-context.ts';
 
 export type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
 
