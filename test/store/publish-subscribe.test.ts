@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { type KeyValueStore, MemoryStore, openStore, RedisStore, StoreUnavailableError } from '../../src/store/index.ts';
 import { startTestRedis } from '../support/redis-server.ts';
-import { type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
+import { REDIS_FORMS, type RedisForm, startTestTopology, type TestRedisTopology } from '../support/redis-topology.ts';
 
-const REDIS_FORMS: RedisForm[] = ['single', 'sentinel', 'cluster'];
 const topologies: Partial<Record<RedisForm, TestRedisTopology>> = {};
 const opened: KeyValueStore[] = [];
 const open = async (name: string): Promise<KeyValueStore> => {

@@ -11,7 +11,9 @@ import { createClient } from 'redis';
 import type { RedisConfig } from '../../src/config.ts';
 import { freePort, spawnRedisServer, startTestRedis } from './redis-server.ts';
 
-export type RedisForm = 'single' | 'sentinel' | 'cluster';
+/** every form, for suites that run their cases on each */
+export const REDIS_FORMS = ['single', 'sentinel', 'cluster'] as const;
+export type RedisForm = (typeof REDIS_FORMS)[number];
 
 export interface TestRedisTopology {
   form: RedisForm;
