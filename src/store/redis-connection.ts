@@ -46,6 +46,9 @@ const socket = {
   reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
 };
 
+/** SCAN in pages of about 1000 keys: few round trips for a large store */
+const scanOptions = (pattern: string) => ({ MATCH: pattern, COUNT: 1000 });
+
 /** A graceful close waits for the replies of pending commands; a node that is gone never sends them. */
 const GRACEFUL_CLOSE_MS = 1_000;
 
@@ -83,7 +86,7 @@ async function connectSingle(url: string, options: ConnectionOptions): Promise<R
     commands: client as unknown as RedisCommands,
     isReady: () => client.isReady,
     waitForReplicas: async (_key, replicas, timeoutMs) => Number(await client.sendCommand(['WAIT', String(replicas), String(timeoutMs)])),
-    scan: (pattern) => client.scanIterator({ MATCH: pattern, COUNT: 1000 }),
+    scan: (pattern) => client.scanIterator(scanOptions(pattern)),
     ping: async () => void (await client.ping()),
     publish: async (channel, message) => void (await client.publish(channel, message)),
     subscribe: async (channel, listener) => {
@@ -120,7 +123,7 @@ async function connectSentinel(config: Extract<RedisConfig, { form: 'sentinel' }
     commands: sentinel as unknown as RedisCommands,
     isReady: () => sentinel.isReady,
     waitForReplicas: async (_key, replicas, timeoutMs) => Number(await sentinel.sendCommand(false, ['WAIT', String(replicas), String(timeoutMs)])),
-    scan: (pattern) => sentinel.scanIterator({ MATCH: pattern, COUNT: 1000 }),
+    scan: (pattern) => sentinel.scanIterator(scanOptions(pattern)),
     ping: async () => void (await sentinel.ping()),
     publish: async (channel, message) => void (await sentinel.publish(channel, message)),
     // node-redis keeps the subscriptions on the primary it knows, and moves them with it.
@@ -146,21 +149,16 @@ async function connectCluster(config: Extract<RedisConfig, { form: 'cluster' }>,
     isReady: () => cluster.isReady,
     // routed by `key` to the primary of its slot, on the connection the write took
     waitForReplicas: async (key, replicas, timeoutMs) => Number(await cluster.sendCommand(key, false, ['WAIT', String(replicas), String(timeoutMs)])),
-    scan: (pattern) => scanEach(everyPrimary, pattern),
+    scan: async function* (pattern) {
+      for (const primary of await everyPrimary()) yield* primary.scanIterator(scanOptions(pattern));
+    },
     ping: async () => void (await Promise.all((await everyPrimary()).map((client) => client.ping()))),
     // Sharded pub/sub: a channel lives on the primary of its slot, not on every node.
     publish: async (channel, message) => void (await cluster.sPublish(channel, message)),
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
     unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener),
-    close: () => closeWithin(() => cluster.close(), async () => cluster.destroy()),
+    close: () => closeWithin(() => cluster.close(), () => cluster.destroy()),
   };
-}
-
-async function* scanEach(
-  primaries: () => Promise<Array<{ scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]> }>>,
-  pattern: string,
-): AsyncIterable<string[]> {
-  for (const client of await primaries()) yield* client.scanIterator({ MATCH: pattern, COUNT: 1000 });
 }
 
 /**
