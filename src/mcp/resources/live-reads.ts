@@ -6,11 +6,11 @@ import type { CliCommandSet } from '../../cli/types.ts';
 import type { ToolCallContext, ToolCaller } from '../tools/call-tool.ts';
 import { defineReadCommand } from '../tools/catalogue.ts';
 import { askingConfirmer } from '../tools/confirmation.ts';
+import { ToolError, ToolInputError } from '../tools/errors.ts';
 import type { ToolOverrides } from '../tools/overrides.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ResourceAnnotations } from './guides.ts';
 import { type IdKind, idRule, isIdOf } from './ids.ts';
-import { RequestError } from '../request-error.ts';
 
 export interface LiveTemplate {
   uriTemplate: string;
@@ -134,7 +134,7 @@ export function matchTemplate(templates: LiveTemplate[], uri: string): TemplateM
       id = undefined;
     }
     if (id === undefined || !isIdOf(template.variable, id)) {
-      throw new RequestError('invalid_params', `${template.uriTemplate}: ${idRule(template.variable)}`);
+      throw new ToolInputError(`${template.uriTemplate}: ${idRule(template.variable)}`);
     }
     return { template, id };
   }
@@ -161,6 +161,6 @@ export async function readThrough(
   context: Pick<ToolCallContext, 'access' | 'signal' | 'rawOutput'>,
 ): Promise<CallToolResult> {
   const result = await callTool(command, input, { ...context, confirm: NO_ONE_TO_ASK });
-  if (isInputRequiredResult(result)) throw new RequestError('failed', `mw ${command.words.join(' ')} asked for input a read cannot give`);
+  if (isInputRequiredResult(result)) throw new ToolError('cli_failure', `mw ${command.words.join(' ')} asked for input a read cannot give`);
   return result;
 }
