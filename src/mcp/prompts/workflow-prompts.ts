@@ -125,14 +125,15 @@ export function findPrompt(name: string): WorkflowPrompt {
   return prompt;
 }
 
-export function listPrompts() {
-  return WORKFLOW_PROMPTS.map(({ name, title, description, arguments: args }) => ({
-    name,
-    title,
-    description,
-    arguments: args.map(({ name: argName, title: argTitle, description: argDescription, required }) => ({ name: argName, title: argTitle, description: argDescription, required })),
-  }));
-}
+/** prompts/list's answer, built once: the prompts change only with the server */
+const LISTED_PROMPTS = WORKFLOW_PROMPTS.map(({ name, title, description, arguments: args }) => ({
+  name,
+  title,
+  description,
+  arguments: args.map(({ name: argName, title: argTitle, description: argDescription, required }) => ({ name: argName, title: argTitle, description: argDescription, required })),
+}));
+
+export const listPrompts = () => LISTED_PROMPTS;
 
 function checkedArguments(prompt: WorkflowPrompt, given: Record<string, string>): Record<string, string> {
   const args: Record<string, string> = {};

@@ -34,15 +34,14 @@ function readFailure(uri: string, result: CallToolResult): ToolError {
 export function createResourceReader(deps: { guides: Guide[]; templates: LiveTemplate[]; callTool: ToolCaller }) {
   const { guides, templates, callTool } = deps;
   const guidesByUri = new Map(guides.map((guide) => [guide.uri, guide]));
+  // the lists change only with the server: built once, not per resources/list
+  const listedResources = guides.map(({ text: _text, ...listed }) => listed);
+  const listedTemplates = templates.map(({ uriTemplate, name, title, description, mimeType, annotations }) => ({ uriTemplate, name, title, description, mimeType, annotations }));
 
   return {
-    listResources() {
-      return guides.map(({ text: _text, ...listed }) => listed);
-    },
+    listResources: () => listedResources,
 
-    listTemplates() {
-      return templates.map(({ uriTemplate, name, title, description, mimeType, annotations }) => ({ uriTemplate, name, title, description, mimeType, annotations }));
-    },
+    listTemplates: () => listedTemplates,
 
     /** `context`: the caller's access and cancellation, as for a tool call */
     async read(uri: string, context: Pick<ToolCallContext, 'access' | 'signal'>): Promise<{ contents: ResourceContents[] }> {
