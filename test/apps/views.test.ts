@@ -7,16 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CLIENT_META_KEYS, type Json, legacySession, rawCall } from './support/raw-mcp.ts';
 import { type AuthorizedClient, authorizeClient } from '../reliability/helpers.ts';
-import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { freePort } from '../support/redis-server.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { startTwoProcessesOnRedis, type TwoProcessesOnRedis } from '../support/two-processes-on-redis.ts';
 
 const APPS = { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } };
 const VIEWS_CAPABILITIES = { extensions: APPS };
 const APP_TOOL = 'mittwald_confirm_in_view';
 const CONFIRMATION_KEY = 'mittwald-mcp/confirmation';
 
-let redis: TestRedis;
+let started: TwoProcessesOnRedis;
 let stack: Stack;
 let processA: ServerProcess;
 let processB: ServerProcess;
@@ -25,25 +26,18 @@ let alice: AuthorizedClient;
 let bob: AuthorizedClient;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  stack = await startStack({ env: { REDIS_URL: redis.url } });
-  const { REDIS_URL: _shared, ...memoryEnv } = stack.env;
   // one after another, with time to spare: the machine is shared
   const ready = { readyTimeoutMs: 120_000 };
-  processA = await startServerProcess({ ...stack.env, PORT: String(await freePort()) }, ready);
-  processB = await startServerProcess({ ...stack.env, PORT: String(await freePort()) }, ready);
+  started = await startTwoProcessesOnRedis({ scope: 'user:read project:read project:delete', ready });
+  ({ stack, processA, processB, alice, bob } = started);
   // the memory store holds no grant of the stack's: its principal comes with a mittwald API token
+  const { REDIS_URL: _shared, ...memoryEnv } = stack.env;
   memoryProcess = await startServerProcess({ ...memoryEnv, DIRECT_API_TOKENS: 'true', PORT: String(await freePort()) }, ready);
-  alice = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
-  stack.oauth.loginAs(stack.api.users[1].userId);
-  bob = await authorizeClient(stack.url, { scope: 'user:read project:read project:delete' });
-  stack.oauth.loginAs(stack.api.users[0].userId);
 }, 480_000);
 
 afterAll(async () => {
-  await Promise.all([processA?.stop('SIGKILL'), processB?.stop('SIGKILL'), memoryProcess?.stop('SIGKILL')]);
-  await stack?.close();
-  await redis?.stop();
+  await memoryProcess?.stop('SIGKILL');
+  await started?.stop();
 });
 
 const textOf = (result: Json) => ((result.content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');

@@ -4,15 +4,15 @@
 // child at the first process ends). Another user's task id is not found there and not listed; a
 // client that did not declare tasks gets the call's result as before.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AuthorizedClient, authorizeClient, MCP_HEADERS, standInProcesses, waitFor } from '../reliability/helpers.ts';
-import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.ts';
-import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { type AuthorizedClient, MCP_HEADERS, standInProcesses, waitFor } from '../reliability/helpers.ts';
+import type { ServerProcess } from '../support/server-process.ts';
+import type { Stack } from '../support/stack.ts';
+import { startTwoProcessesOnRedis, type TwoProcessesOnRedis } from '../support/two-processes-on-redis.ts';
 
 type Json = Record<string, any>;
 const SCOPE = 'project:read backup:read backup:write database:read database:write';
 
-let redis: TestRedis;
+let started: TwoProcessesOnRedis;
 let stack: Stack;
 let processA: ServerProcess;
 let processB: ServerProcess;
@@ -20,25 +20,12 @@ let alice: AuthorizedClient;
 let bob: AuthorizedClient;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  stack = await startStack({ env: { REDIS_URL: redis.url } });
   // the waiting mw is counted as it starts: no warm children starting beside it (CLI_POOL=off)
-  const env = { ...stack.env, CLI_POOL: 'off' };
-  [processA, processB] = await Promise.all([
-    startServerProcess({ ...env, PORT: String(await freePort()) }),
-    startServerProcess({ ...env, PORT: String(await freePort()) }),
-  ]);
-  alice = await authorizeClient(stack.url, { scope: SCOPE });
-  stack.oauth.loginAs(stack.api.users[1].userId);
-  bob = await authorizeClient(stack.url, { scope: SCOPE });
-  stack.oauth.loginAs(stack.api.users[0].userId);
+  started = await startTwoProcessesOnRedis({ env: { CLI_POOL: 'off' }, scope: SCOPE });
+  ({ stack, processA, processB, alice, bob } = started);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([processA?.stop('SIGKILL'), processB?.stop('SIGKILL')]);
-  await stack?.close();
-  await redis?.stop();
-});
+afterAll(() => started?.stop());
 
 let nextId = 1;
 /** One 2025-11-25 request; the answer read from JSON or the event stream. */

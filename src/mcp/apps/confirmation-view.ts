@@ -27,7 +27,6 @@ const CONFIRMATION_KEY = ${JSON.stringify(CONFIRMATION_META_KEY)};
 let toolArguments;
 let confirmation;
 let targetTool;
-const $ = (id) => document.getElementById(id);
 
 function showOutcome(text, failed) {
   $('outcome').textContent = text;

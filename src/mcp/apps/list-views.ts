@@ -108,7 +108,6 @@ const SCRIPT = `
 let items = [];
 let sortBy = 0;
 let ascending = true;
-const $ = (id) => document.getElementById(id);
 const valueAt = (item, path) => path.split('.').reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), item);
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 function shown(value, format) {

@@ -13,9 +13,10 @@ button, input { font: inherit; color: inherit; }
 .warning { color: var(--color-text-danger, #b42318); font-weight: var(--font-weight-semibold, 600); }
 `;
 
-// Defines `view.request(method, params)`, `view.reportSize()`, `view.textOf(result)`; calls
+// Defines `$(id)`, `view.request(method, params)`, `view.reportSize()`, `view.textOf(result)`; calls
 // `onToolInput(args)` and `onToolResult(result)` when the host sends them.
 const BRIDGE_SCRIPT = `
+const $ = (id) => document.getElementById(id);
 const host = window.parent;
 const pending = new Map();
 let nextId = 1;
@@ -64,7 +65,7 @@ view.request('ui/initialize', { protocolVersion: '2026-01-26', appInfo: { name: 
   .catch(() => { document.body.textContent = 'This view could not connect to its host.'; });
 `;
 
-/** A whole view: `script` defines onToolInput and onToolResult and uses `view`. */
+/** A whole view: `script` defines onToolInput and onToolResult and uses `view` and `$`. */
 export function viewDocument(parts: { title: string; style: string; body: string; script: string }): string {
   return `<!doctype html>
 <html lang="en">

@@ -84,12 +84,19 @@ export function createIdCompleter(deps: { sources: IdSources; callTool: ToolCall
     });
   }
 
+  /** the list's command, if the CLI has it and the grant covers its scopes: else nothing is listed, nothing starts */
+  const granted = (source: ToolDefinition | undefined, access: VerifiedAccess) => (source && missingScopes(source, access.scopes).length === 0 ? source : undefined);
+
+  async function projectList(access: VerifiedAccess, signal: AbortSignal): Promise<Listed[]> {
+    const projects = granted(deps.sources.projects, access);
+    return projects ? list(projects, {}, access, signal) : [];
+  }
+
   async function appInstallations(access: VerifiedAccess, signal: AbortSignal, projectId?: string): Promise<Listed[]> {
-    const { projects, apps } = deps.sources;
-    if (!apps || missingScopes(apps, access.scopes).length) return [];
+    const apps = granted(deps.sources.apps, access);
+    if (!apps) return [];
     if (projectId) return list(apps, { project_id: projectId }, access, signal);
-    if (!projects || missingScopes(projects, access.scopes).length) return [];
-    const inProjects = (await list(projects, {}, access, signal)).slice(0, MAX_PROJECTS_FOR_APPS);
+    const inProjects = (await projectList(access, signal)).slice(0, MAX_PROJECTS_FOR_APPS);
     const perProject = await Promise.all(inProjects.map((project) => list(apps, { project_id: project.id }, access, signal).catch(() => [])));
     return perProject.flat();
   }
@@ -102,14 +109,8 @@ export function createIdCompleter(deps: { sources: IdSources; callTool: ToolCall
      */
     async complete(kind: IdKind, typed: string, related: Record<string, string>, access: VerifiedAccess, signal: AbortSignal): Promise<Completion> {
       try {
-        let items: Listed[];
-        if (kind === 'projectId') {
-          const { projects } = deps.sources;
-          items = projects && !missingScopes(projects, access.scopes).length ? await list(projects, {}, access, signal) : [];
-        } else {
-          const projectId = related.projectId && isIdOf('projectId', related.projectId) ? related.projectId : undefined;
-          items = await appInstallations(access, signal, projectId);
-        }
+        const projectId = related.projectId && isIdOf('projectId', related.projectId) ? related.projectId : undefined;
+        const items = kind === 'projectId' ? await projectList(access, signal) : await appInstallations(access, signal, projectId);
         const values = matching(items, typed);
         return { values: values.slice(0, MAX_COMPLETION_VALUES), total: values.length, hasMore: values.length > MAX_COMPLETION_VALUES };
       } catch {

@@ -1,7 +1,7 @@
 // Workflow prompts: the jobs users of a hosting account run again and again, written as the first
 // message to the model, naming the tools to use and the guides to read. Each tool named here exists
 // in the catalogue (test/mcp/resources.test.ts); ids are checked before they go into the text.
-import { RequestError } from '../request-error.ts';
+import { ToolInputError } from '../tools/errors.ts';
 import { GUIDE_URI_PREFIX } from '../resources/guides.ts';
 import { type IdKind, idRule, isIdOf } from '../resources/ids.ts';
 
@@ -121,31 +121,32 @@ export const WORKFLOW_PROMPTS: WorkflowPrompt[] = [
 
 export function findPrompt(name: string): WorkflowPrompt {
   const prompt = WORKFLOW_PROMPTS.find((p) => p.name === name);
-  if (!prompt) throw new RequestError('invalid_params', `Unknown prompt: ${name} (prompts/list names the prompts)`);
+  if (!prompt) throw new ToolInputError(`Unknown prompt: ${name} (prompts/list names the prompts)`);
   return prompt;
 }
 
-export function listPrompts() {
-  return WORKFLOW_PROMPTS.map(({ name, title, description, arguments: args }) => ({
-    name,
-    title,
-    description,
-    arguments: args.map(({ name: argName, title: argTitle, description: argDescription, required }) => ({ name: argName, title: argTitle, description: argDescription, required })),
-  }));
-}
+/** prompts/list's answer, built once: the prompts change only with the server */
+const LISTED_PROMPTS = WORKFLOW_PROMPTS.map(({ name, title, description, arguments: args }) => ({
+  name,
+  title,
+  description,
+  arguments: args.map(({ name: argName, title: argTitle, description: argDescription, required }) => ({ name: argName, title: argTitle, description: argDescription, required })),
+}));
+
+export const listPrompts = () => LISTED_PROMPTS;
 
 function checkedArguments(prompt: WorkflowPrompt, given: Record<string, string>): Record<string, string> {
   const args: Record<string, string> = {};
   for (const argument of prompt.arguments) {
     const value = given[argument.name]?.trim();
     if (!value) {
-      if (argument.required) throw new RequestError('invalid_params', `Prompt ${prompt.name} needs the argument ${argument.name} (${argument.description})`);
+      if (argument.required) throw new ToolInputError(`Prompt ${prompt.name} needs the argument ${argument.name} (${argument.description})`);
       continue;
     }
-    if (argument.completes && !isIdOf(argument.completes, value)) throw new RequestError('invalid_params', `Prompt ${prompt.name}: ${idRule(argument.completes)}`);
-    if (argument.name === 'hostname' && !HOSTNAME.test(value)) throw new RequestError('invalid_params', `Prompt ${prompt.name}: hostname must be a host name such as shop.example.com`);
+    if (argument.completes && !isIdOf(argument.completes, value)) throw new ToolInputError(`Prompt ${prompt.name}: ${idRule(argument.completes)}`);
+    if (argument.name === 'hostname' && !HOSTNAME.test(value)) throw new ToolInputError(`Prompt ${prompt.name}: hostname must be a host name such as shop.example.com`);
     if (value.length > MAX_TEXT_ARGUMENT || /[\u0000-\u001f\u007f]/.test(value)) {
-      throw new RequestError('invalid_params', `Prompt ${prompt.name}: ${argument.name} must be one line of at most ${MAX_TEXT_ARGUMENT} characters`);
+      throw new ToolInputError(`Prompt ${prompt.name}: ${argument.name} must be one line of at most ${MAX_TEXT_ARGUMENT} characters`);
     }
     args[argument.name] = value;
   }

@@ -16,10 +16,10 @@ import {
 import { readView } from '../apps/view-resources.ts';
 import type { IdCompleter } from '../completions/id-completions.ts';
 import { findPrompt, getPrompt, listPrompts } from '../prompts/workflow-prompts.ts';
-import { RequestError } from '../request-error.ts';
 import type { IdKind } from '../resources/ids.ts';
 import type { LiveTemplate } from '../resources/live-reads.ts';
 import type { ResourceReader } from '../resources/read-resource.ts';
+import { ToolError, ToolInputError } from '../tools/errors.ts';
 import type { McpRequestContext } from './request-context.ts';
 import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
@@ -37,14 +37,17 @@ export const RESOURCE_AND_PROMPT_CACHE_HINTS: Record<string, CacheHint> = {
 };
 
 /**
- * A resource that does not exist is ResourceNotFoundError on both eras: -32602 with `data: { uri }`
+ * The plain modules below throw the tools' typed errors; here they become JSON-RPC errors. A
+ * resource that does not exist is ResourceNotFoundError on both eras: -32602 with `data: { uri }`
  * (the 2026-07-28 spec's rule; the SDK maps the 2025 revisions' -32002 to it on every era, and a
- * client tells it from other invalid params by that data).
+ * client tells it from other invalid params by that data). Bad input is -32602; a read that was
+ * tried and failed (mw timed out, the server is busy, …) is -32603.
  */
 function asProtocolError(error: unknown, uri?: string): unknown {
-  if (!(error instanceof RequestError)) return error;
+  if (!(error instanceof ToolError)) return error;
   if (error.code === 'not_found' && uri !== undefined) return new ResourceNotFoundError(uri, error.message);
-  return new ProtocolError(error.code === 'failed' ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams, error.message);
+  const badInput = error.code === 'not_found' || error.code === 'invalid_input';
+  return new ProtocolError(badInput ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, error.message);
 }
 
 type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
@@ -53,7 +56,7 @@ type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resourc
 function completedKind(templates: LiveTemplate[], ref: CompletionRef, argumentName: string): IdKind | undefined {
   if (ref.type === 'ref/prompt') return findPrompt(ref.name).arguments.find((a) => a.name === argumentName)?.completes;
   const template = templates.find((t) => t.uriTemplate === ref.uri);
-  if (!template) throw new RequestError('invalid_params', `Unknown resource template: ${ref.uri} (resources/templates/list names them)`);
+  if (!template) throw new ToolInputError(`Unknown resource template: ${ref.uri} (resources/templates/list names them)`);
   return template.variable === argumentName ? template.variable : undefined;
 }
 

@@ -6,11 +6,11 @@ import type { CliCommandSet } from '../../cli/types.ts';
 import type { ToolCallContext, ToolCaller } from '../tools/call-tool.ts';
 import { defineReadCommand } from '../tools/catalogue.ts';
 import { askingConfirmer } from '../tools/confirmation.ts';
+import { ToolError, ToolInputError } from '../tools/errors.ts';
 import type { ToolOverrides } from '../tools/overrides.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ResourceAnnotations } from './guides.ts';
 import { type IdKind, idRule, isIdOf } from './ids.ts';
-import { RequestError } from '../request-error.ts';
 
 export interface LiveTemplate {
   uriTemplate: string;
@@ -26,21 +26,27 @@ export interface LiveTemplate {
   property: string;
   /** mw prints a file (YAML): handed on as printed, not as cleaned terminal text */
   rawOutput: boolean;
-  /** the URI with the variable's value in group 1 */
+  /** the URI with the variable's value in group 1 (derived from uriTemplate) */
   pattern: RegExp;
   /** what every URI of this template starts with (a bad id under it is invalid params, not unknown) */
   prefix: string;
 }
 
-interface TemplateSpec extends Omit<LiveTemplate, 'command'> {
+interface TemplateSpec extends Omit<LiveTemplate, 'command' | 'pattern' | 'prefix'> {
   commandId: string;
+}
+
+const escapedForRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** prefix and pattern of a template with one variable, from its uriTemplate (a value holds no / ? #) */
+function uriMatcher(uriTemplate: string): Pick<LiveTemplate, 'pattern' | 'prefix'> {
+  const [prefix, rest = ''] = uriTemplate.split(/\{\w+\}/);
+  return { prefix, pattern: new RegExp(`^${escapedForRegExp(prefix)}([^/?#]*)${escapedForRegExp(rest)}$`) };
 }
 
 const TEMPLATE_SPECS: TemplateSpec[] = [
   {
     uriTemplate: 'mittwald://project/{projectId}',
-    prefix: 'mittwald://project/',
-    pattern: /^mittwald:\/\/project\/([^/?#]*)$/,
     name: 'project',
     title: 'Project',
     description: 'One of your projects as mw project get shows it: server, status, directories, features (JSON).',
@@ -53,8 +59,6 @@ const TEMPLATE_SPECS: TemplateSpec[] = [
   },
   {
     uriTemplate: 'mittwald://app/{appInstallationId}',
-    prefix: 'mittwald://app/',
-    pattern: /^mittwald:\/\/app\/([^/?#]*)$/,
     name: 'app-installation',
     title: 'App installation',
     description: 'One app installation as mw app get shows it: app, version, path, project (JSON).',
@@ -67,8 +71,6 @@ const TEMPLATE_SPECS: TemplateSpec[] = [
   },
   {
     uriTemplate: 'mittwald://ddev/{appInstallationId}/config.yaml',
-    prefix: 'mittwald://ddev/',
-    pattern: /^mittwald:\/\/ddev\/([^/?#]*)\/config\.yaml$/,
     name: 'ddev-config',
     title: 'DDEV config of an app installation',
     description:
@@ -109,7 +111,7 @@ export function buildLiveReads(commandSet: CliCommandSet, overrides: ToolOverrid
   const templates: LiveTemplate[] = [];
   for (const { commandId, ...spec } of TEMPLATE_SPECS) {
     const command = define(commandId, spec.property);
-    if (command) templates.push({ ...spec, command });
+    if (command) templates.push({ ...spec, ...uriMatcher(spec.uriTemplate), command });
   }
   return { templates, idSources: { projects: define('project:list'), apps: define('app:list', 'project_id') }, warnings };
 }
@@ -134,7 +136,7 @@ export function matchTemplate(templates: LiveTemplate[], uri: string): TemplateM
       id = undefined;
     }
     if (id === undefined || !isIdOf(template.variable, id)) {
-      throw new RequestError('invalid_params', `${template.uriTemplate}: ${idRule(template.variable)}`);
+      throw new ToolInputError(`${template.uriTemplate}: ${idRule(template.variable)}`);
     }
     return { template, id };
   }
@@ -161,6 +163,6 @@ export async function readThrough(
   context: Pick<ToolCallContext, 'access' | 'signal' | 'rawOutput'>,
 ): Promise<CallToolResult> {
   const result = await callTool(command, input, { ...context, confirm: NO_ONE_TO_ASK });
-  if (isInputRequiredResult(result)) throw new RequestError('failed', `mw ${command.words.join(' ')} asked for input a read cannot give`);
+  if (isInputRequiredResult(result)) throw new ToolError('cli_failure', `mw ${command.words.join(' ')} asked for input a read cannot give`);
   return result;
 }

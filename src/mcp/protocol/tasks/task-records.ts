@@ -61,12 +61,13 @@ export function createTaskRecords(store: KeyValueStore, now: () => number = Date
     return (await read(accountId, taskId))?.record;
   }
 
-  async function liveTaskIds(accountId: string): Promise<string[]> {
+  /** the user's tasks the store still holds, each read once; ids whose record it forgot leave the index */
+  async function liveRecords(accountId: string): Promise<Array<{ taskId: string; record: TaskRecord }>> {
     const ids = await store.setMembers(indexKey(accountId));
-    const present = await Promise.all(ids.map(async (id) => ((await store.get(recordKey(accountId, id))) === undefined ? undefined : id)));
-    const gone = ids.filter((_, i) => present[i] === undefined);
+    const found = await Promise.all(ids.map((id) => read(accountId, id)));
+    const gone = ids.filter((_, i) => found[i] === undefined);
     if (gone.length > 0) await store.removeFromSet(indexKey(accountId), ...gone);
-    return present.filter((id) => id !== undefined);
+    return ids.flatMap((taskId, i) => (found[i] ? [{ taskId, record: found[i].record }] : []));
   }
 
   const failedAs = (error: ToolError) => (task: Task, record: TaskRecord): TaskRecord => ({
@@ -78,16 +79,21 @@ export function createTaskRecords(store: KeyValueStore, now: () => number = Date
     new ToolError('unavailable', 'the server process running this task ended before it finished; the work may still finish at mittwald'),
   );
 
+  /** the record as it is to be seen: a task whose process is gone is failed first */
+  async function seen(accountId: string, taskId: string, record: TaskRecord): Promise<TaskRecord | undefined> {
+    if (!isTerminal(record.task) && now() > record.runUntil + ORPHAN_GRACE_MS) return settle(accountId, taskId, orphaned);
+    return record;
+  }
+
   async function get(accountId: string, taskId: string): Promise<TaskRecord | undefined> {
     const record = (await read(accountId, taskId))?.record;
-    if (record && !isTerminal(record.task) && now() > record.runUntil + ORPHAN_GRACE_MS) return settle(accountId, taskId, orphaned);
-    return record;
+    return record && seen(accountId, taskId, record);
   }
 
   return {
     /** a new working task for a call that may run `runMs`; undefined when the user has too many */
     async create(accountId: string, runMs: number): Promise<Task | undefined> {
-      if ((await store.setMembers(indexKey(accountId))).length >= MAX_TASKS_PER_USER && (await liveTaskIds(accountId)).length >= MAX_TASKS_PER_USER) {
+      if ((await store.setMembers(indexKey(accountId))).length >= MAX_TASKS_PER_USER && (await liveRecords(accountId)).length >= MAX_TASKS_PER_USER) {
         return undefined;
       }
       const at = new Date(now()).toISOString();
@@ -121,7 +127,7 @@ export function createTaskRecords(store: KeyValueStore, now: () => number = Date
       })),
     /** the user's tasks, newest first */
     async list(accountId: string): Promise<Task[]> {
-      const records = await Promise.all((await liveTaskIds(accountId)).map((id) => get(accountId, id)));
+      const records = await Promise.all((await liveRecords(accountId)).map(({ taskId, record }) => seen(accountId, taskId, record)));
       return records.flatMap((record) => (record ? [record.task] : [])).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     },
   };
