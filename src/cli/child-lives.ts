@@ -101,6 +101,13 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     changed();
   };
 
+  /** Why this child may serve no call at all any more (whatever its last one did): too old, or started from other CLI files. */
+  const outdated = (life: Life, cli: string | undefined): ChildEndReason | undefined => {
+    if (now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
+    if (life.cli !== cli) return 'cli_changed';
+    return undefined;
+  };
+
   /** Why this child may not serve another call, if it may not. */
   const limitReached = (life: Life, outcome: ChildOutcome | undefined): ChildEndReason | undefined => {
     if (!settings.reuse) return 'reuse_off';
@@ -110,8 +117,8 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     if (outcome.done.notReusable) return 'not_reusable';
     if (life.revoked) return 'revoked';
     if (life.calls >= settings.maxCalls) return 'max_calls';
-    if (now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
-    if (life.cli !== fingerprint()) return 'cli_changed';
+    const stale = outdated(life, fingerprint());
+    if (stale) return stale;
     const usage = life.child.pid === undefined ? undefined : usageOf(life.child.pid);
     if (usage && usage.rssBytes > settings.maxRssBytes) return 'max_rss';
     if (usage && settings.maxCpuSeconds !== undefined && usage.cpuSeconds > settings.maxCpuSeconds) return 'max_cpu';
@@ -126,12 +133,9 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
       for (let index = idle.length - 1; index >= 0; index--) {
         const life = idle[index];
         if (life.principal !== principal) continue;
-        if (life.cli !== cli) {
-          end(life, 'cli_changed');
-          continue;
-        }
-        if (now() - life.bornAt >= settings.maxAgeMs) {
-          end(life, 'max_age');
+        const stale = outdated(life, cli);
+        if (stale) {
+          end(life, stale);
           continue;
         }
         idle.splice(index, 1);
