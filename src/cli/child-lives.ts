@@ -202,8 +202,8 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** /proc/<pid>/statm's resident pages and /proc/<pid>/stat's CPU ticks; undefined where they cannot be read (hidepid). */
-function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } | undefined {
+/** /proc/<pid>/statm's resident pages and /proc/<pid>/stat's CPU ticks; undefined where they cannot be read (hidepid, gone). */
+export function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } | undefined {
   try {
     const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
     // the fields after the command name, which may hold spaces: state is the first, utime and stime the 12th and 13th
