@@ -37,9 +37,6 @@ export interface ChildLifeLimits extends ChildLifeConfig {
 export interface ChildLivesSettings extends ChildLifeLimits {
   /** identifies the installed CLI's files (cli-fingerprint.ts); undefined when it cannot tell */
   fingerprint?: () => string | undefined;
-  /** resident memory and CPU seconds used of a child's process, undefined when they cannot be read */
-  usageOf?: (pid: number) => { rssBytes: number; cpuSeconds: number } | undefined;
-  now?: () => number;
   onChange?: (counts: { serving: number; idle: number }) => void;
   onEnd?: (reason: ChildEndReason, child: StartedChild) => void;
 }
@@ -56,7 +53,6 @@ interface Life extends BoundChild {
   readonly bornAt: number;
   readonly cli: string | undefined;
   calls: number;
-  lastUsedAt: number;
   state: 'serving' | 'idle' | 'ended';
   idleTimer?: NodeJS.Timeout;
   /** revoked while it served: it ends once its call is over */
@@ -72,13 +68,10 @@ export interface ChildLives {
   release(bound: BoundChild, outcome: ChildOutcome | undefined): ChildEndReason | undefined;
   /** ends every child of `principal` (a revoked grant); resolves once nothing of them is left */
   endPrincipal(principal: string): Promise<void>;
-  counts(): { serving: number; idle: number };
   close(): Promise<void>;
 }
 
 export function createChildLives(settings: ChildLivesSettings): ChildLives {
-  const now = settings.now ?? Date.now;
-  const usageOf = settings.usageOf ?? processUsage;
   const lives = new Set<Life>();
   /** idle children, least recently used first */
   const idle: Life[] = [];
@@ -103,7 +96,7 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
 
   /** Why this child may serve no call at all any more (whatever its last one did): too old, or started from other CLI files. */
   const outdated = (life: Life, cli: string | undefined): ChildEndReason | undefined => {
-    if (now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
+    if (Date.now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
     if (life.cli !== cli) return 'cli_changed';
     return undefined;
   };
@@ -119,7 +112,7 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     if (life.calls >= settings.maxCalls) return 'max_calls';
     const stale = outdated(life, fingerprint());
     if (stale) return stale;
-    const usage = life.child.pid === undefined ? undefined : usageOf(life.child.pid);
+    const usage = life.child.pid === undefined ? undefined : processUsage(life.child.pid);
     if (usage && usage.rssBytes > settings.maxRssBytes) return 'max_rss';
     if (usage && settings.maxCpuSeconds !== undefined && usage.cpuSeconds > settings.maxCpuSeconds) return 'max_cpu';
     return undefined;
@@ -142,7 +135,6 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
         clearTimeout(life.idleTimer);
         life.state = 'serving';
         life.calls += 1;
-        life.lastUsedAt = now();
         changed();
         return life;
       }
@@ -150,7 +142,7 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     },
     bind(principal, child) {
       while (lives.size >= settings.maxLive && idle.length > 0) end(idle[0], 'evicted');
-      const life: Life = { child, principal, bornAt: now(), cli: fingerprint(), calls: 1, lastUsedAt: now(), state: 'serving' };
+      const life: Life = { child, principal, bornAt: Date.now(), cli: fingerprint(), calls: 1, state: 'serving' };
       lives.add(life);
       // A child that dies while idle is nobody's to reuse, from its exit on: its clean-up (a launcher's
       // uid helper) may take a while, and a call handed to it would wait for an end that came already.
@@ -170,7 +162,6 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
         return reason;
       }
       life.state = 'idle';
-      life.lastUsedAt = now();
       idle.push(life);
       life.idleTimer = setTimeout(() => end(life, 'idle'), settings.idleMs).unref();
       changed();
@@ -190,7 +181,6 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
       }
       await Promise.all(ending);
     },
-    counts,
     async close() {
       const ending = [...lives].map((life) => life.child.cleanedUp);
       for (const life of [...lives]) end(life, 'shutdown', life.state === 'idle' ? 'end' : 'kill');
