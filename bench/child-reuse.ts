@@ -5,6 +5,7 @@
 // Costs: CPU per repeat call (server and children, from /proc), the growth of a reused child's RSS
 // over its calls, the server's peak RSS.
 import { readdirSync, readFileSync } from 'node:fs';
+import { processUsage } from '../src/cli/child-lives.ts';
 import { startTestRedis, type TestRedis } from '../test/support/redis-server.ts';
 import type { Deployment, DeploymentSource } from './deployment.ts';
 import { megabytes, ms, perSecond } from './format.ts';
@@ -15,7 +16,6 @@ import { summarise, type LatencySummary } from './stats.ts';
 
 const TOOL = 'mittwald_user_get';
 const THINK_MS = 1000;
-const CLOCK_TICKS_PER_SECOND = 100;
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -34,23 +34,9 @@ function childPids(apiUrl: string): number[] {
     });
 }
 
-/** user + system CPU seconds of a process, 0 once it is gone */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-function rssBytes(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
+// What the server's own limits read (CLI_CHILD_MAX_RSS_MB, half of RLIMIT_CPU): 0 once the process is gone.
+const cpuSeconds = (pid: number) => processUsage(pid)?.cpuSeconds ?? 0;
+const rssBytes = (pid: number) => processUsage(pid)?.rssBytes ?? 0;
 
 interface StoreFigures {
   store: string;

@@ -37,9 +37,6 @@ export interface ChildLifeLimits extends ChildLifeConfig {
 export interface ChildLivesSettings extends ChildLifeLimits {
   /** identifies the installed CLI's files (cli-fingerprint.ts); undefined when it cannot tell */
   fingerprint?: () => string | undefined;
-  /** resident memory and CPU seconds used of a child's process, undefined when they cannot be read */
-  usageOf?: (pid: number) => { rssBytes: number; cpuSeconds: number } | undefined;
-  now?: () => number;
   onChange?: (counts: { serving: number; idle: number }) => void;
   onEnd?: (reason: ChildEndReason, child: StartedChild) => void;
 }
@@ -56,7 +53,6 @@ interface Life extends BoundChild {
   readonly bornAt: number;
   readonly cli: string | undefined;
   calls: number;
-  lastUsedAt: number;
   state: 'serving' | 'idle' | 'ended';
   idleTimer?: NodeJS.Timeout;
   /** revoked while it served: it ends once its call is over */
@@ -72,13 +68,10 @@ export interface ChildLives {
   release(bound: BoundChild, outcome: ChildOutcome | undefined): ChildEndReason | undefined;
   /** ends every child of `principal` (a revoked grant); resolves once nothing of them is left */
   endPrincipal(principal: string): Promise<void>;
-  counts(): { serving: number; idle: number };
   close(): Promise<void>;
 }
 
 export function createChildLives(settings: ChildLivesSettings): ChildLives {
-  const now = settings.now ?? Date.now;
-  const usageOf = settings.usageOf ?? processUsage;
   const lives = new Set<Life>();
   /** idle children, least recently used first */
   const idle: Life[] = [];
@@ -101,6 +94,13 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     changed();
   };
 
+  /** Why this child may serve no call at all any more (whatever its last one did): too old, or started from other CLI files. */
+  const outdated = (life: Life, cli: string | undefined): ChildEndReason | undefined => {
+    if (Date.now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
+    if (life.cli !== cli) return 'cli_changed';
+    return undefined;
+  };
+
   /** Why this child may not serve another call, if it may not. */
   const limitReached = (life: Life, outcome: ChildOutcome | undefined): ChildEndReason | undefined => {
     if (!settings.reuse) return 'reuse_off';
@@ -110,9 +110,9 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     if (outcome.done.notReusable) return 'not_reusable';
     if (life.revoked) return 'revoked';
     if (life.calls >= settings.maxCalls) return 'max_calls';
-    if (now() - life.bornAt >= settings.maxAgeMs) return 'max_age';
-    if (life.cli !== fingerprint()) return 'cli_changed';
-    const usage = life.child.pid === undefined ? undefined : usageOf(life.child.pid);
+    const stale = outdated(life, fingerprint());
+    if (stale) return stale;
+    const usage = life.child.pid === undefined ? undefined : processUsage(life.child.pid);
     if (usage && usage.rssBytes > settings.maxRssBytes) return 'max_rss';
     if (usage && settings.maxCpuSeconds !== undefined && usage.cpuSeconds > settings.maxCpuSeconds) return 'max_cpu';
     return undefined;
@@ -126,19 +126,15 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
       for (let index = idle.length - 1; index >= 0; index--) {
         const life = idle[index];
         if (life.principal !== principal) continue;
-        if (life.cli !== cli) {
-          end(life, 'cli_changed');
-          continue;
-        }
-        if (now() - life.bornAt >= settings.maxAgeMs) {
-          end(life, 'max_age');
+        const stale = outdated(life, cli);
+        if (stale) {
+          end(life, stale);
           continue;
         }
         idle.splice(index, 1);
         clearTimeout(life.idleTimer);
         life.state = 'serving';
         life.calls += 1;
-        life.lastUsedAt = now();
         changed();
         return life;
       }
@@ -146,7 +142,7 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
     },
     bind(principal, child) {
       while (lives.size >= settings.maxLive && idle.length > 0) end(idle[0], 'evicted');
-      const life: Life = { child, principal, bornAt: now(), cli: fingerprint(), calls: 1, lastUsedAt: now(), state: 'serving' };
+      const life: Life = { child, principal, bornAt: Date.now(), cli: fingerprint(), calls: 1, state: 'serving' };
       lives.add(life);
       // A child that dies while idle is nobody's to reuse, from its exit on: its clean-up (a launcher's
       // uid helper) may take a while, and a call handed to it would wait for an end that came already.
@@ -166,7 +162,6 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
         return reason;
       }
       life.state = 'idle';
-      life.lastUsedAt = now();
       idle.push(life);
       life.idleTimer = setTimeout(() => end(life, 'idle'), settings.idleMs).unref();
       changed();
@@ -186,7 +181,6 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
       }
       await Promise.all(ending);
     },
-    counts,
     async close() {
       const ending = [...lives].map((life) => life.child.cleanedUp);
       for (const life of [...lives]) end(life, 'shutdown', life.state === 'idle' ? 'end' : 'kill');
@@ -198,8 +192,8 @@ export function createChildLives(settings: ChildLivesSettings): ChildLives {
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** /proc/<pid>/statm's resident pages and /proc/<pid>/stat's CPU ticks; undefined where they cannot be read (hidepid). */
-function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } | undefined {
+/** /proc/<pid>/statm's resident pages and /proc/<pid>/stat's CPU ticks; undefined where they cannot be read (hidepid, gone). */
+export function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } | undefined {
   try {
     const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
     // the fields after the command name, which may hold spaces: state is the first, utime and stime the 12th and 13th

@@ -12,7 +12,7 @@ import { createCliRunner } from '../../src/cli/runner.ts';
 import { DEFAULT_LIMITS } from '../../src/config.ts';
 import { createChildPool, type ChildPool, type ChildPoolSettings, type DiscardReason } from '../../src/cli/sandbox/child-pool.ts';
 import { prepareChildSettings } from '../../src/cli/sandbox/child-settings.ts';
-import { cliFingerprint } from '../../src/cli/sandbox/cli-fingerprint.ts';
+import { installedCliFingerprint } from '../../src/cli/sandbox/cli-fingerprint.ts';
 import { createLocalSpawner } from '../../src/cli/sandbox/local-spawner.ts';
 import type { ChildSpawner, PreloadLevel, StartedChild } from '../../src/cli/sandbox/spawner.ts';
 import type { CliRunner, CliRunResult } from '../../src/cli/types.ts';
@@ -114,7 +114,7 @@ async function poolRig(executable: string, pool: Partial<ChildPoolSettings> = {}
     idleMs: 60_000,
     preload: 'commands',
     startConcurrency: 1,
-    fingerprint: () => cliFingerprint({ root: cli.root, bin: cli.executablePath }),
+    fingerprint: installedCliFingerprint(cli),
     onDiscard: (reason) => discards.push(reason),
     ...pool,
   });

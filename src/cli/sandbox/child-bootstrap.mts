@@ -127,6 +127,14 @@ async function importAsBin(specifier: string, binUrl: string): Promise<unknown> 
   }
 }
 
+/** @oclif/core's Config class as the bin script's import gets it; undefined for a CLI without oclif. */
+async function oclifConfigClass(bin: string): Promise<unknown> {
+  const oclif = (await importAsBin('@oclif/core', pathToFileURL(bin).href).catch(() => undefined)) as
+    | { Config?: unknown; default?: { Config?: unknown } }
+    | undefined;
+  return oclif?.Config ?? oclif?.default?.Config;
+}
+
 /**
  * Loads what the bin script imports and the CLI's oclif Config (and with `commands` every command
  * module), before any request. Resolves with the hand-over to arm once the request is in, or
@@ -135,10 +143,7 @@ async function importAsBin(specifier: string, binUrl: string): Promise<unknown> 
 async function preload(bin: string, level: PreloadLevel): Promise<(() => void) | undefined> {
   if (level === 'none') return undefined;
   const binUrl = pathToFileURL(bin).href;
-  const oclif = (await importAsBin('@oclif/core', binUrl).catch(() => undefined)) as
-    | { Config?: OclifConfigClass; default?: { Config?: OclifConfigClass } }
-    | undefined;
-  const Config = oclif?.Config ?? oclif?.default?.Config;
+  const Config = (await oclifConfigClass(bin)) as OclifConfigClass | undefined;
   // Not an oclif CLI: nothing of it can be loaded without running it.
   if (typeof Config?.load !== 'function') return undefined;
   const load = Config.load;
@@ -188,10 +193,7 @@ let runningCommands = 0;
  */
 async function watchCommands(bin: string): Promise<void> {
   type Runs = { prototype?: { runCommand?: (...args: unknown[]) => Promise<unknown> } };
-  const oclif = (await importAsBin('@oclif/core', pathToFileURL(bin).href).catch(() => undefined)) as
-    | { Config?: Runs; default?: { Config?: Runs } }
-    | undefined;
-  const prototype = (oclif?.Config ?? oclif?.default?.Config)?.prototype;
+  const prototype = ((await oclifConfigClass(bin)) as Runs | undefined)?.prototype;
   const runCommand = prototype?.runCommand;
   if (!prototype || typeof runCommand !== 'function') return;
   prototype.runCommand = async function (this: unknown, ...args: unknown[]) {

@@ -27,8 +27,8 @@ export interface ChildPoolSettings {
   preload: PreloadLevel;
   /** children started at once while refilling */
   startConcurrency: number;
-  /** identifies the installed CLI's files; throws when it cannot tell (gone) */
-  fingerprint: () => string;
+  /** identifies the installed CLI's files (cli-fingerprint.ts); undefined when it cannot tell (gone) */
+  fingerprint: () => string | undefined;
   /** a child that has not said ready by then is ended (default 60 s) */
   startTimeoutMs?: number;
   /** pause after the first failed start, doubled for each further one (default 1 s, at most 60 s) */
@@ -85,13 +85,6 @@ export function createChildPool(settings: ChildPoolSettings): ChildPool {
 
   const status = (): ChildPoolStatus => ({ min: settings.min, max: settings.max, target, ready: ready.length, starting: starting.size });
   const changed = () => settings.onChange?.(status());
-  const currentCli = (): string | undefined => {
-    try {
-      return settings.fingerprint();
-    } catch {
-      return undefined;
-    }
-  };
 
   const discard = (child: PooledChild, reason: DiscardReason) => {
     if (!owned.delete(child)) return;
@@ -116,7 +109,7 @@ export function createChildPool(settings: ChildPoolSettings): ChildPool {
 
   const startOne = async () => {
     // The CLI's files as they are before the start: a child is only as current as this.
-    const cli = currentCli();
+    const cli = settings.fingerprint();
     if (cli === undefined) return failed('start_failed', 'the installed CLI cannot be read');
     let inner: StartedChild;
     try {
@@ -180,7 +173,7 @@ export function createChildPool(settings: ChildPoolSettings): ChildPool {
     take() {
       if (closed) return undefined;
       lastTakeAt = Date.now();
-      dropOutdated(currentCli());
+      dropOutdated(settings.fingerprint());
       // Picked in the same turn as the caller's first look at it: no event in between.
       const child = ready.shift();
       if (child) {

@@ -12,7 +12,7 @@ import { CliFailure } from '../types.ts';
 import type { StateDirectories } from './call-root.ts';
 import { createChildPool, type ChildPool } from './child-pool.ts';
 import { prepareChildSettings, type SandboxRequest } from './child-settings.ts';
-import { cliFingerprint } from './cli-fingerprint.ts';
+import { installedCliFingerprint } from './cli-fingerprint.ts';
 import { NotANodeScriptError } from './cli-install-tree.ts';
 import { prepareLocalChildren, unavailableChildren } from './local-children.ts';
 import { createLocalSpawner } from './local-spawner.ts';
@@ -66,7 +66,7 @@ export function startWarmChildren(options: { spawner: ChildSpawner; cli: Located
     spawner: options.spawner,
     ...options.pool,
     startConcurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
-    fingerprint: () => cliFingerprint({ root: options.cli.root, bin: options.cli.executablePath }),
+    fingerprint: installedCliFingerprint(options.cli),
     logger: options.logger,
     onChange: ({ target, ready, starting }) => {
       metrics?.cliPoolTarget.set(target);

@@ -6,12 +6,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliInstallTree } from './cli-install-tree.ts';
 
-/**
- * Throws when the CLI's root or bin script is gone. Synchronous on purpose: it runs before every
- * warm call, and four stats of local files take microseconds where a trip through libuv's thread
- * pool takes a good part of a millisecond.
- */
-export function cliFingerprint(tree: Pick<CliInstallTree, 'root' | 'bin'>): string {
+/** Throws when the CLI's root or bin script is gone. */
+function cliFingerprint(tree: Pick<CliInstallTree, 'root' | 'bin'>): string {
   const identity = (path: string, optional = false) => {
     const info = statSync(path, { throwIfNoEntry: !optional });
     return info ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}` : '-';
@@ -19,7 +15,11 @@ export function cliFingerprint(tree: Pick<CliInstallTree, 'root' | 'bin'>): stri
   return [identity(tree.root), identity(join(tree.root, 'package.json')), identity(tree.bin), identity(join(tree.root, 'oclif.manifest.json'), true)].join('|');
 }
 
-/** The located CLI's fingerprint now, or undefined when it is gone (no child started from it serves another call). */
+/**
+ * The located CLI's fingerprint now, or undefined when it is gone (no child started from it takes
+ * a call). Synchronous on purpose: it runs before every warm or reused call, and four stats of local
+ * files take microseconds where a trip through libuv's thread pool takes a good part of a millisecond.
+ */
 export const installedCliFingerprint = (cli: { root: string; executablePath: string }) => (): string | undefined => {
   try {
     return cliFingerprint({ root: cli.root, bin: cli.executablePath });
