@@ -194,6 +194,8 @@ describe('a child’s life ends', () => {
     const first = await show('alice');
     process.kill(first.pid, 'SIGKILL');
     await waitUntil(() => !isAlive(first.pid), 'the killed child gone');
+    // the kernel reaps it before the server hears its exit: the next call comes after both
+    await waitUntil(async () => (await counter(metrics, 'mittwald_cli_child_ends_total', 'reason')).exited === 1, 'the server to see the exit');
     expect((await show('alice')).pid).not.toBe(first.pid);
     expect(await counter(metrics, 'mittwald_cli_child_ends_total', 'reason')).toEqual({ exited: 1 });
     await runner.drain();
