@@ -26,7 +26,14 @@ import {
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { CallTarget } from '../surface/connection-surface.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
-import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
+import {
+  askingConfirmer,
+  CONFIRMATION_ANSWER_TTL_MS,
+  CONFIRMATION_FORM,
+  type ConfirmationAnswer,
+  type Confirmer,
+  formAnswer,
+} from '../tools/confirmation.ts';
 import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
@@ -43,8 +50,6 @@ import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
 import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
 import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
-/** how long a 2025 call that needs confirmation waits for the user's answer */
-const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
 /** progress heartbeat of a running call, for clients that asked for progress */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -56,23 +61,16 @@ export interface ServerInfo {
   icons?: Icon[];
 }
 
-const CONFIRM_SCHEMA = {
-  type: 'object' as const,
-  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
-  required: ['confirm'],
-};
-
 /** 2025 era: asks within the call (elicitation/create, relayed back to this process); undefined without elicitation. */
 function legacyAskUser(session: SessionFacts, ctx: ServerContext, signal: AbortSignal) {
   if (!session.elicitation) return undefined;
   return async (message: string): Promise<ConfirmationAnswer> => {
     try {
       const answer = await ctx.mcpReq.send(
-        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRM_SCHEMA } },
-        { signal, timeout: CONFIRMATION_TIMEOUT_MS },
+        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRMATION_FORM } },
+        { signal, timeout: CONFIRMATION_ANSWER_TTL_MS },
       );
-      if (answer.action !== 'accept') return answer.action;
-      return answer.content?.confirm === true ? 'accept' : 'decline';
+      return formAnswer(answer);
     } catch {
       return 'cancel';
     }
