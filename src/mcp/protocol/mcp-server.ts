@@ -109,7 +109,7 @@ export function createMcpServerFactory(deps: {
   function confirmedInView(inView: ConfirmInViewArguments): CallTarget {
     const tool = catalogue.get(inView.tool);
     if (!tool) return { kind: 'unknown', message: `Unknown tool: ${inView.tool.slice(0, 200)}` };
-    if (!tool.needsConfirmation) return { kind: 'answer', result: errorResult(notConfirmable(tool.name), []) };
+    if (!tool.needsConfirmation) return { kind: 'answer', answer: () => errorResult(notConfirmable(tool.name), []) };
     return { kind: 'tool', tool, arguments: inView.arguments };
   }
 
@@ -153,7 +153,7 @@ export function createMcpServerFactory(deps: {
       // Allow in a view names the call it confirms: a call made on this connection's surface
       const target = inView ? confirmedInView(inView) : context.surface.resolveCall(request.params.name, request.params.arguments);
       if (target.kind === 'unknown') throw new ProtocolError(ProtocolErrorCode.InvalidParams, target.message);
-      if (target.kind === 'answer') return target.result;
+      if (target.kind === 'answer') return target.answer();
       const tool = target.tool;
       const cancelled = new AbortController();
       const legacy = context.request.era === 'legacy' ? context.request : undefined;
