@@ -15,7 +15,7 @@ import {
   Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
+import { UI_EXTENSION_ID } from '../apps/ui-extension.ts';
 import {
   CONFIRM_IN_VIEW_TOOL,
   type ConfirmInViewArguments,
@@ -39,7 +39,7 @@ import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
-import type { McpRequestContext } from './request-context.ts';
+import { type McpRequestContext, viewsShown } from './request-context.ts';
 import {
   registerResourcesAndPrompts,
   RESOURCE_AND_PROMPT_CACHE_HINTS,
@@ -102,8 +102,7 @@ export function createMcpServerFactory(deps: {
   const modernCapabilities = (ctx: ServerContext) =>
     (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 
-  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
-    context.surface.views && (context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx)));
+  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) => viewsShown(context.surface, context.request, modernCapabilities(ctx));
 
   /** the call Allow in a view confirms; only a call that needs confirming */
   function confirmedInView(inView: ConfirmInViewArguments): CallTarget {

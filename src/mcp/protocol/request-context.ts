@@ -1,6 +1,7 @@
 // What the per-request server knows of the request it answers (mcp-server.ts builds one server per
 // request; the steps of a POST and the method handlers beside it read the same facts).
 import type { VerifiedAccess } from '../../oauth/access.ts';
+import { showsViews } from '../apps/ui-extension.ts';
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { ConnectionSurface } from '../surface/connection-surface.ts';
 
@@ -20,4 +21,12 @@ export interface McpRequestContext {
   connectionSignal: AbortSignal;
   /** the tools this connection lists and may call */
   surface: ConnectionSurface;
+}
+
+/**
+ * MCP Apps views for this request: where the surface offers them, to a client that declared it
+ * shows them (2025 era: at initialize, in its session; 2026-07-28: in this request's `_meta`).
+ */
+export function viewsShown(surface: ConnectionSurface, request: McpRequestContext['request'], modernCapabilities: unknown): boolean {
+  return surface.views && (request.era === 'legacy' ? request.session.views : showsViews(modernCapabilities));
 }

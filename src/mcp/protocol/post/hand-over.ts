@@ -17,7 +17,7 @@ import { surfaceOf } from '../../surface/surface-route.ts';
 import type { InFlightCalls } from '../in-flight-calls.ts';
 import { type ElicitationRelay, RelayingTransport } from '../legacy-elicitation-relay.ts';
 import type { McpServerFactory } from '../mcp-server.ts';
-import type { LegacyRequest } from '../request-context.ts';
+import { type LegacyRequest, viewsShown } from '../request-context.ts';
 import type { ModernHandler } from '../modern-handler.ts';
 import { clientKnowsTasks } from '../tasks/task-support.ts';
 import type { ToolListing } from '../tool-listing.ts';
@@ -87,8 +87,7 @@ export function handOver(deps: {
     }
     if (post.era.era === 'modern' && listsOnly) {
       const meta = post.requests[0].params?._meta as Record<string, unknown> | undefined;
-      const views = surface.views && showsViews(meta?.[CLIENT_CAPABILITIES_META_KEY]);
-      return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern', views);
+      return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern', viewsShown(surface, post.era, meta?.[CLIENT_CAPABILITIES_META_KEY]));
     }
 
     const connection = new AbortController();
@@ -105,7 +104,7 @@ export function handOver(deps: {
         deps.logger.warn('could not route a client message to another process', { error: error.message });
         return sendJsonRpcUnavailable(res);
       }
-      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', surface.views && legacy.session.views);
+      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', viewsShown(surface, legacy, undefined));
       else res.status(202).end();
       return;
     }
