@@ -5,12 +5,10 @@
 // 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
 import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { Logger } from '../../../observability/logger.ts';
 import type { VerifiedAccess } from '../../../oauth/access.ts';
-import { StoreUnavailableError } from '../../../store/index.ts';
 import { showsViews } from '../../apps/ui-extension.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
-import { sendJsonRpcError, sendJsonRpcUnavailable } from '../../http/json-rpc-error.ts';
+import { sendJsonRpcError } from '../../http/json-rpc-error.ts';
 import type { SessionHandles } from '../../http/session-handle.ts';
 import type { ConnectionSurface } from '../../surface/connection-surface.ts';
 import { surfaceOf } from '../../surface/surface-route.ts';
@@ -37,7 +35,6 @@ export function handOver(deps: {
   inFlight: InFlightCalls;
   buildServer: McpServerFactory;
   modern: ModernHandler;
-  logger: Logger;
 }): RequestHandler {
   const { sessions, relay, inFlight } = deps;
 
@@ -97,13 +94,8 @@ export function handOver(deps: {
     // 2025 era: answers and notifications alone, or beside a tools/list: nothing for the SDK to do
     const legacy = post.era;
     if (post.requests.length === 0 || listsOnly) {
-      try {
-        await routeClientMessages(access, legacy.sessionKey, post.messages);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        deps.logger.warn('could not route a client message to another process', { error: error.message });
-        return sendJsonRpcUnavailable(res);
-      }
+      // the store down: the outage step of handle-post.ts answers 503
+      await routeClientMessages(access, legacy.sessionKey, post.messages);
       if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', viewsShown(surface, legacy, undefined));
       else res.status(202).end();
       return;
