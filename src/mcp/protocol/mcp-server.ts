@@ -159,38 +159,29 @@ export function createMcpServerFactory(deps: {
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
       const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
       const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
-      // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
-      if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
-        try {
-          return await deps.tasks.callAsTask(tool, target.arguments, {
-            access: context.access,
-            requestSignal: signal,
-            confirm: confirmerFor(context, ctx, signal),
-          });
-        } finally {
-          untrack?.();
-        }
-      }
-      const progressToken = request.params._meta?.progressToken;
-      const progress =
-        progressToken === undefined
-          ? undefined
-          : startProgress(
-              ({ progress, message }) =>
-                void ctx.mcpReq
-                  .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
-                  .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
-              { intervalMs: progressIntervalMs },
-            );
+      const confirm = inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal);
       try {
-        return await callTool(tool, target.arguments, {
-          access: context.access,
-          signal,
-          confirm: inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal),
-          onProgress: progress?.line,
-        });
+        // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
+        if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+          return await deps.tasks.callAsTask(tool, target.arguments, { access: context.access, requestSignal: signal, confirm });
+        }
+        const progressToken = request.params._meta?.progressToken;
+        const progress =
+          progressToken === undefined
+            ? undefined
+            : startProgress(
+                ({ progress, message }) =>
+                  void ctx.mcpReq
+                    .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
+                    .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
+                { intervalMs: progressIntervalMs },
+              );
+        try {
+          return await callTool(tool, target.arguments, { access: context.access, signal, confirm, onProgress: progress?.line });
+        } finally {
+          progress?.stop();
+        }
       } finally {
-        progress?.stop();
         untrack?.();
       }
     });
