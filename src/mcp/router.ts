@@ -77,10 +77,14 @@ const ANSWER_BEYOND_OUTPUT_BYTES = 1024 * 1024;
 /** bytes waiting while the client takes none of them for this long: it is not reading */
 const STALLED_RESPONSE_MS = 30_000;
 
+/** how many tool calls one user may have running and waiting at once */
+function callsPerUserAtOnce({ cli }: AppConfig): number {
+  return callsPerKeyAtOnce({ maxConcurrent: cli.maxConcurrent, maxPerKey: cli.maxPerUser, maxQueue: cli.maxQueue });
+}
+
 /** A grant may have as many requests in flight as its user may have tool calls running and waiting, and a few more. */
 export function maxRequestsInFlight(config: AppConfig): number {
-  const cli = config.cli;
-  return callsPerKeyAtOnce({ maxConcurrent: cli.maxConcurrent, maxPerKey: cli.maxPerUser, maxQueue: cli.maxQueue }) + REQUESTS_BESIDE_TOOL_CALLS;
+  return callsPerUserAtOnce(config) + REQUESTS_BESIDE_TOOL_CALLS;
 }
 
 export function createMcpRouter(deps: McpRouterDeps): Router {
@@ -124,7 +128,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
     inFlight,
     buildServer,
     modern: createModernHandler(buildServer, logger),
-    maxRunsPerBatch: callsPerKeyAtOnce({ maxConcurrent: config.cli.maxConcurrent, maxPerKey: config.cli.maxPerUser, maxQueue: config.cli.maxQueue }),
+    maxRunsPerBatch: callsPerUserAtOnce(config),
     stepUps: deps.stepUps,
     logger,
   });

@@ -3,7 +3,8 @@
 // tests (confirmation-view.test.ts) cover the rest.
 import { describe, expect, it } from '@jest/globals';
 import { CONFIRMATION_META_KEY, createViewConfirmations } from '../../src/mcp/apps/view-confirmations.ts';
-import { CONFIRMATION_ANSWER_TTL_MS, createRoundTripConfirmations } from '../../src/mcp/protocol/confirmation-round-trip.ts';
+import { createRoundTripConfirmations } from '../../src/mcp/protocol/confirmation-round-trip.ts';
+import { CONFIRMATION_ANSWER_TTL_MS } from '../../src/mcp/tools/confirmation.ts';
 import { MemoryStore } from '../../src/store/index.ts';
 import { testConfig } from '../mcp/support/fakes.ts';
 import { syntheticCatalogue } from '../mcp/support/mcp-app.ts';

@@ -1,7 +1,8 @@
 // A 2026-07-28 confirmation is good for one call, one principal, these arguments, a short while,
 // and once. The processes' tests (e2e/modern-era.test.ts) cover the rest; here the clock moves.
 import { describe, expect, it } from '@jest/globals';
-import { CONFIRMATION_ANSWER_TTL_MS, createRoundTripConfirmations } from '../../src/mcp/protocol/confirmation-round-trip.ts';
+import { createRoundTripConfirmations } from '../../src/mcp/protocol/confirmation-round-trip.ts';
+import { CONFIRMATION_ANSWER_TTL_MS } from '../../src/mcp/tools/confirmation.ts';
 import { MemoryStore } from '../../src/store/index.ts';
 import { testConfig } from './support/fakes.ts';
 import { syntheticCatalogue } from './support/mcp-app.ts';

@@ -8,20 +8,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { KeyValueStore } from '../../store/index.ts';
 import { createSignedPayloads } from '../http/signed-payload.ts';
-import { confirmationQuestion, confirmedByFlag, type Confirmer, refusalFor } from '../tools/confirmation.ts';
+import {
+  CONFIRMATION_ANSWER_TTL_MS,
+  CONFIRMATION_FORM,
+  confirmationQuestion,
+  confirmedByFlag,
+  type Confirmer,
+  formAnswer,
+  refusalFor,
+} from '../tools/confirmation.ts';
 import { ToolError } from '../tools/errors.ts';
 import { CONFIRM_PROPERTY, type ToolDefinition } from '../tools/types.ts';
 
-/** how long the user has to answer; the same as a 2025 question waits */
-export const CONFIRMATION_ANSWER_TTL_MS = 5 * 60_000;
 /** the key of our one embedded request in `inputRequests` / `inputResponses` */
 export const CONFIRMATION_REQUEST_KEY = 'confirm';
-
-const REQUESTED_SCHEMA = {
-  type: 'object' as const,
-  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
-  required: ['confirm'],
-};
 
 /** What a confirmation state vouches for. */
 interface StatePayload {
@@ -88,7 +88,7 @@ export function createRoundTripConfirmations(deps: { secrets: string[]; store: K
         return {
           inputRequired: inputRequired({
             inputRequests: {
-              [CONFIRMATION_REQUEST_KEY]: inputRequired.elicit({ message: confirmationQuestion(tool, input), requestedSchema: REQUESTED_SCHEMA }),
+              [CONFIRMATION_REQUEST_KEY]: inputRequired.elicit({ message: confirmationQuestion(tool, input), requestedSchema: CONFIRMATION_FORM }),
             },
             requestState,
           }),
@@ -99,10 +99,9 @@ export function createRoundTripConfirmations(deps: { secrets: string[]; store: K
       if (state.a !== account) return invalid('this confirmation was asked of another user');
       if (state.t !== tool.name || state.h !== argumentsHash(input)) return invalid('this confirmation was given for another call or other arguments');
       if (!(now() < state.x)) return invalid('this confirmation expired');
-      const answer = inputResponse(call.inputResponses, CONFIRMATION_REQUEST_KEY);
-      if (answer.kind !== 'elicit') return refusalFor('cancel');
-      if (answer.action !== 'accept') return refusalFor(answer.action === 'decline' ? 'decline' : 'cancel');
-      if (answer.content?.confirm !== true) return refusalFor('decline');
+      const response = inputResponse(call.inputResponses, CONFIRMATION_REQUEST_KEY);
+      const answer = response.kind === 'elicit' ? formAnswer(response) : 'cancel';
+      if (answer !== 'accept') return refusalFor(answer);
       // One yes, one run: the first process to mark the question answered runs the call.
       const ttlSeconds = Math.max(1, Math.ceil((state.x - now()) / 1000));
       const first = await deps.store.setIfAbsent(`mcp:confirmation-answered:${state.n}`, '1', ttlSeconds);

@@ -15,7 +15,7 @@ import {
   Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { showsViews, UI_EXTENSION_ID } from '../apps/ui-extension.ts';
+import { UI_EXTENSION_ID } from '../apps/ui-extension.ts';
 import {
   CONFIRM_IN_VIEW_TOOL,
   type ConfirmInViewArguments,
@@ -26,13 +26,20 @@ import {
 import type { SessionFacts } from '../http/session-handle.ts';
 import type { CallTarget } from '../surface/connection-surface.ts';
 import type { ToolCaller } from '../tools/call-tool.ts';
-import { askingConfirmer, type ConfirmationAnswer, type Confirmer } from '../tools/confirmation.ts';
+import {
+  askingConfirmer,
+  CONFIRMATION_ANSWER_TTL_MS,
+  CONFIRMATION_FORM,
+  type ConfirmationAnswer,
+  type Confirmer,
+  formAnswer,
+} from '../tools/confirmation.ts';
 import { errorResult } from '../tools/result.ts';
 import type { ToolCatalogue } from '../tools/types.ts';
 import type { RoundTripConfirmations } from './confirmation-round-trip.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { startProgress } from './progress.ts';
-import type { McpRequestContext } from './request-context.ts';
+import { type McpRequestContext, viewsShown } from './request-context.ts';
 import {
   registerResourcesAndPrompts,
   RESOURCE_AND_PROMPT_CACHE_HINTS,
@@ -43,8 +50,6 @@ import { runsAsTask, SERVER_TASKS_CAPABILITY } from './tasks/task-support.ts';
 import type { ToolCallTasks } from './tasks/tool-call-tasks.ts';
 import { TOOL_LIST_CACHE_HINT } from './tool-listing.ts';
 
-/** how long a 2025 call that needs confirmation waits for the user's answer */
-const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
 /** progress heartbeat of a running call, for clients that asked for progress */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -56,23 +61,16 @@ export interface ServerInfo {
   icons?: Icon[];
 }
 
-const CONFIRM_SCHEMA = {
-  type: 'object' as const,
-  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
-  required: ['confirm'],
-};
-
 /** 2025 era: asks within the call (elicitation/create, relayed back to this process); undefined without elicitation. */
 function legacyAskUser(session: SessionFacts, ctx: ServerContext, signal: AbortSignal) {
   if (!session.elicitation) return undefined;
   return async (message: string): Promise<ConfirmationAnswer> => {
     try {
       const answer = await ctx.mcpReq.send(
-        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRM_SCHEMA } },
-        { signal, timeout: CONFIRMATION_TIMEOUT_MS },
+        { method: 'elicitation/create', params: { message, requestedSchema: CONFIRMATION_FORM } },
+        { signal, timeout: CONFIRMATION_ANSWER_TTL_MS },
       );
-      if (answer.action !== 'accept') return answer.action;
-      return answer.content?.confirm === true ? 'accept' : 'decline';
+      return formAnswer(answer);
     } catch {
       return 'cancel';
     }
@@ -104,14 +102,13 @@ export function createMcpServerFactory(deps: {
   const modernCapabilities = (ctx: ServerContext) =>
     (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 
-  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) =>
-    context.surface.views && (context.request.era === 'legacy' ? context.request.session.views : showsViews(modernCapabilities(ctx)));
+  const clientShowsViews = (context: McpRequestContext, ctx: ServerContext) => viewsShown(context.surface, context.request, modernCapabilities(ctx));
 
   /** the call Allow in a view confirms; only a call that needs confirming */
   function confirmedInView(inView: ConfirmInViewArguments): CallTarget {
     const tool = catalogue.get(inView.tool);
     if (!tool) return { kind: 'unknown', message: `Unknown tool: ${inView.tool.slice(0, 200)}` };
-    if (!tool.needsConfirmation) return { kind: 'answer', result: errorResult(notConfirmable(tool.name), []) };
+    if (!tool.needsConfirmation) return { kind: 'answer', answer: () => errorResult(notConfirmable(tool.name), []) };
     return { kind: 'tool', tool, arguments: inView.arguments };
   }
 
@@ -155,45 +152,36 @@ export function createMcpServerFactory(deps: {
       // Allow in a view names the call it confirms: a call made on this connection's surface
       const target = inView ? confirmedInView(inView) : context.surface.resolveCall(request.params.name, request.params.arguments);
       if (target.kind === 'unknown') throw new ProtocolError(ProtocolErrorCode.InvalidParams, target.message);
-      if (target.kind === 'answer') return target.result;
+      if (target.kind === 'answer') return target.answer();
       const tool = target.tool;
       const cancelled = new AbortController();
       const legacy = context.request.era === 'legacy' ? context.request : undefined;
       // 2025 era: notifications/cancelled arrives in another POST, perhaps at another process
       const untrack = legacy && inFlight.track(context.access.accountId, legacy.sessionKey, ctx.mcpReq.id, cancelled);
       const signal = AbortSignal.any([ctx.mcpReq.signal, context.connectionSignal, cancelled.signal]);
-      // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
-      if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
-        try {
-          return await deps.tasks.callAsTask(tool, target.arguments, {
-            access: context.access,
-            requestSignal: signal,
-            confirm: confirmerFor(context, ctx, signal),
-          });
-        } finally {
-          untrack?.();
-        }
-      }
-      const progressToken = request.params._meta?.progressToken;
-      const progress =
-        progressToken === undefined
-          ? undefined
-          : startProgress(
-              ({ progress, message }) =>
-                void ctx.mcpReq
-                  .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
-                  .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
-              { intervalMs: progressIntervalMs },
-            );
+      const confirm = inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal);
       try {
-        return await callTool(tool, target.arguments, {
-          access: context.access,
-          signal,
-          confirm: inView ? views.answered(context.access.accountId, inView.confirmation) : confirmerFor(context, ctx, signal),
-          onProgress: progress?.line,
-        });
+        // the app-only tool of a view is not listed as one that runs as a task: its call runs as it is
+        if (!inView && legacy?.session.tasks && request.params.task !== undefined && runsAsTask(tool)) {
+          return await deps.tasks.callAsTask(tool, target.arguments, { access: context.access, requestSignal: signal, confirm });
+        }
+        const progressToken = request.params._meta?.progressToken;
+        const progress =
+          progressToken === undefined
+            ? undefined
+            : startProgress(
+                ({ progress, message }) =>
+                  void ctx.mcpReq
+                    .notify({ method: 'notifications/progress', params: { progressToken, progress, message } })
+                    .catch(() => undefined), // the stream is gone: the call is being cancelled anyway
+                { intervalMs: progressIntervalMs },
+              );
+        try {
+          return await callTool(tool, target.arguments, { access: context.access, signal, confirm, onProgress: progress?.line });
+        } finally {
+          progress?.stop();
+        }
       } finally {
-        progress?.stop();
         untrack?.();
       }
     });

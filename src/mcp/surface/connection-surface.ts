@@ -15,8 +15,8 @@ import { SEARCH_TOOLSET, type SurfaceChoice } from './surface-choice.ts';
 export type CallTarget =
   /** a catalogue tool, run as a direct call of it */
   | { kind: 'tool'; tool: ToolDefinition; arguments: unknown }
-  /** answered without running anything (the search tools, or their refusal) */
-  | { kind: 'answer'; result: CallToolResult }
+  /** answered without running anything (the search tools, or their refusal); made when answered, not when the scope check resolves the call */
+  | { kind: 'answer'; answer: () => CallToolResult }
   /** no such tool on this surface: a JSON-RPC error, as for an unknown tool */
   | { kind: 'unknown'; message: string };
 
@@ -63,7 +63,7 @@ function directSurface(offered: readonly ToolDefinition[], listing: () => ToolLi
 
 function searchSurface(offered: readonly ToolDefinition[], topics: string[], serverInfo?: Implementation): ConnectionSurface {
   const byName = new Map(offered.map((tool) => [tool.name, tool]));
-  const refusal = (code: 'invalid_input' | 'unknown_tool', message: string): CallTarget => ({ kind: 'answer', result: errorResult(new ToolError(code, message)) });
+  const refusal = (code: 'invalid_input' | 'unknown_tool', message: string): CallTarget => ({ kind: 'answer', answer: () => errorResult(new ToolError(code, message)) });
   return {
     listing: once(() => toolListingOf(sameForEveryClient(searchToolsListed(topics)), serverInfo)),
     instructions:
@@ -74,11 +74,11 @@ function searchSurface(offered: readonly ToolDefinition[], topics: string[], ser
       if (name !== FIND_TOOLS && name !== DESCRIBE_TOOL && name !== CALL_TOOL) return { kind: 'unknown', message: notHere(name) };
       const input = args ?? {};
       if (!isArguments(input)) return refusal('invalid_input', 'arguments must be an object');
-      if (name === FIND_TOOLS) return { kind: 'answer', result: findTools(offered, input) };
+      if (name === FIND_TOOLS) return { kind: 'answer', answer: () => findTools(offered, input) };
       if (typeof input.name !== 'string') return refusal('invalid_input', 'name must be a tool name');
       const tool = byName.get(input.name);
       if (!tool) return refusal('unknown_tool', `${notHere(input.name)}; ${FIND_TOOLS} lists the tools here`);
-      if (name === DESCRIBE_TOOL) return { kind: 'answer', result: describeTool(tool) };
+      if (name === DESCRIBE_TOOL) return { kind: 'answer', answer: () => describeTool(tool) };
       if (!isArguments(input.arguments)) return refusal('invalid_input', 'arguments must be an object');
       return { kind: 'tool', tool, arguments: input.arguments };
     },

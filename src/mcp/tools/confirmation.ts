@@ -21,6 +21,22 @@ export type ConfirmationOutcome = { confirmedBy: ConfirmedBy } | { refusal: Tool
 /** Decides whether a call that needs confirmation may run. */
 export type Confirmer = (tool: ToolDefinition, input: Record<string, unknown>) => Promise<ConfirmationOutcome>;
 
+/** how long the user has to answer, on either era */
+export const CONFIRMATION_ANSWER_TTL_MS = 5 * 60_000;
+
+/** The form the user answers (MCP elicitation), the same on both eras. */
+export const CONFIRMATION_FORM = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Run it' } },
+  required: ['confirm'],
+};
+
+/** What an answer to CONFIRMATION_FORM means: yes only when accepted with confirm ticked. */
+export function formAnswer(answer: { action: ConfirmationAnswer; content?: Record<string, unknown> }): ConfirmationAnswer {
+  if (answer.action !== 'accept') return answer.action;
+  return answer.content?.confirm === true ? 'accept' : 'decline';
+}
+
 const MAX_VALUE_LENGTH = 120;
 const MAX_OTHER_ARGUMENTS = 12;
 // Characters that reorder or hide text where the question is shown: escaped, never rendered.

@@ -5,19 +5,17 @@
 // 2026-07-28 through the SDK's createMcpHandler.
 import type { Request, RequestHandler, Response } from 'express';
 import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { Logger } from '../../../observability/logger.ts';
 import type { VerifiedAccess } from '../../../oauth/access.ts';
-import { StoreUnavailableError } from '../../../store/index.ts';
 import { showsViews } from '../../apps/ui-extension.ts';
 import { accessOf } from '../../http/bearer-auth.ts';
-import { sendJsonRpcError, sendJsonRpcUnavailable } from '../../http/json-rpc-error.ts';
+import { sendJsonRpcError } from '../../http/json-rpc-error.ts';
 import type { SessionHandles } from '../../http/session-handle.ts';
 import type { ConnectionSurface } from '../../surface/connection-surface.ts';
 import { surfaceOf } from '../../surface/surface-route.ts';
 import type { InFlightCalls } from '../in-flight-calls.ts';
 import { type ElicitationRelay, RelayingTransport } from '../legacy-elicitation-relay.ts';
 import type { McpServerFactory } from '../mcp-server.ts';
-import type { LegacyRequest } from '../request-context.ts';
+import { type LegacyRequest, viewsShown } from '../request-context.ts';
 import type { ModernHandler } from '../modern-handler.ts';
 import { clientKnowsTasks } from '../tasks/task-support.ts';
 import type { ToolListing } from '../tool-listing.ts';
@@ -37,7 +35,6 @@ export function handOver(deps: {
   inFlight: InFlightCalls;
   buildServer: McpServerFactory;
   modern: ModernHandler;
-  logger: Logger;
 }): RequestHandler {
   const { sessions, relay, inFlight } = deps;
 
@@ -87,8 +84,7 @@ export function handOver(deps: {
     }
     if (post.era.era === 'modern' && listsOnly) {
       const meta = post.requests[0].params?._meta as Record<string, unknown> | undefined;
-      const views = surface.views && showsViews(meta?.[CLIENT_CAPABILITIES_META_KEY]);
-      return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern', views);
+      return sendListing(res, surface.listing(), post.requests[0].id, false, 'modern', viewsShown(surface, post.era, meta?.[CLIENT_CAPABILITIES_META_KEY]));
     }
 
     const connection = new AbortController();
@@ -98,14 +94,9 @@ export function handOver(deps: {
     // 2025 era: answers and notifications alone, or beside a tools/list: nothing for the SDK to do
     const legacy = post.era;
     if (post.requests.length === 0 || listsOnly) {
-      try {
-        await routeClientMessages(access, legacy.sessionKey, post.messages);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        deps.logger.warn('could not route a client message to another process', { error: error.message });
-        return sendJsonRpcUnavailable(res);
-      }
-      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', surface.views && legacy.session.views);
+      // the store down: the outage step of handle-post.ts answers 503
+      await routeClientMessages(access, legacy.sessionKey, post.messages);
+      if (listsOnly) sendListing(res, surface.listing(), post.requests[0].id, post.inBatch, 'legacy', viewsShown(surface, legacy, undefined));
       else res.status(202).end();
       return;
     }

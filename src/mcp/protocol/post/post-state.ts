@@ -1,7 +1,7 @@
 // What the steps of a /mcp POST learn about it, in the order they learn it (res.locals.post).
 import type { Response } from 'express';
 import type { ToolDefinition } from '../../tools/types.ts';
-import type { LegacyRequest } from '../request-context.ts';
+import type { RequestEra } from '../request-context.ts';
 
 export type Message = Record<string, unknown> & { method?: unknown; id?: unknown; params?: Record<string, unknown> };
 
@@ -12,7 +12,7 @@ export interface PostState {
   /** the messages that expect an answer */
   requests: Message[];
   /** 2025 era with its session, or 2026-07-28 */
-  era: LegacyRequest | { era: 'modern' };
+  era: RequestEra;
   /** the catalogue's tools the requests call, and the commands their template reads run */
   tools: ToolDefinition[];
 }
